@@ -1,0 +1,63 @@
+"""Locating and loading the OpenAPI spec that ships with the suite."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Spec", "SpecError", "load_spec", "spec_dir"]
+
+SPEC_FILE = "opentact-sms.openapi.yaml"
+
+
+def spec_dir() -> Path:
+    """The `spec/` folder: packaged copy in a wheel, the repository folder in a checkout."""
+    packaged = Path(__file__).parent / "_spec"
+    if (packaged / SPEC_FILE).is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "spec"
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    document: dict[str, Any]
+    sha256: str
+
+    @property
+    def title(self) -> str:
+        return str(self.document["info"]["title"])
+
+    @property
+    def version(self) -> str:
+        return str(self.document["info"]["version"])
+
+    def copy_document(self) -> dict[str, Any]:
+        return copy.deepcopy(self.document)
+
+
+class SpecError(ValueError):
+    """The spec file is missing or malformed."""
+
+
+@functools.lru_cache(maxsize=8)
+def load_spec(path: Path | None = None) -> Spec:
+    """Load and hash the spec; raise ``SpecError`` with a one-paragraph message on bad input."""
+    target = path or spec_dir() / SPEC_FILE
+    try:
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read the spec {target}: {exc.strerror}. Reinstall the package or pass a valid path.") from None
+    try:
+        document = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"the spec {target} is not valid YAML ({exc}). Fix the file or restore it from git.") from None
+    if not isinstance(document, dict) or "paths" not in document or "openapi" not in document:
+        raise SpecError(f"the spec {target} is not an OpenAPI document (no 'openapi'/'paths' keys).")
+    return Spec(path=target, document=document, sha256=hashlib.sha256(raw).hexdigest())
