@@ -1,0 +1,52 @@
+"""Hypothesis strategies for the Opentact Send SMS domain: numbers, message texts and tokens.
+
+Every strategy validates its arguments when called and raises `hypothesis.errors.InvalidArgument`
+naming the bad value. `register_schemathesis_formats()` wires the spec's custom formats
+(``opentact-phone-digits``, ``sms-text``) to these strategies for schemathesis.
+"""
+
+from __future__ import annotations
+
+from strategies.invalid_value import InvalidValue
+from strategies.numbers import INVALID_NUMBER_KINDS, PHONE_DIGITS_PATTERN, invalid_numbers, valid_numbers
+from strategies.schemathesis_formats import (
+    PHONE_DIGITS_FORMAT,
+    SMS_TEXT_FORMAT,
+    register_schemathesis_formats,
+)
+from strategies.texts import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    MAX_MESSAGE_LENGTH,
+    MESSAGE_ALPHABETS,
+    SMS_LENGTH_BOUNDARIES,
+    boundary_texts,
+    is_gsm7,
+    message_texts,
+    texts_of_length,
+)
+from strategies.tokens import BAD_TOKEN_KINDS, bad_tokens, is_header_value, is_jwt_shaped
+
+__all__ = [
+    "BAD_TOKEN_KINDS",
+    "GSM7_BASIC",
+    "GSM7_EXTENSION",
+    "INVALID_NUMBER_KINDS",
+    "MAX_MESSAGE_LENGTH",
+    "MESSAGE_ALPHABETS",
+    "PHONE_DIGITS_FORMAT",
+    "PHONE_DIGITS_PATTERN",
+    "SMS_LENGTH_BOUNDARIES",
+    "SMS_TEXT_FORMAT",
+    "InvalidValue",
+    "bad_tokens",
+    "boundary_texts",
+    "invalid_numbers",
+    "is_gsm7",
+    "is_header_value",
+    "is_jwt_shaped",
+    "message_texts",
+    "register_schemathesis_formats",
+    "texts_of_length",
+    "valid_numbers",
+]
