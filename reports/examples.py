@@ -1,0 +1,131 @@
+"""One deviation as the report shows it: plain strings, masked and cut to a readable size."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass
+from typing import Any
+
+from markupsafe import escape
+
+from conformance.deviations import Deviation
+from reports.redact import mask_headers, mask_text
+
+__all__ = ["BODY_LIMIT", "ExampleView", "build_example", "cut", "example_weight"]
+
+BODY_LIMIT = 2000  # characters of a request/response body shown per example
+FIELD_LIMIT = 600  # characters of expected/actual/detail shown per example
+CURL_LIMIT = 4000  # characters of a curl line (the engine keeps request bodies far shorter)
+MARKUP_WEIGHT = 1000  # characters of HTML around one example's text
+
+
+@dataclass(frozen=True)
+class ExampleView:
+    """Everything needed to understand and reproduce one deviation."""
+
+    key: str
+    severity: str
+    status: str  # "new" | "persisting" | "fixed" | "" (no baseline)
+    title: str
+    detail: str
+    operation: str
+    path: str
+    case_id: str
+    phase: str
+    seed: str
+    expected: str
+    actual: str
+    evidence: str
+    decision: str
+    variant: str
+    spec_pointer: str
+    request: str
+    response: str
+    curl: str
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` shortened to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n… ({len(text) - limit} more characters in results.json)"
+
+
+def _body_text(body: Any) -> str:
+    if body is None:
+        return ""
+    if not isinstance(body, str):
+        return json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    stripped = body.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
+        except ValueError:
+            return body
+    return body
+
+
+def _headers_text(headers: Any) -> list[str]:
+    if not isinstance(headers, Mapping):
+        return []
+    return [f"{name}: {value}" for name, value in mask_headers(headers)]
+
+
+def format_request(request: Mapping[str, Any]) -> str:
+    """``METHOD url``, the headers, a blank line and the body; credentials masked."""
+    if not request:
+        return ""
+    lines = [mask_text(f"{request.get('method', '')} {request.get('url', '')}".strip())]
+    lines += _headers_text(request.get("headers"))
+    body = _body_text(request.get("body"))
+    if body:
+        lines += ["", cut(mask_text(body), BODY_LIMIT)]
+    return "\n".join(lines)
+
+
+def format_response(response: Mapping[str, Any]) -> str:
+    """``HTTP status (elapsed)``, the headers, a blank line and the (escaped later) body."""
+    if not response:
+        return "(no response: transport error)"
+    first = f"HTTP {response.get('status', '?')}"
+    if response.get("elapsed_ms") is not None:
+        first += f"  ({response['elapsed_ms']} ms)"
+    lines = [first, *_headers_text(response.get("headers"))]
+    body = _body_text(response.get("body"))
+    if body:
+        lines += ["", cut(body, BODY_LIMIT)]
+    if response.get("body_truncated"):
+        lines.append("… (body truncated by the client)")
+    return "\n".join(lines)
+
+
+def build_example(deviation: Deviation, status: str = "") -> ExampleView:
+    """The view of one deviation; every string is plain text for the autoescaping template."""
+    evidence = deviation.evidence
+    return ExampleView(
+        key=deviation.key,
+        severity=deviation.severity.value,
+        status=status,
+        title=deviation.title,
+        detail=cut(deviation.detail, FIELD_LIMIT),
+        operation=deviation.operation,
+        path=deviation.path,
+        case_id=deviation.case_id,
+        phase=deviation.phase,
+        seed="" if deviation.seed is None else str(deviation.seed),
+        expected=cut(deviation.expected, FIELD_LIMIT),
+        actual=cut(deviation.actual, FIELD_LIMIT),
+        evidence=evidence.source,
+        decision=evidence.decision or "",
+        variant=evidence.variant or "",
+        spec_pointer=deviation.spec_pointer,
+        request=format_request(deviation.request),
+        response=format_response(deviation.response),
+        curl=cut(mask_text(deviation.curl), CURL_LIMIT),
+    )
+
+
+def example_weight(example: ExampleView) -> int:
+    """About how many characters the example adds to the page once escaped and marked up."""
+    return MARKUP_WEIGHT + sum(len(escape(value)) for value in astuple(example) if isinstance(value, str))

@@ -1,0 +1,76 @@
+"""``results.json`` -> ``report.html``: one self-contained page (inline CSS/JS, no remote asset)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.resources
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from conformance.results import RunResults, write_atomic
+from reports.baseline import compare
+from reports.view import build_view
+
+__all__ = ["REPORT_FILE", "render_html", "write_html"]
+
+REPORT_FILE = "report.html"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=2)
+def _asset(name: str) -> str:
+    return (importlib.resources.files("reports") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _sha256_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def _content_security_policy(css: str, js: str) -> str:
+    """Nothing may be fetched; only our own inline style and script (pinned by hash) may apply."""
+    return (
+        "default-src 'none'; img-src data:; "
+        f"style-src {_sha256_source(css)}; script-src {_sha256_source(js)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def render_html(
+    results: RunResults, *, previous: RunResults | None = None, examples_per_group: int = 5
+) -> str:
+    """The report page for one run; with ``previous``, compared against it as a baseline."""
+    if previous is not None:
+        label = f"previous run of {previous.started_at} (seed {previous.seed})"
+        results = results.with_baseline(compare(previous, results, label=label))
+    view = build_view(results, examples_per_group=examples_per_group)
+    css, js = _asset("report.css"), _asset("report.js")
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        view=view,
+        # Our own static assets, never server data: marked safe so CSS selectors survive escaping.
+        css=Markup(css),
+        js=Markup(js),
+        csp=_content_security_policy(css, js),
+    )
+
+
+def write_html(results: RunResults, out_dir: Path, *, previous: RunResults | None = None) -> Path:
+    """Render and write ``out_dir/report.html`` atomically; return its path."""
+    path = out_dir / REPORT_FILE
+    write_atomic(path, render_html(results, previous=previous))
+    return path
