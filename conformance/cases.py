@@ -50,8 +50,10 @@ class Case:
     params: Mapping[str, str] = field(default_factory=dict)
     auth: AuthPlacement = AuthPlacement.HEADER
     token: str = "profile"
-    # how strongly the docs demand a rejection, when ``expectation`` rejects
-    reject_severity: Severity = Severity.ERROR
+    # how strongly the docs demand the expected outcome (DECISIONS severity)
+    severity: Severity = Severity.ERROR
+    # documented parameter names this case makes invalid (validation cases)
+    invalid_params: tuple[str, ...] = ()
     evidence: str = ""
     decision: str | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -68,4 +70,5 @@ class Case:
             "kind": self.kind,
             "expectation": self.expectation.value,
             "auth": self.auth.value,
+            "severity": self.severity.value,
         }

@@ -6,6 +6,7 @@ import json
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,7 +58,10 @@ class RecordedRequest:
         for name, value in self.headers:
             parts += ["-H", shlex.quote(f"{name}: {redact_text(value, secrets)}")]
         if self.body is not None:
-            parts += ["--data-binary", shlex.quote(redact_text(self.body.decode("utf-8", "replace"), secrets))]
+            parts += [
+                "--data-binary",
+                shlex.quote(redact_text(self.body.decode("utf-8", "replace"), secrets)),
+            ]
         return " ".join(parts)
 
 
@@ -106,7 +110,7 @@ class Exchange:
     request: RecordedRequest
     response: RecordedResponse | None
     error: str | None = None
-    sender: str = ""  # the profile sender the case used, for semantic checks
+    sent_at: datetime | None = None  # UTC wall clock when the request went out
 
     @property
     def sent(self) -> dict[str, str]:

@@ -24,7 +24,7 @@ def spec_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "spec"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: load_spec caches one instance per file
 class Spec:
     path: Path
     document: dict[str, Any]
@@ -53,11 +53,15 @@ def load_spec(path: Path | None = None) -> Spec:
     try:
         raw = target.read_bytes()
     except OSError as exc:
-        raise SpecError(f"cannot read the spec {target}: {exc.strerror}. Reinstall the package or pass a valid path.") from None
+        raise SpecError(
+            f"cannot read the spec {target}: {exc.strerror}. Reinstall the package or pass a valid path."
+        ) from None
     try:
         document = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise SpecError(f"the spec {target} is not valid YAML ({exc}). Fix the file or restore it from git.") from None
+        raise SpecError(
+            f"the spec {target} is not valid YAML ({exc}). Fix the file or restore it from git."
+        ) from None
     if not isinstance(document, dict) or "paths" not in document or "openapi" not in document:
         raise SpecError(f"the spec {target} is not an OpenAPI document (no 'openapi'/'paths' keys).")
     return Spec(path=target, document=document, sha256=hashlib.sha256(raw).hexdigest())

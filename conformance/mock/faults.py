@@ -22,43 +22,163 @@ class Fault:
 
 FAULTS: tuple[Fault, ...] = (
     # response schema
-    Fault("to_as_string", "response schema", "payload.to is a JSON string instead of an integer", "response_schema"),
-    Fault("uuid_malformed", "response schema", "payload.uuid is uppercase hex without hyphens, not a UUID", "response_schema"),
-    Fault("missing_thread", "response schema", "payload.thread is left out of success responses", "response_schema"),
-    Fault("type_unknown", "response schema", "payload.type is 'sms', outside the documented enum", "response_schema"),
-    Fault("delivered_as_string", "response schema", 'payload.delivered is the string "false", not a boolean', "response_schema"),
-    Fault("timestamp_no_millis", "response schema", "created_on/modified_on lose their milliseconds (…:58Z)", "response_schema"),
-    Fault("extra_field", "response schema", "success payloads carry an undocumented member 'debug_route'", "undocumented_fields"),
+    Fault(
+        "to_as_string",
+        "response schema",
+        "payload.to is a JSON string instead of an integer",
+        "response_schema",
+    ),
+    Fault(
+        "uuid_malformed",
+        "response schema",
+        "payload.uuid is uppercase hex without hyphens, not a UUID",
+        "response_schema",
+    ),
+    Fault(
+        "missing_thread",
+        "response schema",
+        "payload.thread is left out of success responses",
+        "response_schema",
+    ),
+    Fault(
+        "type_unknown",
+        "response schema",
+        "payload.type is 'sms', outside the documented enum",
+        "response_schema",
+    ),
+    Fault(
+        "delivered_as_string",
+        "response schema",
+        'payload.delivered is the string "false", not a boolean',
+        "response_schema",
+    ),
+    Fault(
+        "timestamp_no_millis",
+        "response schema",
+        "created_on/modified_on lose their milliseconds (…:58Z)",
+        "response_schema",
+    ),
+    Fault(
+        "extra_field",
+        "response schema",
+        "success payloads carry an undocumented member 'debug_route'",
+        "undocumented_fields",
+    ),
     # status codes
-    Fault("success_status_202", "status code", "successful sends answer HTTP 202, an undocumented status", "status_documented"),
-    Fault("validation_as_500", "status code", "validation errors answer HTTP 500 like the seed's template", "rejection_status"),
-    Fault("unleased_sender_500", "status code", "an unleased sender gets HTTP 500 instead of the documented 404", "rejection_status"),
+    Fault(
+        "success_status_202",
+        "status code",
+        "successful sends answer HTTP 202, an undocumented status",
+        "status_documented",
+    ),
+    Fault(
+        "validation_as_500",
+        "status code",
+        "validation errors answer HTTP 500 like the seed's template",
+        "rejection_status",
+    ),
+    Fault(
+        "unleased_sender_500",
+        "status code",
+        "an unleased sender gets HTTP 500 instead of the documented 404",
+        "rejection_status",
+    ),
     # content type and malformed bodies
     Fault("content_type_text", "content type", "success responses are labelled text/plain", "content_type"),
-    Fault("html_error_page", "content type", "404 answers are an HTML page instead of the JSON envelope", "content_type"),
-    Fault("truncated_json", "malformed body", "success bodies are cut off in the middle of the JSON", "json_body"),
+    Fault(
+        "html_error_page",
+        "content type",
+        "404 answers are an HTML page instead of the JSON envelope",
+        "content_type",
+    ),
+    Fault(
+        "truncated_json",
+        "malformed body",
+        "success bodies are cut off in the middle of the JSON",
+        "json_body",
+    ),
     # error envelope
     Fault("error_success_true", "error envelope", "error envelopes say success:true", "error_envelope"),
-    Fault("error_status_mismatch", "error envelope", "the error body's status differs from the HTTP status", "error_envelope"),
-    Fault("validation_without_fields", "error envelope", "validation errors leave out the fields member", "error_envelope"),
+    Fault(
+        "error_status_mismatch",
+        "error envelope",
+        "the error body's status differs from the HTTP status",
+        "error_envelope",
+    ),
+    Fault(
+        "validation_without_fields",
+        "error envelope",
+        "validation errors leave out the fields member",
+        "error_envelope",
+    ),
     # auth
     Fault("auth_not_enforced", "auth", "requests without any credentials are sent", "auth_enforced"),
     Fault("wrong_token_accepted", "auth", "any token value is accepted", "auth_enforced"),
-    Fault("jwt_query_ignored", "auth", "the documented jwt query parameter is refused with 401", "valid_data_rejected"),
+    Fault(
+        "jwt_query_ignored",
+        "auth",
+        "the documented jwt query parameter is refused with 401",
+        "valid_data_rejected",
+    ),
     # negative data accepted
-    Fault("accept_letters_in_to", "negative data accepted", "a TO with letters is accepted and sent", "negative_data_accepted"),
-    Fault("accept_empty_message", "negative data accepted", "an empty Message is accepted and sent", "negative_data_accepted"),
-    Fault("unleased_sender_sends", "negative data accepted", "any sender is accepted, leased or not", "negative_data_accepted"),
+    Fault(
+        "accept_letters_in_to",
+        "negative data accepted",
+        "a TO with letters is accepted and sent",
+        "negative_data_accepted",
+    ),
+    Fault(
+        "accept_empty_message",
+        "negative data accepted",
+        "an empty Message is accepted and sent",
+        "negative_data_accepted",
+    ),
+    Fault(
+        "unleased_sender_sends",
+        "negative data accepted",
+        "any sender is accepted, leased or not",
+        "negative_data_accepted",
+    ),
     # valid data rejected
-    Fault("reject_long_message", "valid data rejected", "messages longer than 160 characters are rejected with 400", "valid_data_rejected"),
+    Fault(
+        "reject_long_message",
+        "valid data rejected",
+        "messages longer than 160 characters are rejected with 400",
+        "valid_data_rejected",
+    ),
     # semantic echo
-    Fault("echo_non_ascii_mangled", "semantic echo", "non-ASCII message text is echoed mis-decoded (UTF-8 read as Latin-1)", "semantic_echo"),
-    Fault("echo_to_drops_country_code", "semantic echo", "payload.to drops the leading country code 1", "semantic_echo"),
-    Fault("tn_not_sender", "semantic echo", "payload.tn.tn is a different number from the sender", "semantic_echo"),
-    Fault("state_not_created", "semantic echo", "a fresh message is reported as state 'success' and delivered", "message_state"),
+    Fault(
+        "echo_non_ascii_mangled",
+        "semantic echo",
+        "non-ASCII message text is echoed mis-decoded (UTF-8 read as Latin-1)",
+        "semantic_echo",
+    ),
+    Fault(
+        "echo_to_drops_country_code",
+        "semantic echo",
+        "payload.to drops the leading country code 1",
+        "semantic_echo",
+    ),
+    Fault(
+        "tn_not_sender",
+        "semantic echo",
+        "payload.tn.tn is a different number from the sender",
+        "semantic_echo",
+    ),
+    Fault(
+        "state_not_created",
+        "semantic echo",
+        "a fresh message is reported as state 'success' and delivered",
+        "message_state",
+    ),
     # timestamps
     Fault("modified_before_created", "timestamps", "modified_on is earlier than created_on", "timestamps"),
-    Fault("stale_timestamps", "timestamps", "created_on/modified_on are in 2001, not the time of the send", "timestamps"),
+    Fault(
+        "stale_timestamps",
+        "timestamps",
+        "created_on/modified_on are in 2001, not the time of the send",
+        "timestamps",
+    ),
     # latency
     Fault("slow_responses", "latency", "every 10th send is answered after a 400 ms delay", "response_time"),
 )

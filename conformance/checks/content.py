@@ -1,0 +1,97 @@
+"""Checks of the response as bytes: transport, content type, JSON well-formedness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from conformance.checks.base import CheckContext, register
+from conformance.deviations import Deviation, Evidence, Severity
+from conformance.exchange import Exchange
+
+__all__ = ["check_content_type", "check_json_body", "check_transport"]
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+@register("transport")
+def check_transport(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """The target answered: no reset connection, stall past the timeout, or cut-off body."""
+    if exchange.error is not None:
+        yield ctx.deviation(
+            "transport",
+            exchange,
+            severity=Severity.ERROR,
+            title="No complete response",
+            detail=exchange.error,
+            expected="an HTTP response",
+            actual=exchange.error.split(":", 1)[0],
+            evidence=Evidence(source="HTTP/1.1"),
+        )
+    elif exchange.response is not None and exchange.response.truncated:
+        yield ctx.deviation(
+            "transport",
+            exchange,
+            severity=Severity.ERROR,
+            title="Response body larger than the client keeps",
+            detail="The body exceeded the size limit and was cut; a send response is a few hundred bytes.",
+            expected="a small JSON body",
+            actual="body over the limit",
+            evidence=Evidence(source="S1 examples"),
+        )
+
+
+@register("content_type")
+def check_content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """Every response with a body is labelled application/json (D14)."""
+    response = exchange.response
+    if response is None or not response.body:
+        return
+    media = response.content_type.split(";", 1)[0].strip().lower()
+    if media != JSON_MEDIA_TYPE:
+        yield ctx.deviation(
+            "content_type",
+            exchange,
+            severity=Severity.ERROR,
+            title="Response is not labelled application/json",
+            detail=f"HTTP {response.status} came with Content-Type {response.content_type or '(none)'!r}.",
+            path="Content-Type",
+            expected=JSON_MEDIA_TYPE,
+            actual=response.content_type or "(none)",
+            evidence=Evidence(
+                source="S1 examples are JSON; S3 curl accept: application/json", decision="D14"
+            ),
+        )
+
+
+@register("json_body")
+def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """Every documented response carries a well-formed JSON body."""
+    response = exchange.response
+    if response is None or response.truncated:
+        return
+    if not response.body:
+        if response.status in ctx.contract.documented_statuses:
+            yield ctx.deviation(
+                "json_body",
+                exchange,
+                severity=Severity.ERROR,
+                title="Empty response body",
+                detail=f"HTTP {response.status} is documented with a JSON body; the body was empty.",
+                expected="a JSON document",
+                actual="(empty)",
+                evidence=Evidence(source="S1 response tabs"),
+            )
+        return
+    try:
+        response.json()
+    except ValueError as exc:
+        yield ctx.deviation(
+            "json_body",
+            exchange,
+            severity=Severity.ERROR,
+            title="Response body is not valid JSON",
+            detail=f"HTTP {response.status}: {type(exc).__name__}: {exc}",
+            expected="a JSON document",
+            actual=response.body[:200].decode("utf-8", "replace"),
+            evidence=Evidence(source="S1 response tabs"),
+        )

@@ -1,0 +1,186 @@
+"""Checks of the status code against what the case's documented outcome demands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from conformance.cases import Expectation
+from conformance.checks.base import CheckContext, register
+from conformance.deviations import Deviation, Evidence, Severity
+from conformance.exchange import Exchange
+
+__all__ = [
+    "check_auth_enforced",
+    "check_negative_data_accepted",
+    "check_rejection_status",
+    "check_status_documented",
+    "check_valid_data_rejected",
+]
+
+EXPECTED_STATUS = {Expectation.VALIDATION: 400, Expectation.AUTH: 401, Expectation.NOT_FOUND: 404}
+RATE_LIMITED = 429
+
+
+def _is_success(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def _summary(exchange: Exchange) -> str:
+    response = exchange.response
+    assert response is not None
+    body = response.json_or_none()
+    if isinstance(body, Mapping):
+        message = body.get("message")
+        fields = body.get("fields")
+        parts = [f"message={message!r}"] if message is not None else []
+        if isinstance(fields, Mapping):
+            parts.append("fields=" + ",".join(sorted(map(str, fields))))
+        return f"HTTP {response.status} " + " ".join(parts)
+    return f"HTTP {response.status}"
+
+
+@register("status_documented")
+def check_status_documented(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """The status code is one the documentation lists for POST /rest/sms."""
+    response = exchange.response
+    if response is None or response.status in ctx.contract.documented_statuses:
+        return
+    if response.status == RATE_LIMITED:
+        if "retry-after" not in response.headers:
+            yield ctx.deviation(
+                "status_documented",
+                exchange,
+                severity=Severity.INFO,
+                title="HTTP 429 without Retry-After",
+                detail="Rate limits are undocumented (D16); a 429 should say when to retry.",
+                expected="Retry-After header",
+                actual="absent",
+                evidence=Evidence(source="notes §4.5, §7.16", decision="D16"),
+            )
+        return
+    yield ctx.deviation(
+        "status_documented",
+        exchange,
+        severity=Severity.ERROR,
+        title="Undocumented status code",
+        detail=f"HTTP {response.status} is not among the documented statuses "
+        f"{', '.join(map(str, ctx.contract.documented_statuses))}.",
+        expected=f"one of {list(ctx.contract.documented_statuses)}",
+        actual=response.status,
+        evidence=Evidence(source="S1 response tabs", decision="D6"),
+        spec_pointer="#/paths/~1rest~1sms/post/responses",
+    )
+
+
+@register("negative_data_accepted")
+def check_negative_data_accepted(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """A request the documentation says must be rejected (bad data, unleased sender) got a 2xx."""
+    response = exchange.response
+    case = exchange.case
+    if response is None or not _is_success(response.status):
+        return
+    if case.expectation is Expectation.VALIDATION:
+        names = ", ".join(case.invalid_params) or "parameters"
+        yield ctx.deviation(
+            "negative_data_accepted",
+            exchange,
+            severity=case.severity,
+            title="Invalid request was accepted",
+            detail=f"{case.kind}: invalid {names} answered HTTP {response.status}; the documented answer is "
+            "the validation-error envelope (D11).",
+            expected="HTTP 400 validation error",
+            actual=f"HTTP {response.status}",
+        )
+    elif case.expectation is Expectation.NOT_FOUND:
+        yield ctx.deviation(
+            "negative_data_accepted",
+            exchange,
+            severity=case.severity,
+            title="Unleased sender was accepted",
+            detail=f"FROM={exchange.sent.get('FROM')!r} is not leased by this account, yet the send "
+            f"answered HTTP {response.status}.",
+            expected="HTTP 404 TNLease and SMSCampaign not found",
+            actual=f"HTTP {response.status}",
+        )
+
+
+@register("auth_enforced")
+def check_auth_enforced(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """A request without valid credentials is refused."""
+    response = exchange.response
+    if response is None or exchange.case.expectation is not Expectation.AUTH:
+        return
+    if _is_success(response.status):
+        yield ctx.deviation(
+            "auth_enforced",
+            exchange,
+            severity=Severity.ERROR,
+            title="Request without valid credentials was accepted",
+            detail=f"{exchange.case.kind}: answered HTTP {response.status}; X-Auth-Token is required (S1).",
+            expected="HTTP 401",
+            actual=f"HTTP {response.status}",
+        )
+
+
+@register("valid_data_rejected")
+def check_valid_data_rejected(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """A request that follows the documentation was refused."""
+    response = exchange.response
+    case = exchange.case
+    if response is None or case.expectation is not Expectation.SUCCESS:
+        return
+    if _is_success(response.status) or response.status == RATE_LIMITED:
+        return
+    yield ctx.deviation(
+        "valid_data_rejected",
+        exchange,
+        severity=case.severity,
+        title="Valid request was rejected",
+        detail=f"{case.kind}: a documented request got {_summary(exchange)}.",
+        expected="HTTP 200 or 201",
+        actual=_summary(exchange),
+    )
+
+
+@register("rejection_status")
+def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """A rejected request got the status documented (or decided) for its kind of problem."""
+    response = exchange.response
+    case = exchange.case
+    if response is None or not case.expectation.rejects:
+        return
+    status = response.status
+    expected = EXPECTED_STATUS[case.expectation]
+    if _is_success(status) or status in (expected, RATE_LIMITED):
+        return
+    severity = Severity.ERROR
+    evidence = Evidence(source=case.evidence or "S1", decision="D11")
+    note = ""
+    if case.expectation is Expectation.VALIDATION and status == 500:
+        body = response.json_or_none()
+        if isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping):
+            severity = Severity.WARNING
+            note = " It matches the seed's error template (HTTP 500 with fields), documented variant."
+            evidence = Evidence(
+                source="S1 error tabs (status 500)", decision="D11", variant="validation-as-500"
+            )
+    elif case.expectation is Expectation.VALIDATION and status == 404 and "FROM" in case.invalid_params:
+        severity = Severity.WARNING
+        note = (
+            " The malformed sender was treated as an unleased one;"
+            " the docs do not say which check runs first."
+        )
+    elif case.expectation is Expectation.AUTH and 400 <= status < 500:
+        severity = Severity.WARNING
+        note = " The missing-auth status is undocumented; 401 is inferred (D12)."
+        evidence = Evidence(source="notes §4.5 (inferred)", decision="D12")
+    yield ctx.deviation(
+        "rejection_status",
+        exchange,
+        severity=severity,
+        title=f"{case.expectation.value} rejection answered with an unexpected status",
+        detail=f"{case.kind}: expected HTTP {expected}, got {_summary(exchange)}.{note}",
+        expected=f"HTTP {expected}",
+        actual=f"HTTP {status}",
+        evidence=evidence,
+    )

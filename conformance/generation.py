@@ -1,0 +1,356 @@
+"""Cases for one target: documented examples, hypothesis strategies, schemathesis, auth, unleased sender.
+
+Generation is separate from sending: every phase draws its values with hypothesis under a
+fixed seed first, so the same seed always yields the same cases, and the budget and rate
+limit are applied to a known list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import strategies as sms
+from conformance.cases import AuthPlacement, Case, Expectation
+from conformance.classify import classify_params, is_valid_number_param, strongest
+from conformance.contract import OPERATION_PATH
+from conformance.deviations import Severity
+from conformance.profiles import Profile
+from conformance.specfile import Spec
+
+__all__ = ["PHASES", "GenerationOptions", "generate_cases"]
+
+T = TypeVar("T")
+
+PHASES = ("examples", "auth", "not_found", "negative", "positive", "boundaries", "generated")
+NEGATIVE_PHASES = frozenset({"examples", "auth", "not_found", "negative"})
+NON_ASCII_TEXT = "Привет 👋 ñandú — 你好"
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    seed: int = 0
+    max_examples: int = 25
+    negative_only: bool = False
+    phases: tuple[str, ...] = PHASES
+
+
+def draw(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
+    """Up to ``count`` values from a strategy, deterministic for a seed (no test, no shrinking)."""
+    found: list[T] = []
+    if count <= 0:
+        return found
+
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
+    @hypothesis.seed(seed)
+    @given(strategy)
+    def collect(value: T) -> None:
+        found.append(value)
+
+    collect()
+    return found[:count]
+
+
+class _Builder:
+    """Numbers cases and fills in the profile's sender and allow-listed destinations."""
+
+    def __init__(self, profile: Profile, options: GenerationOptions) -> None:
+        self.profile = profile
+        self.options = options
+        self._count = 0
+
+    def sender(self, index: int = 0) -> str:
+        return self.profile.senders[index % len(self.profile.senders)]
+
+    def destination(self, index: int, fallback: str) -> str:
+        allowed = self.profile.destinations
+        return allowed[index % len(allowed)] if allowed else fallback
+
+    def case(
+        self, phase: str, kind: str, expectation: Expectation, params: Mapping[str, str], **extra: Any
+    ) -> Case:
+        self._count += 1
+        return Case(
+            id=f"{phase}-{self._count:04d}",
+            phase=phase,
+            kind=kind,
+            expectation=expectation,
+            params=dict(params),
+            **extra,
+        )
+
+    def rejected(self, phase: str, kind: str, params: Mapping[str, str], **extra: Any) -> Case:
+        """A validation case; its severity and invalid parameters come from the classifier."""
+        problems = classify_params(params)
+        return self.case(
+            phase,
+            kind,
+            Expectation.VALIDATION,
+            params,
+            severity=strongest(problems),
+            invalid_params=tuple(p.param for p in problems),
+            decision="D4" if any(p.param != "Message" for p in problems) else "D5",
+            **extra,
+        )
+
+
+def _parameter_examples(spec: Spec) -> dict[str, str]:
+    parameters = spec.document["components"]["parameters"]
+    return {p["name"]: str(p["example"]) for p in parameters.values()}
+
+
+def _examples(b: _Builder, spec: Spec) -> Iterator[Case]:
+    """Replay of the documented examples: the request example, the error example, the 404 example."""
+    documented = _parameter_examples(spec)
+    sender = documented["FROM"] if documented["FROM"] in b.profile.senders else b.sender()
+    ok = {"FROM": sender, "TO": b.destination(0, documented["TO"]), "Message": documented["Message"]}
+    yield b.case(
+        "examples",
+        "documented request example",
+        Expectation.SUCCESS,
+        ok,
+        evidence="spec parameter examples (S1 200 example)",
+        decision="D3",
+    )
+    error = spec.document["paths"][OPERATION_PATH]["post"]["responses"]["500"]["content"]["application/json"]
+    for field_key, field in error["examples"]["seed-error-tab-1"]["value"]["fields"].items():
+        name = field_key.split(".", 1)[1].upper()
+        params = {**ok, name: str(field["value"])}
+        yield b.rejected(
+            "examples",
+            f"documented error example ({field_key}={field['value']})",
+            params,
+            evidence="S1 error example",
+        )
+    yield b.case(
+        "examples",
+        "documented 404 example (unleased sender)",
+        Expectation.NOT_FOUND,
+        {**ok, "FROM": b.profile.unleased_sender},
+        evidence="S1 404 tab",
+        decision="D11",
+    )
+
+
+def _auth(b: _Builder, seed: int) -> Iterator[Case]:
+    documented_method = AuthPlacement.HEADER if b.profile.auth.method == "header" else AuthPlacement.JWT_QUERY
+    other = AuthPlacement.JWT_QUERY if documented_method is AuthPlacement.HEADER else AuthPlacement.HEADER
+    ok = {"FROM": b.sender(), "TO": b.destination(1, "14155550100"), "Message": "auth check"}
+    yield b.case(
+        "auth",
+        "no credentials",
+        Expectation.AUTH,
+        ok,
+        auth=AuthPlacement.NONE,
+        token="",
+        evidence="S1 header X-auth Token required; 401 inferred (notes §4.5)",
+        decision="D12",
+    )
+    for bad in draw(sms.bad_tokens(kinds=("empty", "malformed", "wrong", "truncated_jwt")), 8, seed):
+        if bad.value is None:
+            continue
+        yield b.case(
+            "auth",
+            f"{bad.kind} token",
+            Expectation.AUTH,
+            ok,
+            auth=documented_method,
+            token=bad.value,
+            evidence="S6 JWT authentication; 401 inferred",
+            decision="D12",
+        )
+    yield b.case(
+        "auth",
+        f"valid token via {other.value}",
+        Expectation.SUCCESS,
+        ok,
+        auth=other,
+        evidence="S6: header X-Auth-Token or query param jwt",
+        decision="D12",
+    )
+    yield b.case(
+        "auth",
+        "valid token, lower-case header name",
+        Expectation.SUCCESS,
+        ok,
+        auth=AuthPlacement.NONE,
+        extra_headers={"x-auth-token": "profile"},
+        evidence="HTTP header names are case-insensitive; S1 writes 'X-auth Token'",
+        decision="D12",
+    )
+    yield b.case(
+        "auth",
+        "valid token via Authorization: Bearer (documented variant)",
+        Expectation.SUCCESS,
+        ok,
+        auth=AuthPlacement.BEARER,
+        severity=Severity.INFO,
+        evidence="S2, S3, S12: Authorization Bearer (variant auth-bearer-header)",
+        decision="D12",
+    )
+
+
+def _not_found(b: _Builder) -> Iterator[Case]:
+    for index, text in enumerate(("Hello world", NON_ASCII_TEXT)):
+        params = {
+            "FROM": b.profile.unleased_sender,
+            "TO": b.destination(index, "14155550100"),
+            "Message": text,
+        }
+        yield b.case(
+            "not_found",
+            "unleased sender",
+            Expectation.NOT_FOUND,
+            params,
+            evidence="S1 404 tab",
+            decision="D11",
+        )
+
+
+def _negative(b: _Builder, seed: int) -> Iterator[Case]:
+    base = {"FROM": b.sender(), "TO": b.destination(2, "14155550100"), "Message": "negative check"}
+    for kind in sms.INVALID_NUMBER_KINDS:
+        values = draw(sms.invalid_numbers(kinds=(kind,)), 2, seed + len(kind))
+        for param, bad in zip(("TO", "FROM"), values, strict=False):
+            params = {k: v for k, v in base.items() if k != param}
+            if bad.value is not None:
+                params[param] = bad.value
+            yield b.rejected("negative", f"{param} {kind}", params, evidence="S1 error example (params.to)")
+    yield b.rejected(
+        "negative",
+        "Message missing",
+        {k: v for k, v in base.items() if k != "Message"},
+        evidence="S1 Message* required",
+    )
+    yield b.rejected("negative", "Message empty", {**base, "Message": ""}, evidence="S3 message [1 .. 918]")
+    yield b.rejected(
+        "negative",
+        "Message over 918 characters",
+        {**base, "Message": "x" * (sms.MAX_MESSAGE_LENGTH + 1)},
+        evidence="S3 message [1 .. 918]",
+    )
+
+
+def _positive(b: _Builder, seed: int, count: int) -> Iterator[Case]:
+    numbers = sms.valid_numbers(allowed=b.profile.destinations or None)
+    strategy = st.tuples(numbers, sms.message_texts(alphabet="any", max_size=sms.MAX_MESSAGE_LENGTH))
+    for index, (to, text) in enumerate(draw(strategy, count, seed)):
+        yield b.case(
+            "positive",
+            "generated valid send",
+            Expectation.SUCCESS,
+            {"FROM": b.sender(index), "TO": to, "Message": text},
+            evidence="S1 parameters",
+            decision="D4",
+        )
+
+
+def _boundaries(b: _Builder, seed: int) -> Iterator[Case]:
+    index = 0
+    for length in sms.SMS_LENGTH_BOUNDARIES:
+        for alphabet in ("gsm7", "ucs2", "astral"):
+            text = draw(sms.texts_of_length(length, alphabet=alphabet), 1, seed + length)[0]
+            index += 1
+            yield b.case(
+                "boundaries",
+                f"Message of {length} {alphabet} characters",
+                Expectation.SUCCESS,
+                {"FROM": b.sender(index), "TO": b.destination(index, "14155550100"), "Message": text},
+                evidence="S3 message [1 .. 918]; SMS segment sizes 70/160",
+                decision="D5",
+            )
+    yield b.case(
+        "boundaries",
+        "non-ASCII text echoed",
+        Expectation.SUCCESS,
+        {"FROM": b.sender(), "TO": b.destination(0, "14155550100"), "Message": NON_ASCII_TEXT},
+        evidence="S1 Message String",
+        decision="D15",
+    )
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _from_schemathesis(b: _Builder, case: Any, index: int, positive: bool) -> Case | None:
+    params = {str(k): _stringify(v) for k, v in dict(case.query or {}).items() if k != "jwt"}
+    if positive or is_valid_number_param(params.get("FROM")):
+        params["FROM"] = b.sender(index)
+    if b.profile.destinations and is_valid_number_param(params.get("TO")):
+        params["TO"] = b.destination(index, "")
+    if not classify_params(params):
+        if not positive:
+            return None  # schemathesis only broke the credentials, which the suite sets itself
+        return b.case(
+            "generated",
+            "schemathesis positive",
+            Expectation.SUCCESS,
+            params,
+            evidence="spec parameters",
+            decision="D4",
+        )
+    if positive:
+        return None
+    return b.rejected("generated", "schemathesis negative", params, evidence="spec parameter schemas")
+
+
+def _generated(b: _Builder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
+    sms.register_schemathesis_formats()
+    schema = schemathesis.openapi.from_dict(spec.copy_document())
+    operation = schema[OPERATION_PATH]["POST"]
+    mode = schemathesis.GenerationMode.POSITIVE if positive else schemathesis.GenerationMode.NEGATIVE
+    for index, drawn in enumerate(draw(operation.as_strategy(generation_mode=mode), count, seed)):
+        converted = _from_schemathesis(b, drawn, index, positive)
+        if converted is not None:
+            yield converted
+
+
+def generate_cases(profile: Profile, spec: Spec, options: GenerationOptions) -> list[Case]:
+    """Every case of a run, in sending order; negative-only keeps the ones the docs say must be rejected."""
+    b = _Builder(profile, options)
+    seed, count = options.seed, options.max_examples
+    producers: dict[str, Callable[[], Iterator[Case]]] = {
+        "examples": lambda: _examples(b, spec),
+        "auth": lambda: _auth(b, seed + 1),
+        "not_found": lambda: _not_found(b),
+        "negative": lambda: _negative(b, seed + 2),
+        "positive": lambda: _positive(b, seed + 3, count),
+        "boundaries": lambda: _boundaries(b, seed + 4),
+        "generated": lambda: _chain(
+            _generated(b, spec, seed + 5, count, positive=True),
+            _generated(b, spec, seed + 6, count, positive=False),
+        ),
+    }
+    cases: list[Case] = []
+    for phase in PHASES:
+        if phase in options.phases:
+            cases.extend(producers[phase]())
+    if options.negative_only or profile.negative_only:
+        cases = [c for c in cases if c.expectation.rejects]
+    return cases
+
+
+def _chain(*parts: Iterator[Case]) -> Iterator[Case]:
+    for part in parts:
+        yield from part
+
+
+def phases_of(cases: Sequence[Case]) -> list[str]:
+    return [p for p in PHASES if any(c.phase == p for c in cases)]

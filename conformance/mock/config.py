@@ -1,0 +1,72 @@
+"""What one mock instance is: its token, leased senders, active faults, seed and clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from conformance.mock.faults import resolve_faults
+
+__all__ = [
+    "DEFAULT_SENDERS",
+    "DEFAULT_TOKEN",
+    "SUCCESS_STATUSES",
+    "MockConfig",
+    "MockConfigError",
+]
+
+DEFAULT_TOKEN = "mock-token-0123456789abcdef"
+# Both senders appear in documented examples: S1 tn.tn 12017771234, S3 tn 12013046585.
+DEFAULT_SENDERS: tuple[str, ...] = ("12017771234", "12013046585")
+# Documented success statuses and the payload type each one shows (S1 200 / 201 tabs, D6).
+SUCCESS_STATUSES: dict[int, str] = {200: "smso", 201: "smsr"}
+
+_SENDER = re.compile(r"[0-9]{3,15}")
+
+
+class MockConfigError(ValueError):
+    """A ``MockConfig`` argument that cannot describe a mock; the message names the bad value."""
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Settings of one mock app. Validated on construction.
+
+    ``faults`` holds catalogue names (``conformance.mock.faults.FAULTS``); ``clock`` returns
+    the current time (timezone-aware, or naive UTC) and defaults to the wall clock.
+    """
+
+    token: str = DEFAULT_TOKEN
+    senders: tuple[str, ...] = DEFAULT_SENDERS
+    faults: frozenset[str] = field(default_factory=frozenset)
+    seed: int = 0
+    success_status: int = 200
+    clock: Callable[[], datetime] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.token, str) or not self.token:
+            raise MockConfigError(f"token must be a non-empty string, got {self.token!r}")
+        if isinstance(self.senders, str):
+            raise MockConfigError(f"senders must be a tuple of numbers, got the string {self.senders!r}")
+        for sender in self.senders:
+            if not isinstance(sender, str) or not _SENDER.fullmatch(sender):
+                raise MockConfigError(f"sender {sender!r} is not 3 to 15 ASCII digits, e.g. '12017771234'")
+        object.__setattr__(self, "senders", tuple(self.senders))
+        if isinstance(self.faults, str):
+            raise MockConfigError(f"faults must be a set of fault names, got the string {self.faults!r}")
+        object.__setattr__(self, "faults", resolve_faults(self.faults))
+        if self.success_status not in SUCCESS_STATUSES:
+            raise MockConfigError(
+                f"success_status must be one of {sorted(SUCCESS_STATUSES)}, got {self.success_status!r}"
+            )
+
+    @property
+    def payload_type(self) -> str:
+        """The documented payload ``type`` that goes with ``success_status``."""
+        return SUCCESS_STATUSES[self.success_status]
+
+    @property
+    def leased_numbers(self) -> frozenset[int]:
+        return frozenset(int(sender) for sender in self.senders)

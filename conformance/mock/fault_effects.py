@@ -1,0 +1,187 @@
+"""What each catalogued fault does: the one place where the mock departs from the contract.
+
+``app.py`` asks a ``FaultEffects`` every question whose answer a fault can change (is this
+token accepted, which validation rules hold, is this sender leased, how long to wait) and
+hands every response body to it before it goes out. With no faults active every answer is
+the documented behaviour. Each fault changes exactly what its catalogue description says.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.responses import Response
+
+from conformance.mock.payloads import Outcome, format_timestamp
+from conformance.mock.responses import encode_json, json_response
+from conformance.mock.validation import DIGITS, MAX_MESSAGE_LENGTH, ValidationRules, ValidSend
+
+__all__ = [
+    "HTML_NOT_FOUND",
+    "IMPLEMENTED_FAULTS",
+    "SLOW_DELAY_SECONDS",
+    "SLOW_EVERY",
+    "STALE_TIME",
+    "FaultEffects",
+]
+
+SLOW_EVERY = 10
+SLOW_DELAY_SECONDS = 0.4
+SHORT_MESSAGE_LIMIT = 160
+STALE_TIME = datetime(2001, 1, 4, 7, 52, 58, 127000, tzinfo=UTC)
+# a proxy-style error page; its script proves reports show server bodies as text
+HTML_NOT_FOUND = "<html><body><h1>404 Not Found</h1><script>window.__pwned=1</script></body></html>"
+EXTRA_FIELD = ("debug_route", "POST /rest/sms -> mock.send")
+_LETTERS_OR_DIGITS = re.compile(r"[0-9A-Za-z]{3,15}")
+
+IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
+    {
+        # request side
+        "auth_not_enforced",
+        "wrong_token_accepted",
+        "jwt_query_ignored",
+        "accept_letters_in_to",
+        "accept_empty_message",
+        "reject_long_message",
+        "unleased_sender_sends",
+        "slow_responses",
+        # success payload
+        "to_as_string",
+        "uuid_malformed",
+        "missing_thread",
+        "type_unknown",
+        "delivered_as_string",
+        "timestamp_no_millis",
+        "extra_field",
+        "echo_non_ascii_mangled",
+        "echo_to_drops_country_code",
+        "tn_not_sender",
+        "state_not_created",
+        "modified_before_created",
+        "stale_timestamps",
+        # success response
+        "success_status_202",
+        "content_type_text",
+        "truncated_json",
+        # error responses
+        "validation_as_500",
+        "unleased_sender_500",
+        "html_error_page",
+        "error_success_true",
+        "error_status_mismatch",
+        "validation_without_fields",
+    }
+)
+
+
+class FaultEffects:
+    """The behaviour of a set of active faults (names from ``conformance.mock.faults``)."""
+
+    def __init__(self, active: frozenset[str] = frozenset()) -> None:
+        self.active = active
+
+    def _on(self, name: str) -> bool:
+        return name in self.active
+
+    # -- request side ---------------------------------------------------------------------------
+
+    @property
+    def honours_jwt_query(self) -> bool:
+        return not self._on("jwt_query_ignored")
+
+    @property
+    def admits_anonymous(self) -> bool:
+        return self._on("auth_not_enforced")
+
+    def admits_token(self, token: str, expected: str) -> bool:
+        if self._on("wrong_token_accepted"):
+            return bool(token)
+        return token == expected
+
+    def validation_rules(self) -> ValidationRules:
+        return ValidationRules(
+            recipient_pattern=_LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else DIGITS,
+            allow_empty_message=self._on("accept_empty_message"),
+            max_message_length=SHORT_MESSAGE_LIMIT if self._on("reject_long_message") else MAX_MESSAGE_LENGTH,
+        )
+
+    def is_leased(self, sender: int, leased: frozenset[int]) -> bool:
+        return self._on("unleased_sender_sends") or sender in leased
+
+    def delay_seconds(self, request_number: int) -> float:
+        """Delay before answering the ``request_number``-th ``POST /rest/sms`` (1-based)."""
+        if self._on("slow_responses") and request_number % SLOW_EVERY == 0:
+            return SLOW_DELAY_SECONDS
+        return 0.0
+
+    # -- success ------------------------------------------------------------------------------
+
+    def shape_payload(self, payload: Mapping[str, Any], send: ValidSend, now: datetime) -> dict[str, Any]:
+        """The clean SmsPayload with the payload faults applied."""
+        shaped = copy.deepcopy(dict(payload))
+        if self._on("echo_non_ascii_mangled"):
+            shaped["message"] = send.message.encode("utf-8").decode("latin-1")
+        if self._on("echo_to_drops_country_code") and send.to.startswith("1") and len(send.to) == 11:
+            shaped["to"] = int(send.to[1:])
+        if self._on("to_as_string"):
+            shaped["to"] = str(shaped["to"])
+        if self._on("tn_not_sender"):
+            shaped["tn"]["tn"] = int(send.sender) + 1
+        if self._on("state_not_created"):
+            shaped["state"] = "success"
+            shaped["delivered"] = True
+        if self._on("delivered_as_string"):
+            shaped["delivered"] = "true" if shaped["delivered"] else "false"
+        if self._on("uuid_malformed"):
+            shaped["uuid"] = shaped["uuid"].replace("-", "").upper()
+        if self._on("type_unknown"):
+            shaped["type"] = "sms"
+        if self._on("missing_thread"):
+            del shaped["thread"]
+        if self._on("extra_field"):
+            shaped[EXTRA_FIELD[0]] = EXTRA_FIELD[1]
+        self._shape_timestamps(shaped, now)
+        return shaped
+
+    def _shape_timestamps(self, shaped: dict[str, Any], now: datetime) -> None:
+        timestamp_faults = {"stale_timestamps", "modified_before_created", "timestamp_no_millis"}
+        if not self.active & timestamp_faults:
+            return
+        created = STALE_TIME if self._on("stale_timestamps") else now
+        modified = created - timedelta(seconds=1) if self._on("modified_before_created") else created
+        millis = not self._on("timestamp_no_millis")
+        shaped["created_on"] = format_timestamp(created, millis=millis)
+        shaped["modified_on"] = format_timestamp(modified, millis=millis)
+
+    def success_response(self, body: Mapping[str, Any], status: int) -> Response:
+        content = encode_json(body)
+        if self._on("truncated_json"):
+            content = content[: len(content) // 2]
+        media_type = "text/plain; charset=utf-8" if self._on("content_type_text") else "application/json"
+        status = 202 if self._on("success_status_202") else status
+        return Response(content, status_code=status, media_type=media_type)
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def error_response(self, outcome: Outcome, body: Mapping[str, Any]) -> Response:
+        """An error envelope whose ``status`` member is its HTTP status, with error faults applied."""
+        shaped = dict(body)
+        status = int(shaped["status"])
+        if outcome is Outcome.INVALID and self._on("validation_as_500"):
+            status = shaped["status"] = 500
+        if outcome is Outcome.NOT_LEASED and self._on("unleased_sender_500"):
+            status = shaped["status"] = 500
+        if status == 404 and self._on("html_error_page"):
+            return Response(HTML_NOT_FOUND, status_code=404, media_type="text/html; charset=utf-8")
+        if outcome is Outcome.INVALID and self._on("validation_without_fields"):
+            shaped.pop("fields", None)
+        if self._on("error_success_true"):
+            shaped["success"] = True
+        if self._on("error_status_mismatch"):
+            # the seed's template: an error body saying 500 whatever the HTTP status (400 on a 500)
+            shaped["status"] = 500 if status != 500 else 400
+        return json_response(shaped, status)

@@ -1,0 +1,283 @@
+"""Target profiles: YAML files describing where to send and how much, validated with JSON Schema.
+
+A profile names the *environment variable* holding the token, never the token itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import yaml
+
+__all__ = [
+    "MOCK_PROFILE_NAME",
+    "AuthConfig",
+    "Profile",
+    "ProfileError",
+    "SendBudget",
+    "is_loopback_url",
+    "load_profile",
+    "mock_profile",
+    "parse_rate_limit",
+    "resolve_token",
+]
+
+MOCK_PROFILE_NAME = "mock"
+MOCK_TOKEN_ENV = "OPENTACT_MOCK_TOKEN"
+DEFAULT_UNLEASED_SENDER = "15555550100"  # 555-01xx: reserved for fiction, never a real lease
+
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
+
+PROFILE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["name", "base_url", "auth", "senders"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "base_url": {"type": "string", "pattern": "^https?://[^/\\s]+(/\\S*)?$"},
+        "auth": {
+            "type": "object",
+            "required": ["method", "token_env"],
+            "additionalProperties": False,
+            "properties": {
+                "method": {"enum": ["header", "jwt-query"]},
+                "token_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+            },
+        },
+        "senders": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": "^[0-9]{3,15}$"},
+        },
+        "destinations": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{3,15}$"}},
+        "unleased_sender": {"type": "string", "pattern": "^[0-9]{3,15}$"},
+        "live": {"type": "boolean"},
+        "max_sends": {"type": "integer", "minimum": 0},
+        "rate_limit": {
+            "type": "string",
+            "pattern": "^\\s*\\d+(\\.\\d+)?\\s*/\\s*(s|sec|second|m|min|minute)\\s*$",
+        },
+        "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+        "latency_budget_ms": {"type": "number", "exclusiveMinimum": 0},
+        "negative_only": {"type": "boolean"},
+    },
+}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file, the field and the fix."""
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    method: str  # "header" | "jwt-query"
+    token_env: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    base_url: str
+    auth: AuthConfig
+    senders: tuple[str, ...]
+    destinations: tuple[str, ...] = ()
+    unleased_sender: str = DEFAULT_UNLEASED_SENDER
+    live: bool = False
+    max_sends: int = 20
+    rate_limit_per_s: float | None = None
+    timeout_s: float = 10.0
+    latency_budget_ms: float | None = None
+    negative_only: bool = False
+    source: str = "<built-in>"
+    embedded_mock: bool = False  # start the reference mock and fill base_url at run time
+    mock_faults: tuple[str, ...] = ()
+
+    def with_overrides(
+        self,
+        *,
+        base_url: str | None = None,
+        token_env: str | None = None,
+        senders: Sequence[str] = (),
+    ) -> Profile:
+        """The profile as changed by command-line options."""
+        profile = self
+        if base_url is not None:
+            profile = replace(profile, base_url=base_url, embedded_mock=False, name=f"{profile.name}@cli")
+        if token_env is not None:
+            profile = replace(profile, auth=replace(profile.auth, token_env=token_env))
+        if senders:
+            profile = replace(profile, senders=tuple(senders))
+        return profile
+
+
+def parse_rate_limit(text: str) -> float:
+    """``"5/s"`` -> 5.0 requests per second; ``"30/min"`` -> 0.5."""
+    match = _RATE.match(text)
+    if not match:
+        raise ValueError(f"rate limit {text!r} is not of the form N/s or N/min")
+    per = float(match.group(1))
+    return per if match.group(2).startswith("s") else per / 60.0
+
+
+def _field_name(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = re.search(r"'([^']+)' is a required property", error.message)
+        if missing:
+            path = f"{path}.{missing.group(1)}" if path else missing.group(1)
+    if error.validator == "additionalProperties":
+        extra = re.findall(r"'([^']+)'", error.message)
+        if extra:
+            path = f"{path}.{extra[0]}" if path else extra[0]
+    return path or "<top level>"
+
+
+def _fix_hint(error: jsonschema.ValidationError) -> str:
+    if error.validator == "required":
+        return "add it"
+    if error.validator == "additionalProperties":
+        return "remove it or check its spelling (known keys: " + ", ".join(PROFILE_SCHEMA["properties"]) + ")"
+    if error.validator == "pattern" and "senders" in [str(p) for p in error.absolute_path]:
+        return "write numbers as 3-15 ASCII digits without '+', e.g. \"12017771234\""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    return f"expected: {schema.get('description') or _describe(schema)}"
+
+
+def _describe(schema: Mapping[str, Any]) -> str:
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    if "pattern" in schema:
+        return f"a value matching {schema['pattern']}"
+    if "type" in schema:
+        return f"a {schema['type']}"
+    return "a valid value"
+
+
+def profile_from_mapping(data: Any, *, source: str) -> Profile:
+    """Validate and convert a parsed profile document."""
+    if not isinstance(data, dict):
+        raise ProfileError(
+            f"profile {source} must be a YAML mapping of keys (name, base_url, auth, senders, …)."
+        )
+    validator = jsonschema.Draft202012Validator(PROFILE_SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        field_name = _field_name(first)
+        more = f" ({len(errors) - 1} more problem(s) after this one)" if len(errors) > 1 else ""
+        raise ProfileError(
+            f"profile {source}: field '{field_name}' is invalid: {first.message}. "
+            f"Fix: {_fix_hint(first)}.{more}"
+        )
+    rate = data.get("rate_limit")
+    return Profile(
+        name=data["name"],
+        base_url=data["base_url"].rstrip("/"),
+        auth=AuthConfig(method=data["auth"]["method"], token_env=data["auth"]["token_env"]),
+        senders=tuple(data["senders"]),
+        destinations=tuple(data.get("destinations", ())),
+        unleased_sender=data.get("unleased_sender", DEFAULT_UNLEASED_SENDER),
+        live=bool(data.get("live", False)),
+        max_sends=int(data.get("max_sends", 20)),
+        rate_limit_per_s=None if rate is None else parse_rate_limit(rate),
+        timeout_s=float(data.get("timeout_s", 10.0)),
+        latency_budget_ms=data.get("latency_budget_ms"),
+        negative_only=bool(data.get("negative_only", False)),
+        source=source,
+    )
+
+
+def mock_profile(*, faults: Sequence[str] = (), max_sends: int = 100_000) -> Profile:
+    """The built-in profile: the embedded reference mock on a free loopback port."""
+    return Profile(
+        name=MOCK_PROFILE_NAME,
+        base_url="http://127.0.0.1:0",
+        auth=AuthConfig(method="header", token_env=MOCK_TOKEN_ENV),
+        senders=("12017771234", "12013046585"),
+        max_sends=max_sends,
+        timeout_s=10.0,
+        latency_budget_ms=250.0,
+        embedded_mock=True,
+        mock_faults=tuple(faults),
+    )
+
+
+def load_profile(ref: str | None) -> Profile:
+    """A profile by file path, or the built-in ``mock`` (the default)."""
+    if ref is None or ref == MOCK_PROFILE_NAME:
+        return mock_profile()
+    path = Path(ref)
+    if not path.exists():
+        raise ProfileError(
+            f"profile {ref!r} is neither a file nor a built-in profile name. Pass the path of a YAML "
+            f"profile (see README, 'Target profiles') or '{MOCK_PROFILE_NAME}' for the embedded mock."
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(
+            f"cannot read profile {path}: {exc}. Check the path and its permissions."
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
+        raise ProfileError(
+            f"profile {path} is not valid YAML{at}: {getattr(exc, 'problem', exc)}. Fix the syntax."
+        ) from None
+    return profile_from_mapping(data, source=str(path))
+
+
+def resolve_token(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
+    """The token from the environment variable the profile names (never from the profile)."""
+    env = os.environ if environ is None else environ
+    value = env.get(profile.auth.token_env, "")
+    if value:
+        return value
+    if profile.embedded_mock:
+        return "mock-" + secrets.token_hex(16)
+    raise ProfileError(
+        f"profile {profile.source}: field 'auth.token_env' names the environment variable "
+        f"{profile.auth.token_env}, which is not set or empty. Export it with the API token "
+        f"(e.g. `export {profile.auth.token_env}=…`) or pass --token-env with another variable."
+    )
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is on this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class SendBudget:
+    """How many more requests that could send an SMS this run may make."""
+
+    limit: int
+    used: int = field(default=0)
+
+    def try_spend(self) -> bool:
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.limit

@@ -1,0 +1,276 @@
+"""The results model: what one run found, and its versioned JSON form (`results.json`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from conformance.deviations import Deviation, Severity
+
+__all__ = [
+    "RESULTS_SCHEMA_VERSION",
+    "BaselineComparison",
+    "Crash",
+    "PhaseStats",
+    "ResultsError",
+    "RunResults",
+    "TargetInfo",
+    "load_results",
+    "write_atomic",
+]
+
+RESULTS_SCHEMA_VERSION = 1
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read."""
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    name: str
+    base_url: str
+    live: bool = False
+    auth_method: str = "header"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "base_url": self.base_url,
+            "live": self.live,
+            "auth_method": self.auth_method,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TargetInfo:
+        return cls(
+            str(data["name"]), str(data["base_url"]), bool(data.get("live")), str(data.get("auth_method", ""))
+        )
+
+
+@dataclass(frozen=True)
+class PhaseStats:
+    name: str
+    cases: int = 0
+    sent: int = 0
+    skipped: int = 0
+    status_counts: Mapping[str, int] = field(default_factory=dict)  # "200" -> n, "error" -> transport errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "cases": self.cases,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "status_counts": dict(sorted(self.status_counts.items())),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PhaseStats:
+        return cls(
+            name=str(data["name"]),
+            cases=int(data.get("cases", 0)),
+            sent=int(data.get("sent", 0)),
+            skipped=int(data.get("skipped", 0)),
+            status_counts={str(k): int(v) for k, v in (data.get("status_counts") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A bug in the suite itself (a check that raised), kept apart from API deviations."""
+
+    check: str
+    case_id: str
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "case_id": self.case_id, "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Crash:
+        return cls(str(data["check"]), str(data.get("case_id", "")), str(data.get("error", "")))
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """Deviation keys of this run against a baseline run."""
+
+    baseline: str  # where the baseline came from (a path or a label)
+    new: tuple[str, ...] = ()
+    persisting: tuple[str, ...] = ()
+    fixed: tuple[Deviation, ...] = ()  # deviations of the baseline that are gone now
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "baseline": self.baseline,
+            "new": list(self.new),
+            "persisting": list(self.persisting),
+            "fixed": [d.to_dict() for d in self.fixed],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BaselineComparison:
+        return cls(
+            baseline=str(data.get("baseline", "")),
+            new=tuple(data.get("new", ())),
+            persisting=tuple(data.get("persisting", ())),
+            fixed=tuple(Deviation.from_dict(d) for d in data.get("fixed", ())),
+        )
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """Everything one run found; ``results.json`` is its serialised form."""
+
+    target: TargetInfo
+    spec: Mapping[str, str]  # title, version, sha256
+    seed: int
+    started_at: str
+    finished_at: str
+    duration_s: float
+    fail_on: Severity
+    deviations: tuple[Deviation, ...] = ()
+    phases: tuple[PhaseStats, ...] = ()
+    crashes: tuple[Crash, ...] = ()
+    checks: Mapping[str, str] = field(default_factory=dict)  # check id -> description
+    stats: Mapping[str, Any] = field(default_factory=dict)
+    partial: bool = False
+    partial_reason: str = ""
+    baseline: BaselineComparison | None = None
+    command: str = "run"
+    tool_version: str = ""
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(d.severity.value for d in self.deviations)
+        return {s.value: counter.get(s.value, 0) for s in Severity}
+
+    def gating(self) -> tuple[Deviation, ...]:
+        """The deviations that decide the verdict: at/above ``fail_on``, and new if a baseline is set."""
+        at_or_above = [d for d in self.deviations if d.severity.at_least(self.fail_on)]
+        if self.baseline is not None:
+            new = set(self.baseline.new)
+            at_or_above = [d for d in at_or_above if d.key in new]
+        return tuple(at_or_above)
+
+    @property
+    def verdict(self) -> str:
+        return "fail" if self.gating() else "pass"
+
+    def with_baseline(self, comparison: BaselineComparison) -> RunResults:
+        return replace(self, baseline=comparison)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "tool": {"name": "opentact-conformance", "version": self.tool_version},
+            "run": {
+                "command": self.command,
+                "seed": self.seed,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "duration_s": round(self.duration_s, 3),
+                "fail_on": self.fail_on.value,
+                "verdict": self.verdict,
+                "partial": self.partial,
+                "partial_reason": self.partial_reason,
+            },
+            "target": self.target.to_dict(),
+            "spec": dict(self.spec),
+            "phases": [p.to_dict() for p in self.phases],
+            "stats": dict(self.stats),
+            "counts": self.counts(),
+            "checks": dict(sorted(self.checks.items())),
+            "deviations": [d.to_dict() for d in self.deviations],
+            "crashes": [c.to_dict() for c in self.crashes],
+            "baseline": None if self.baseline is None else self.baseline.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunResults:
+        version = data.get("schema_version")
+        if version != RESULTS_SCHEMA_VERSION:
+            raise ResultsError(
+                f"results schema_version {version!r} is not supported (this tool reads "
+                f"version {RESULTS_SCHEMA_VERSION}); re-run the suite with this version to regenerate it"
+            )
+        run = data["run"]
+        baseline = data.get("baseline")
+        return cls(
+            target=TargetInfo.from_dict(data["target"]),
+            spec={str(k): str(v) for k, v in data.get("spec", {}).items()},
+            seed=int(run["seed"]),
+            started_at=str(run["started_at"]),
+            finished_at=str(run["finished_at"]),
+            duration_s=float(run["duration_s"]),
+            fail_on=Severity.parse(str(run.get("fail_on", "error"))),
+            deviations=tuple(Deviation.from_dict(d) for d in data.get("deviations", ())),
+            phases=tuple(PhaseStats.from_dict(p) for p in data.get("phases", ())),
+            crashes=tuple(Crash.from_dict(c) for c in data.get("crashes", ())),
+            checks={str(k): str(v) for k, v in (data.get("checks") or {}).items()},
+            stats=dict(data.get("stats") or {}),
+            partial=bool(run.get("partial", False)),
+            partial_reason=str(run.get("partial_reason", "")),
+            baseline=None if baseline is None else BaselineComparison.from_dict(baseline),
+            command=str(run.get("command", "run")),
+            tool_version=str(data.get("tool", {}).get("version", "")),
+        )
+
+    def write(self, path: Path) -> None:
+        write_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see either the old or the whole new content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; artefacts are for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def load_results(path: Path) -> RunResults:
+    """Read a results file; raise ``ResultsError`` with a one-paragraph message on bad input."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ResultsError(
+            f"results file {path} is not valid JSON ({exc}); was the run interrupted?"
+        ) from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"results file {path} does not hold a JSON object")
+    try:
+        return RunResults.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ResultsError):
+            raise
+        raise ResultsError(f"results file {path} is missing or has a malformed field ({exc})") from None
+
+
+def merge_keys(deviations: Sequence[Deviation]) -> list[str]:
+    """Unique deviation keys in first-seen order."""
+    seen: dict[str, None] = {}
+    for deviation in deviations:
+        seen.setdefault(deviation.key)
+    return list(seen)

@@ -1,0 +1,190 @@
+"""`opentact-conformance run`: the gate against one target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from conformance.cases import Case
+from conformance.checks import CHECKS, describe
+from conformance.client import TargetUnreachableError
+from conformance.deviations import Severity
+from conformance.exchange import Exchange
+from conformance.generation import PHASES
+from conformance.mock.faults import UnknownFaultError, resolve_faults
+from conformance.profiles import ProfileError, load_profile
+from conformance.results import ResultsError, RunResults, load_results
+from conformance.runner import RunOptions, SafetyError, execute
+from conformance.specfile import SpecError
+
+__all__ = ["add_parser", "run", "write_artefacts"]
+
+EXIT_CLEAN, EXIT_DEVIATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "run",
+        help="run the conformance gate against a target (default: the embedded mock)",
+        description="Run the conformance gate. With no options: against the embedded reference mock.",
+    )
+    parser.add_argument("--profile", metavar="FILE|NAME", help="target profile YAML, or 'mock' (default)")
+    parser.add_argument("--base-url", help="override the profile's base URL (loopback unless --live)")
+    parser.add_argument("--token-env", metavar="VAR", help="environment variable holding the token")
+    parser.add_argument(
+        "--sender", action="append", default=[], metavar="TN", help="leased sender (repeatable)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases (default 0)")
+    parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
+    parser.add_argument("--report-dir", type=Path, default=Path("conformance-report"), metavar="DIR")
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="error")
+    parser.add_argument(
+        "--live", action="store_true", help="allow a non-loopback target whose profile is live"
+    )
+    parser.add_argument(
+        "--negative-only",
+        action="store_true",
+        help="send only requests the documentation says must be rejected",
+    )
+    parser.add_argument(
+        "--baseline", type=Path, metavar="RESULTS", help="fail only on deviations new since this"
+    )
+    parser.add_argument("--phase", action="append", choices=PHASES, default=[], help="only these phases")
+    parser.add_argument("--check", action="append", default=[], metavar="ID", help="only these checks")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a fault of the embedded mock (self-test and demos)",
+    )
+    parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"opentact-conformance: {message}", file=sys.stderr)
+    return code
+
+
+class _Progress:
+    """One line per finished phase (plain text: CI logs and terminals alike)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.phase = ""
+        self.statuses: Counter[str] = Counter()
+
+    def __call__(self, exchange: Exchange | None, case: Case, done: int, total: int) -> None:
+        if case.phase != self.phase:
+            self.flush()
+            self.phase = case.phase
+        response = exchange.response if exchange else None
+        self.statuses[str(response.status) if response else "no-response"] += 1
+        if done == total:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.phase and not self.quiet:
+            counts = ", ".join(f"{k}×{v}" for k, v in sorted(self.statuses.items()))
+            print(f"  {self.phase:<11} {sum(self.statuses.values()):>4} sent  [{counts}]", file=sys.stderr)
+        self.statuses = Counter()
+
+
+def write_artefacts(results: RunResults, report_dir: Path) -> list[Path]:
+    """results.json first (the source of truth), then report.html and junit.xml rendered from it."""
+    from reports.html import write_html
+    from reports.junit import write_junit
+
+    results_path = report_dir / "results.json"
+    results.write(results_path)
+    return [results_path, write_html(results, report_dir), write_junit(results, report_dir)]
+
+
+def _summary(results: RunResults) -> str:
+    counts = results.counts()
+    share = results.stats.get("positive_2xx_share")
+    lines = [
+        f"target {results.target.name} — {results.stats.get('sent', 0)} requests, seed {results.seed}, "
+        f"{results.duration_s:.1f} s",
+        f"deviations: {counts['error']} error, {counts['warning']} warning, {counts['info']} info"
+        + (f"; valid sends reaching 2xx: {share:.0%}" if isinstance(share, float) else ""),
+    ]
+    by_check = Counter((d.check, d.severity.value) for d in results.deviations)
+    for (check, severity), count in sorted(by_check.items()):
+        lines.append(f"  {severity:<7} {check:<24} ×{count}")
+    if results.crashes:
+        lines.append(f"SUITE BUG: {len(results.crashes)} check crash(es), first: {results.crashes[0].error}")
+    if results.baseline is not None:
+        lines.append(
+            f"baseline: {len(results.baseline.new)} new, {len(results.baseline.persisting)} persisting, "
+            f"{len(results.baseline.fixed)} fixed"
+        )
+    if results.partial:
+        lines.append(f"PARTIAL: {results.partial_reason}")
+    gating = results.gating()
+    lines.append(
+        f"verdict: {results.verdict.upper()} (fail on {results.fail_on.value}; {len(gating)} gating)"
+    )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_checks:
+        for name in sorted(CHECKS):
+            print(f"{name:<24} {describe(name)}")
+        return EXIT_CLEAN
+    try:
+        profile = load_profile(args.profile)
+        if args.fault:
+            if not profile.embedded_mock:
+                return _fail(
+                    "--fault switches on faults of the embedded mock; it cannot be used with --base-url "
+                    "or a profile that names another target."
+                )
+            profile = profile.__class__(
+                **{**profile.__dict__, "mock_faults": tuple(resolve_faults(args.fault))}
+            )
+        profile = profile.with_overrides(
+            base_url=args.base_url, token_env=args.token_env, senders=args.sender
+        )
+        baseline = load_results(args.baseline) if args.baseline else None
+        if args.max_examples < 0:
+            return _fail("--max-examples must be 0 or more")
+        options = RunOptions(
+            profile=profile,
+            seed=args.seed,
+            max_examples=args.max_examples,
+            fail_on=Severity.parse(args.fail_on),
+            allow_live=args.live,
+            negative_only=args.negative_only,
+            phases=tuple(args.phase) or PHASES,
+            checks=tuple(args.check),
+            progress=_Progress(args.quiet),
+        )
+        if not args.quiet:
+            print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
+        results = execute(options)
+    except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError) as exc:
+        return _fail(str(exc))
+    except TargetUnreachableError as exc:
+        return _fail(
+            f"target unreachable: {exc}. Check the base URL and that the server is running.", EXIT_UNREACHABLE
+        )
+    if baseline is not None:
+        from reports.baseline import compare
+
+        results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
+    try:
+        paths = write_artefacts(results, args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write the report into {args.report_dir}: {exc.strerror}. Pass --report-dir.")
+    print(_summary(results))
+    print("results: " + ", ".join(str(p) for p in paths))
+    if results.partial:
+        return EXIT_INTERRUPTED
+    return EXIT_DEVIATIONS if results.gating() or results.crashes else EXIT_CLEAN

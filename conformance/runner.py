@@ -1,0 +1,206 @@
+"""One conformance run: resolve the target, generate cases, send within budget, check, collect results."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from conformance import __version__
+from conformance.cases import Case, Expectation
+from conformance.checks import CHECKS, CheckContext, describe, run_checks
+from conformance.client import TargetClient, TargetUnreachableError
+from conformance.contract import load_contract
+from conformance.deviations import Deviation, Severity
+from conformance.exchange import Exchange
+from conformance.generation import PHASES, GenerationOptions, generate_cases
+from conformance.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
+from conformance.specfile import load_spec
+from conformance.variants import response_variants
+
+__all__ = ["RunOptions", "SafetyError", "execute", "resolved_target"]
+
+ProgressCallback = Callable[[Exchange | None, Case, int, int], None]
+
+
+class SafetyError(ValueError):
+    """A run the safety rules refuse (non-loopback target without both live switches)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    profile: Profile
+    seed: int = 0
+    max_examples: int = 25
+    fail_on: Severity = Severity.ERROR
+    allow_live: bool = False
+    negative_only: bool = False
+    phases: tuple[str, ...] = PHASES
+    checks: tuple[str, ...] = ()  # empty: all
+    progress: ProgressCallback | None = field(default=None, compare=False)
+
+
+def check_safety(profile: Profile, allow_live: bool) -> None:
+    """Refuse any non-loopback target unless the profile says live: true *and* --live was given."""
+    if profile.embedded_mock or is_loopback_url(profile.base_url):
+        return
+    if not (profile.live and allow_live):
+        missing = " and ".join(
+            part
+            for part, ok in (("'live: true' in the profile", profile.live), ("--live", allow_live))
+            if not ok
+        )
+        raise SafetyError(
+            f"profile {profile.source}: base_url {profile.base_url} is not on this machine, and a run there "
+            "can "
+            f"send real, paid SMS. It needs {missing}. Add them only if you mean to test that target."
+        )
+    if not profile.base_url.startswith("https://"):
+        raise SafetyError(
+            f"profile {profile.source}: field 'base_url' must use https:// for a non-loopback target "
+            "(Opentact redirects plain HTTP, D13)."
+        )
+
+
+@contextlib.contextmanager
+def resolved_target(profile: Profile, token: str, seed: int) -> Iterator[Profile]:
+    """The profile with a real base URL: starts the embedded mock when the profile asks for it."""
+    if not profile.embedded_mock:
+        yield profile
+        return
+    from conformance.mock.config import MockConfig
+    from conformance.mock.server import MockServer
+
+    config = MockConfig(
+        token=token, senders=profile.senders, faults=frozenset(profile.mock_faults), seed=seed
+    )
+    with MockServer(config) as server:
+        yield replace(profile, base_url=server.url)
+
+
+def _could_send(case: Case, profile: Profile) -> bool:
+    """Counts against the budget: any request naming a leased sender and some destination."""
+    return case.params.get("FROM") in profile.senders and bool(case.params.get("TO"))
+
+
+def execute(options: RunOptions) -> RunResults:
+    """Run every case against the target and return the results (partial if interrupted)."""
+    profile = options.profile
+    check_safety(profile, options.allow_live)
+    token = resolve_token(profile)
+    spec = load_spec()
+    contract = load_contract(spec)
+    generation = GenerationOptions(
+        seed=options.seed,
+        max_examples=options.max_examples,
+        negative_only=options.negative_only,
+        phases=options.phases,
+    )
+    cases = generate_cases(profile, spec, generation)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    ctx = CheckContext(
+        contract=contract,
+        variants=response_variants(spec),
+        senders=profile.senders,
+        seed=options.seed,
+        latency_budget_ms=profile.latency_budget_ms,
+        secrets=(token,),
+    )
+    check_names = options.checks or tuple(CHECKS)
+    unknown = [c for c in check_names if c not in CHECKS]
+    if unknown:
+        raise ProfileError(f"unknown check(s) {unknown}; `opentact-conformance run --list-checks` lists them")
+    budget = SendBudget(profile.max_sends)
+    deviations: list[Deviation] = []
+    crashes: list[Crash] = []
+    status_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    skipped: Counter[str] = Counter()
+    sent: Counter[str] = Counter()
+    positive = Counter[str]()
+    partial_reason = ""
+    with resolved_target(profile, token, options.seed) as target:
+        client = TargetClient(
+            target.base_url, token, timeout_s=target.timeout_s, rate_limit_per_s=target.rate_limit_per_s
+        )
+        try:
+            for index, case in enumerate(cases):
+                if _could_send(case, target) and not budget.try_spend():
+                    skipped[case.phase] += 1
+                    continue
+                try:
+                    exchange = client.send(case)
+                except TargetUnreachableError:
+                    if sum(sent.values()) == 0:
+                        raise
+                    exchange = Exchange(
+                        case=case,
+                        request=client.build(case),
+                        response=None,
+                        error="ConnectError: the target stopped accepting connections",
+                        sent_at=datetime.now(UTC),
+                    )
+                sent[case.phase] += 1
+                response = exchange.response
+                status_counts[case.phase][str(response.status) if response else "no-response"] += 1
+                if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
+                    positive["total"] += 1
+                    positive["2xx"] += int(response is not None and 200 <= response.status < 300)
+                found, crashed = run_checks(ctx, exchange, check_names)
+                deviations.extend(found)
+                crashes.extend(Crash(name, case.id, error) for name, error in crashed)
+                if options.progress is not None:
+                    options.progress(exchange, case, index + 1, len(cases))
+        except KeyboardInterrupt:
+            partial_reason = "interrupted (Ctrl-C) before every case was sent"
+        finally:
+            client.close()
+    phases = tuple(
+        PhaseStats(
+            name=p,
+            cases=sum(1 for c in cases if c.phase == p),
+            sent=sent[p],
+            skipped=skipped[p],
+            status_counts=dict(status_counts[p]),
+        )
+        for p in PHASES
+        if any(c.phase == p for c in cases)
+    )
+    total = positive["total"]
+    stats = {
+        "cases": len(cases),
+        "sent": sum(sent.values()),
+        "skipped_budget": sum(skipped.values()),
+        "send_budget": profile.max_sends,
+        "sends_used": budget.used,
+        "positive_total": total,
+        "positive_2xx": positive["2xx"],
+        "positive_2xx_share": round(positive["2xx"] / total, 4) if total else None,
+        "negative_only": options.negative_only or profile.negative_only,
+    }
+    return RunResults(
+        target=TargetInfo(
+            profile.name,
+            "embedded mock (127.0.0.1)" if profile.embedded_mock else profile.base_url,
+            profile.live,
+            profile.auth.method,
+        ),
+        spec={"title": spec.title, "version": spec.version, "sha256": spec.sha256},
+        seed=options.seed,
+        started_at=started.isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - clock,
+        fail_on=options.fail_on,
+        deviations=tuple(deviations),
+        phases=phases,
+        crashes=tuple(crashes),
+        checks={name: describe(name) for name in check_names},
+        stats=stats,
+        partial=bool(partial_reason),
+        partial_reason=partial_reason,
+        tool_version=__version__,
+    )

@@ -1,0 +1,1 @@
+"""The conformance cases as a pytest suite: `pytest conformance/suite --profile FILE`."""

@@ -1,0 +1,84 @@
+"""Safety core: the send budget is never exceeded, and live targets need both switches."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.mock.server import MockServer
+from conformance.profiles import AuthConfig, Profile
+from conformance.runner import RunOptions, SafetyError, check_safety, execute
+
+from .conftest import TOKEN_ENV
+
+
+def loopback_profile(server: MockServer, **changes: object) -> Profile:
+    base = Profile(
+        name="budget",
+        base_url=server.url,
+        auth=AuthConfig("header", TOKEN_ENV),
+        senders=server.config.senders,
+        source="test",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+# the engine draws its own cases with @given inside: nesting is the point here, not a mistake
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.nested_given],
+)
+@given(max_sends=st.integers(min_value=0, max_value=40), seed=st.integers(min_value=0, max_value=1000))
+def test_send_budget_is_never_exceeded(
+    shared_mock: MockServer, token_env: str, max_sends: int, seed: int
+) -> None:
+    shared_mock.store.clear()
+    profile = loopback_profile(shared_mock, max_sends=max_sends)
+    results = execute(RunOptions(profile=profile, seed=seed, max_examples=5))
+    stored = len(shared_mock.store.messages())
+    assert results.stats["sends_used"] <= max_sends
+    assert stored <= max_sends
+    if max_sends < results.stats["cases"]:
+        assert results.stats["skipped_budget"] > 0
+
+
+def test_positive_cases_use_only_allow_listed_destinations(shared_mock: MockServer, token_env: str) -> None:
+    shared_mock.store.clear()
+    allowed = ("14155550100", "14155550101")
+    execute(
+        RunOptions(profile=loopback_profile(shared_mock, destinations=allowed, max_sends=500), max_examples=8)
+    )
+    destinations = {str(m.to) for m in shared_mock.store.messages()}
+    assert destinations and destinations <= set(allowed)
+
+
+@pytest.mark.parametrize(("live", "allow"), [(False, False), (True, False), (False, True)])
+def test_non_loopback_target_needs_live_profile_and_flag(live: bool, allow: bool) -> None:
+    profile = Profile(
+        name="prod",
+        base_url="https://api.opentact.org",
+        auth=AuthConfig("header", "X"),
+        senders=("12017771234",),
+        live=live,
+        source="prod.yaml",
+    )
+    with pytest.raises(SafetyError, match="live"):
+        check_safety(profile, allow)
+
+
+def test_live_target_with_both_switches_must_use_https() -> None:
+    profile = Profile(
+        name="prod",
+        base_url="http://api.opentact.org",
+        auth=AuthConfig("header", "X"),
+        senders=("12017771234",),
+        live=True,
+        source="prod.yaml",
+    )
+    with pytest.raises(SafetyError, match="https"):
+        check_safety(profile, True)
+    check_safety(replace(profile, base_url="https://api.opentact.org"), True)  # allowed, nothing sent

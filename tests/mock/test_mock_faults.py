@@ -1,0 +1,331 @@
+"""Each catalogued fault makes the mock deviate exactly as its description says, and only there.
+
+Every probe sends the same requests to the clean module mock (reset: same seed, same clock) and
+to a fresh mock with one fault on, then asserts the concrete deviation and that nothing else in
+the answer differs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.mock import DEFAULT_TOKEN, FAULTS, IMPLEMENTED_FAULTS, MockServer, fault_names
+from conformance.mock.fault_effects import HTML_NOT_FOUND
+
+VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}
+INVALID = {**VALID, "TO": "qwerty123456789"}
+UNLEASED = {**VALID, "FROM": "12017770000"}
+AUTH = {"X-Auth-Token": DEFAULT_TOKEN}
+
+
+class Pair:
+    """The clean mock and the faulty mock, asked the same things."""
+
+    def __init__(self, clean: httpx.Client, faulty: httpx.Client) -> None:
+        self.clean = clean
+        self.faulty = faulty
+
+    def send(
+        self, params: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[httpx.Response, httpx.Response]:
+        chosen = AUTH if headers is None else headers
+        return (
+            self.clean.post("/rest/sms", params=params, headers=chosen),
+            self.faulty.post("/rest/sms", params=params, headers=chosen),
+        )
+
+
+def differing_paths(left: Any, right: Any, path: str = "$") -> set[str]:
+    """JSON paths where two documents differ (a member present on one side only counts)."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        out: set[str] = set()
+        for key in left.keys() | right.keys():
+            if key not in left or key not in right:
+                out.add(f"{path}.{key}")
+            else:
+                out |= differing_paths(left[key], right[key], f"{path}.{key}")
+        return out
+    if type(left) is not type(right) or left != right:
+        return {path}
+    return set()
+
+
+def success_pair(pair: Pair, params: dict[str, str] = VALID) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both answers to a documented send: the clean one must be 200; both JSON."""
+    clean, faulty = pair.send(params)
+    assert clean.status_code == 200, clean.text
+    return clean.json()["payload"], faulty.json()["payload"]
+
+
+def only_payload_members_differ(pair: Pair, *members: str, params: dict[str, str] = VALID) -> dict[str, Any]:
+    clean, faulty = pair.send(params)
+    assert clean.status_code == faulty.status_code == 200, faulty.text
+    assert faulty.headers["content-type"] == "application/json"
+    assert differing_paths(clean.json(), faulty.json()) == {f"$.payload.{m}" for m in members}
+    payload: dict[str, Any] = faulty.json()["payload"]
+    return payload
+
+
+# -- one probe per fault -------------------------------------------------------------------------
+
+
+def probe_to_as_string(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "to")["to"] == "14155550100"
+
+
+def probe_uuid_malformed(pair: Pair) -> None:
+    clean, faulty = success_pair(pair)
+    assert only_payload_members_differ(pair, "uuid")
+    assert faulty["uuid"] == clean["uuid"].replace("-", "").upper()
+    assert len(faulty["uuid"]) == 32 and "-" not in faulty["uuid"]
+
+
+def probe_missing_thread(pair: Pair) -> None:
+    assert "thread" not in only_payload_members_differ(pair, "thread")
+
+
+def probe_type_unknown(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "type")["type"] == "sms"
+
+
+def probe_delivered_as_string(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "delivered")["delivered"] == "false"
+
+
+def probe_timestamp_no_millis(pair: Pair) -> None:
+    payload = only_payload_members_differ(pair, "created_on", "modified_on")
+    assert payload["created_on"] == payload["modified_on"] == "2026-05-01T12:00:00Z"
+
+
+def probe_extra_field(pair: Pair) -> None:
+    assert "debug_route" in only_payload_members_differ(pair, "debug_route")
+
+
+def probe_success_status_202(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert (clean.status_code, faulty.status_code) == (200, 202)
+    assert faulty.content == clean.content
+    assert faulty.headers["content-type"] == "application/json"
+
+
+def probe_validation_as_500(pair: Pair) -> None:
+    clean, faulty = pair.send(INVALID)
+    assert (clean.status_code, faulty.status_code) == (400, 500)
+    assert faulty.json() == {**clean.json(), "status": 500}
+    assert pair.faulty.post("/rest/sms", params=UNLEASED, headers=AUTH).status_code == 404
+
+
+def probe_unleased_sender_500(pair: Pair) -> None:
+    clean, faulty = pair.send(UNLEASED)
+    assert (clean.status_code, faulty.status_code) == (404, 500)
+    assert faulty.json() == {**clean.json(), "status": 500}
+    assert pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH).status_code == 400
+
+
+def probe_content_type_text(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert faulty.status_code == 200
+    assert faulty.headers["content-type"].startswith("text/plain")
+    assert faulty.content == clean.content
+    rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
+    assert rejected.headers["content-type"] == "application/json"
+
+
+def probe_html_error_page(pair: Pair) -> None:
+    clean, faulty = pair.send(UNLEASED)
+    assert clean.status_code == faulty.status_code == 404
+    assert faulty.headers["content-type"].startswith("text/html")
+    assert faulty.text == HTML_NOT_FOUND and "<h1>404 Not Found</h1>" in faulty.text
+    rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
+    assert rejected.status_code == 400 and rejected.headers["content-type"] == "application/json"
+
+
+def probe_truncated_json(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert faulty.status_code == 200 and faulty.headers["content-type"] == "application/json"
+    assert faulty.content == clean.content[: len(clean.content) // 2]
+    with pytest.raises(ValueError):
+        faulty.json()
+
+
+def probe_error_success_true(pair: Pair) -> None:
+    for params, headers in ((INVALID, AUTH), (UNLEASED, AUTH), (VALID, {})):
+        clean, faulty = pair.send(params, headers)
+        assert clean.status_code == faulty.status_code >= 400
+        assert differing_paths(clean.json(), faulty.json()) == {"$.success"}
+        assert faulty.json()["success"] is True
+
+
+def probe_error_status_mismatch(pair: Pair) -> None:
+    for params, headers in ((INVALID, AUTH), (UNLEASED, AUTH), (VALID, {})):
+        clean, faulty = pair.send(params, headers)
+        assert clean.status_code == faulty.status_code >= 400
+        assert differing_paths(clean.json(), faulty.json()) == {"$.status"}
+        assert faulty.json()["status"] != faulty.status_code
+
+
+def probe_validation_without_fields(pair: Pair) -> None:
+    clean, faulty = pair.send(INVALID)
+    assert clean.status_code == faulty.status_code == 400
+    assert differing_paths(clean.json(), faulty.json()) == {"$.fields"}
+    assert "fields" not in faulty.json()
+
+
+def probe_auth_not_enforced(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID, {})
+    assert (clean.status_code, faulty.status_code) == (401, 200)
+    assert faulty.json()["payload"]["message"] == VALID["Message"]
+    assert pair.faulty.post("/rest/sms", params=VALID, headers={"X-Auth-Token": "wrong"}).status_code == 401
+
+
+def probe_wrong_token_accepted(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID, {"X-Auth-Token": "wrong"})
+    assert (clean.status_code, faulty.status_code) == (401, 200)
+    assert pair.faulty.post("/rest/sms", params=VALID).status_code == 401
+
+
+def probe_jwt_query_ignored(pair: Pair) -> None:
+    clean, faulty = pair.send({**VALID, "jwt": DEFAULT_TOKEN}, {})
+    assert (clean.status_code, faulty.status_code) == (200, 401)
+    assert faulty.json() == {"success": False, "status": 401, "message": "Unauthorized"}
+    assert pair.faulty.post("/rest/sms", params=VALID, headers=AUTH).status_code == 200
+
+
+def probe_accept_letters_in_to(pair: Pair) -> None:
+    clean, faulty = pair.send(INVALID)
+    assert (clean.status_code, faulty.status_code) == (400, 200)
+    assert isinstance(faulty.json()["payload"]["to"], int)
+    still_rejected = pair.faulty.post("/rest/sms", params={**VALID, "TO": "+14155550100"}, headers=AUTH)
+    assert still_rejected.status_code == 400
+
+
+def probe_accept_empty_message(pair: Pair) -> None:
+    clean, faulty = pair.send({**VALID, "Message": ""})
+    assert (clean.status_code, faulty.status_code) == (400, 200)
+    assert faulty.json()["payload"]["message"] == ""
+    missing = pair.faulty.post("/rest/sms", params={"FROM": VALID["FROM"], "TO": VALID["TO"]}, headers=AUTH)
+    assert missing.status_code == 400
+
+
+def probe_unleased_sender_sends(pair: Pair) -> None:
+    clean, faulty = pair.send(UNLEASED)
+    assert (clean.status_code, faulty.status_code) == (404, 200)
+    payload = faulty.json()["payload"]
+    assert payload["from"] == UNLEASED["FROM"] and payload["tn"]["tn"] == int(UNLEASED["FROM"])
+
+
+def probe_reject_long_message(pair: Pair) -> None:
+    long_text = {**VALID, "Message": "x" * 161}
+    clean, faulty = pair.send(long_text)
+    assert (clean.status_code, faulty.status_code) == (200, 400)
+    assert list(faulty.json()["fields"]) == ["params.message"]
+    at_limit = pair.faulty.post("/rest/sms", params={**VALID, "Message": "x" * 160}, headers=AUTH)
+    assert at_limit.status_code == 200
+
+
+def probe_echo_non_ascii_mangled(pair: Pair) -> None:
+    text = "Привет 👋 ñ"
+    payload = only_payload_members_differ(pair, "message", params={**VALID, "Message": text})
+    assert payload["message"] == text.encode("utf-8").decode("latin-1") != text
+    only_payload_members_differ(pair)  # ASCII text is echoed intact
+
+
+def probe_echo_to_drops_country_code(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "to")["to"] == 4155550100
+    only_payload_members_differ(pair, params={**VALID, "TO": "447700900123"})  # no leading 1: intact
+
+
+def probe_tn_not_sender(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "tn.tn")["tn"]["tn"] == 12017771235
+
+
+def probe_state_not_created(pair: Pair) -> None:
+    payload = only_payload_members_differ(pair, "state", "delivered")
+    assert (payload["state"], payload["delivered"]) == ("success", True)
+
+
+def probe_modified_before_created(pair: Pair) -> None:
+    payload = only_payload_members_differ(pair, "modified_on")
+    assert (payload["created_on"], payload["modified_on"]) == (
+        "2026-05-01T12:00:00.123Z",
+        "2026-05-01T11:59:59.123Z",
+    )
+
+
+def probe_stale_timestamps(pair: Pair) -> None:
+    payload = only_payload_members_differ(pair, "created_on", "modified_on")
+    assert payload["created_on"].startswith("2001-") and payload["modified_on"].startswith("2001-")
+    assert re.fullmatch(r"2001-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", payload["created_on"])
+
+
+def probe_slow_responses(pair: Pair) -> None:
+    elapsed: list[float] = []
+    for number in range(1, 12):
+        params = VALID if number % 2 else UNLEASED  # every request counts, whatever its outcome
+        started = time.monotonic()
+        clean, faulty = pair.send(params)
+        elapsed.append(time.monotonic() - started)
+        assert faulty.status_code == clean.status_code
+        assert faulty.content == clean.content
+    assert elapsed[9] >= 0.4
+    others = sorted(seconds for index, seconds in enumerate(elapsed) if index != 9)
+    assert others[len(others) // 2] < elapsed[9]  # only the 10th waits (no absolute upper bound: CI load)
+
+
+PROBES: dict[str, Callable[[Pair], None]] = {
+    name.removeprefix("probe_"): probe
+    for name, probe in list(globals().items())
+    if name.startswith("probe_") and callable(probe)
+}
+
+
+# -- tests ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def faulty_client(
+    request: pytest.FixtureRequest, start_mock: Callable[..., MockServer]
+) -> Iterator[httpx.Client]:
+    server = start_mock(faults=frozenset({request.param}))
+    with httpx.Client(base_url=server.url, timeout=5.0) as http:
+        yield http
+
+
+@pytest.mark.parametrize("faulty_client", fault_names(), indirect=True)
+def test_the_fault_deviates_exactly_as_described(
+    request: pytest.FixtureRequest, client: httpx.Client, faulty_client: httpx.Client
+) -> None:
+    fault = request.node.callspec.params["faulty_client"]
+    PROBES[fault](Pair(client, faulty_client))
+
+
+def test_the_catalogue_holds_at_least_20_uniquely_named_faults() -> None:
+    names = fault_names()
+    assert len(names) >= 20
+    assert len(set(names)) == len(names)
+    assert all(fault.description and fault.check and fault.category for fault in FAULTS)
+
+
+def test_every_fault_is_implemented_and_probed() -> None:
+    assert set(fault_names()) == IMPLEMENTED_FAULTS == set(PROBES)
+
+
+def test_two_clean_mocks_answer_identically_so_any_difference_is_the_fault(
+    client: httpx.Client, start_mock: Callable[..., MockServer]
+) -> None:
+    with httpx.Client(base_url=start_mock().url) as other:
+        pair = Pair(client, other)
+        only_payload_members_differ(pair, params={**VALID, "Message": "Привет 👋 ñ"})
+        for params in (INVALID, UNLEASED):
+            clean, same = pair.send(params)
+            assert (clean.status_code, clean.headers["content-type"], clean.content) == (
+                same.status_code,
+                same.headers["content-type"],
+                same.content,
+            )
