@@ -86,6 +86,8 @@ class Deviation:
     response: Mapping[str, Any] = field(default_factory=dict)  # redacted, body truncated
     curl: str = ""
     seed: int | None = None
+    # differential runs: the other target's response to the same request (redacted), else empty
+    other_response: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -112,6 +114,7 @@ class Deviation:
             "response": dict(self.response),
             "curl": self.curl,
             "seed": self.seed,
+            "other_response": dict(self.other_response),
         }
 
     @classmethod
@@ -133,4 +136,5 @@ class Deviation:
             response=dict(data.get("response") or {}),
             curl=str(data.get("curl", "")),
             seed=data.get("seed"),
+            other_response=dict(data.get("other_response") or {}),
         )
