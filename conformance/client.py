@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -13,9 +14,14 @@ from conformance.cases import AuthPlacement, Case
 from conformance.contract import OPERATION_PATH
 from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
 
-__all__ = ["MAX_BODY_BYTES", "RateLimiter", "TargetClient", "TargetUnreachableError"]
+__all__ = ["MAX_BODY_BYTES", "RateLimiter", "TargetClient", "TargetUnreachableError", "parse_retry_after"]
 
 MAX_BODY_BYTES = 1_048_576  # a send response is a few hundred bytes; keep memory bounded
+CONNECT_ATTEMPTS = 3  # a refused connection sent nothing, so only it is tried again
+CONNECT_BACKOFF_S = 0.2
+DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
+MAX_RETRY_AFTER_S = 60.0
+RATE_LIMITED = 429
 
 
 class TargetUnreachableError(ConnectionError):
@@ -23,24 +29,55 @@ class TargetUnreachableError(ConnectionError):
 
 
 class RateLimiter:
-    """At most ``per_second`` requests per second, spaced evenly (no bursts)."""
+    """At most ``per_second`` requests per second, spaced evenly (no bursts); 429s push it back.
 
-    def __init__(self, per_second: float | None) -> None:
+    ``clock`` and ``sleep`` are injectable so tests can check spacing without waiting.
+    """
+
+    def __init__(
+        self,
+        per_second: float | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval = 0.0 if not per_second else 1.0 / per_second
+        self._clock = clock
+        self._sleep = sleep
         self._next = 0.0
+        self.waited_s = 0.0  # total time spent waiting, for the run's stats
+
+    def pending(self) -> float:
+        """Seconds until the next request may go out."""
+        return max(0.0, self._next - self._clock())
 
     def wait(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next:
-            time.sleep(self._next - now)
+            self._sleep(self._next - now)
+            self.waited_s += self._next - now
             now = self._next
         self._next = now + self.interval
 
     def delay(self, seconds: float) -> None:
         """Push the next slot back, e.g. after a 429 with Retry-After."""
-        self._next = max(self._next, time.monotonic() + seconds)
+        self._next = max(self._next, self._clock() + seconds)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); None if absent/invalid."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class TargetClient:
@@ -57,6 +94,7 @@ class TargetClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.timeout_s = timeout_s
         self.limiter = RateLimiter(rate_limit_per_s)
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -86,8 +124,19 @@ class TargetClient:
         return RecordedRequest("POST", self.base_url, OPERATION_PATH, tuple(query), tuple(headers), case.body)
 
     def send(self, case: Case) -> Exchange:
+        """Send once. Only a refused connection (nothing sent) is tried again; a 429 slows what follows."""
         request = self.build(case)
-        self.limiter.wait()
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            self.limiter.wait()
+            try:
+                return self._send_once(case, request)
+            except httpx.ConnectError as exc:
+                if attempt == CONNECT_ATTEMPTS:
+                    raise TargetUnreachableError(f"cannot connect to {self.base_url}: {exc}") from None
+                self.limiter.delay(CONNECT_BACKOFF_S * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(self, case: Case, request: RecordedRequest) -> Exchange:
         sent_at = datetime.now(UTC)
         started = time.perf_counter()
         try:
@@ -98,24 +147,31 @@ class TargetClient:
                 headers=list(request.headers),
                 content=request.body,
             ) as response:
-                body, truncated = _read_bounded(response)
-                elapsed = (time.perf_counter() - started) * 1000
+                body, truncated = _read_bounded(response, deadline=started + self.timeout_s)
                 recorded = RecordedResponse(
                     status=response.status_code,
                     headers={k.lower(): v for k, v in response.headers.items()},
                     body=body,
-                    elapsed_ms=elapsed,
+                    elapsed_ms=(time.perf_counter() - started) * 1000,
                     truncated=truncated,
                 )
-        except httpx.ConnectError as exc:
-            raise TargetUnreachableError(f"cannot connect to {self.base_url}: {exc}") from None
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc or 'no detail'}"
+        except httpx.ConnectError:
+            raise
+        except (httpx.HTTPError, _BodyStalledError) as exc:
+            error = f"{type(exc).__name__.lstrip('_')}: {exc or 'no detail'}"
             return Exchange(case=case, request=request, response=None, error=error, sent_at=sent_at)
+        if recorded.status == RATE_LIMITED:
+            wait = parse_retry_after(recorded.headers.get("retry-after"))
+            self.limiter.delay(min(DEFAULT_RETRY_AFTER_S if wait is None else wait, MAX_RETRY_AFTER_S))
         return Exchange(case=case, request=request, response=recorded, sent_at=sent_at)
 
 
-def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:
+class _BodyStalledError(Exception):
+    """The body kept trickling past the request timeout."""
+
+
+def _read_bounded(response: httpx.Response, *, deadline: float) -> tuple[bytes, bool]:
+    """At most MAX_BODY_BYTES of the body, within the deadline: memory and time stay bounded."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
@@ -123,6 +179,8 @@ def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             return b"".join(chunks)[:MAX_BODY_BYTES], True
+        if time.perf_counter() > deadline:
+            raise _BodyStalledError(f"body still arriving at the request timeout ({size} bytes so far)")
     return b"".join(chunks), False
 
 

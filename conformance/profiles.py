@@ -70,6 +70,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
         "latency_budget_ms": {"type": "number", "exclusiveMinimum": 0},
         "negative_only": {"type": "boolean"},
+        "time_budget_s": {"type": "number", "exclusiveMinimum": 0},
     },
 }
 
@@ -98,6 +99,7 @@ class Profile:
     timeout_s: float = 10.0
     latency_budget_ms: float | None = None
     negative_only: bool = False
+    time_budget_s: float | None = None  # wall-clock limit of a run, waits for 429s included
     source: str = "<built-in>"
     embedded_mock: bool = False  # start the reference mock and fill base_url at run time
     mock_faults: tuple[str, ...] = ()
@@ -193,6 +195,7 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         timeout_s=float(data.get("timeout_s", 10.0)),
         latency_budget_ms=data.get("latency_budget_ms"),
         negative_only=bool(data.get("negative_only", False)),
+        time_budget_s=data.get("time_budget_s"),
         source=source,
     )
 

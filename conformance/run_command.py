@@ -61,9 +61,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="NAME",
         help="switch on a fault of the embedded mock (self-test and demos)",
     )
+    parser.add_argument(
+        "--shard", type=_shard, metavar="I/N", help="run shard I of N (1-based); merge with `report --merge`"
+    )
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> (2, 4); argparse turns a ValueError into a usage error (exit 2)."""
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
+        raise argparse.ArgumentTypeError(f"--shard takes I/N with 1 <= I <= N, e.g. 1/4; got {text!r}")
+    return int(index), int(count)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -164,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
             negative_only=args.negative_only,
             phases=tuple(args.phase) or PHASES,
             checks=tuple(args.check),
+            shard=args.shard,
             progress=_Progress(args.quiet),
         )
         if not args.quiet:

@@ -41,6 +41,7 @@ class RunOptions:
     negative_only: bool = False
     phases: tuple[str, ...] = PHASES
     checks: tuple[str, ...] = ()  # empty: all
+    shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
     progress: ProgressCallback | None = field(default=None, compare=False)
 
 
@@ -87,100 +88,140 @@ def _could_send(case: Case, profile: Profile) -> bool:
     return case.params.get("FROM") in profile.senders and bool(case.params.get("TO"))
 
 
+def shard_cases(cases: list[Case], shard: tuple[int, int] | None) -> list[Case]:
+    """Shard ``i`` of ``n`` (1-based): every n-th case, a deterministic split of the same generated list."""
+    if shard is None:
+        return cases
+    index, count = shard
+    return cases[index - 1 :: count]
+
+
+def shard_budget(max_sends: int, shard: tuple[int, int] | None) -> int:
+    """The profile's budget divided between shards, so all shards together never exceed it."""
+    if shard is None:
+        return max_sends
+    index, count = shard
+    return max_sends // count + (1 if index <= max_sends % count else 0)
+
+
+class _Tally:
+    """What the sending loop accumulates; turned into RunResults at the end."""
+
+    def __init__(self) -> None:
+        self.deviations: list[Deviation] = []
+        self.crashes: list[Crash] = []
+        self.status_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.skipped: Counter[str] = Counter()
+        self.sent: Counter[str] = Counter()
+        self.positive: Counter[str] = Counter()
+
+    def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
+        case, response = exchange.case, exchange.response
+        self.sent[case.phase] += 1
+        self.status_counts[case.phase][str(response.status) if response else "no-response"] += 1
+        if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
+            self.positive["total"] += 1
+            self.positive["2xx"] += int(response is not None and 200 <= response.status < 300)
+        found, crashed = run_checks(ctx, exchange, check_names)
+        self.deviations.extend(found)
+        self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
+
+    def phases(self, cases: list[Case]) -> tuple[PhaseStats, ...]:
+        return tuple(
+            PhaseStats(
+                name=p,
+                cases=sum(1 for c in cases if c.phase == p),
+                sent=self.sent[p],
+                skipped=self.skipped[p],
+                status_counts=dict(self.status_counts[p]),
+            )
+            for p in PHASES
+            if any(c.phase == p for c in cases)
+        )
+
+
+def _send(client: TargetClient, case: Case, anything_sent: bool) -> Exchange:
+    """One exchange; a target that stops answering mid-run is a transport deviation, at start exit 3."""
+    try:
+        return client.send(case)
+    except TargetUnreachableError:
+        if not anything_sent:
+            raise
+        return Exchange(
+            case=case,
+            request=client.build(case),
+            response=None,
+            error="ConnectError: the target stopped accepting connections",
+            sent_at=datetime.now(UTC),
+        )
+
+
 def execute(options: RunOptions) -> RunResults:
-    """Run every case against the target and return the results (partial if interrupted)."""
+    """Run every case against the target and return the results (partial if interrupted or out of time)."""
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
     spec = load_spec()
-    contract = load_contract(spec)
+    check_names = options.checks or tuple(CHECKS)
+    unknown = [c for c in check_names if c not in CHECKS]
+    if unknown:
+        raise ProfileError(f"unknown check(s) {unknown}; `opentact-conformance run --list-checks` lists them")
     generation = GenerationOptions(
         seed=options.seed,
         max_examples=options.max_examples,
         negative_only=options.negative_only,
         phases=options.phases,
     )
-    cases = generate_cases(profile, spec, generation)
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
+    cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
     ctx = CheckContext(
-        contract=contract,
+        contract=load_contract(spec),
         variants=response_variants(spec),
         senders=profile.senders,
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
         secrets=(token,),
     )
-    check_names = options.checks or tuple(CHECKS)
-    unknown = [c for c in check_names if c not in CHECKS]
-    if unknown:
-        raise ProfileError(f"unknown check(s) {unknown}; `opentact-conformance run --list-checks` lists them")
-    budget = SendBudget(profile.max_sends)
-    deviations: list[Deviation] = []
-    crashes: list[Crash] = []
-    status_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    skipped: Counter[str] = Counter()
-    sent: Counter[str] = Counter()
-    positive = Counter[str]()
+    budget = SendBudget(shard_budget(profile.max_sends, options.shard))
+    tally = _Tally()
+    started, clock = datetime.now(UTC), time.perf_counter()
     partial_reason = ""
+    waited = 0.0
     with resolved_target(profile, token, options.seed) as target:
         client = TargetClient(
             target.base_url, token, timeout_s=target.timeout_s, rate_limit_per_s=target.rate_limit_per_s
         )
         try:
             for index, case in enumerate(cases):
+                limit = target.time_budget_s
+                if limit is not None and time.perf_counter() - clock + client.limiter.pending() > limit:
+                    partial_reason = f"time budget of {limit:g} s spent after {index} of {len(cases)} cases"
+                    break
                 if _could_send(case, target) and not budget.try_spend():
-                    skipped[case.phase] += 1
+                    tally.skipped[case.phase] += 1
                     continue
-                try:
-                    exchange = client.send(case)
-                except TargetUnreachableError:
-                    if sum(sent.values()) == 0:
-                        raise
-                    exchange = Exchange(
-                        case=case,
-                        request=client.build(case),
-                        response=None,
-                        error="ConnectError: the target stopped accepting connections",
-                        sent_at=datetime.now(UTC),
-                    )
-                sent[case.phase] += 1
-                response = exchange.response
-                status_counts[case.phase][str(response.status) if response else "no-response"] += 1
-                if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
-                    positive["total"] += 1
-                    positive["2xx"] += int(response is not None and 200 <= response.status < 300)
-                found, crashed = run_checks(ctx, exchange, check_names)
-                deviations.extend(found)
-                crashes.extend(Crash(name, case.id, error) for name, error in crashed)
+                exchange = _send(client, case, anything_sent=bool(tally.sent))
+                tally.record(exchange, ctx, check_names)
                 if options.progress is not None:
                     options.progress(exchange, case, index + 1, len(cases))
         except KeyboardInterrupt:
             partial_reason = "interrupted (Ctrl-C) before every case was sent"
         finally:
+            waited = client.limiter.waited_s
             client.close()
-    phases = tuple(
-        PhaseStats(
-            name=p,
-            cases=sum(1 for c in cases if c.phase == p),
-            sent=sent[p],
-            skipped=skipped[p],
-            status_counts=dict(status_counts[p]),
-        )
-        for p in PHASES
-        if any(c.phase == p for c in cases)
-    )
-    total = positive["total"]
+    total = tally.positive["total"]
     stats = {
         "cases": len(cases),
-        "sent": sum(sent.values()),
-        "skipped_budget": sum(skipped.values()),
-        "send_budget": profile.max_sends,
+        "sent": sum(tally.sent.values()),
+        "skipped_budget": sum(tally.skipped.values()),
+        "send_budget": budget.limit,
         "sends_used": budget.used,
+        "rate_limited": sum(c["429"] for c in tally.status_counts.values()),
+        "waited_s": round(waited, 3),
         "positive_total": total,
-        "positive_2xx": positive["2xx"],
-        "positive_2xx_share": round(positive["2xx"] / total, 4) if total else None,
+        "positive_2xx": tally.positive["2xx"],
+        "positive_2xx_share": round(tally.positive["2xx"] / total, 4) if total else None,
         "negative_only": options.negative_only or profile.negative_only,
+        "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
     }
     return RunResults(
         target=TargetInfo(
@@ -195,9 +236,9 @@ def execute(options: RunOptions) -> RunResults:
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - clock,
         fail_on=options.fail_on,
-        deviations=tuple(deviations),
-        phases=phases,
-        crashes=tuple(crashes),
+        deviations=tuple(tally.deviations),
+        phases=tally.phases(cases),
+        crashes=tuple(tally.crashes),
         checks={name: describe(name) for name in check_names},
         stats=stats,
         partial=bool(partial_reason),

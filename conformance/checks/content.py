@@ -46,8 +46,21 @@ def check_content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviat
     response = exchange.response
     if response is None or not response.body:
         return
-    media = response.content_type.split(";", 1)[0].strip().lower()
-    if media != JSON_MEDIA_TYPE:
+    media, _, parameters = response.content_type.partition(";")
+    charset = _charset(parameters)
+    if media.strip().lower() == JSON_MEDIA_TYPE and charset not in (None, "utf-8", "utf8"):
+        yield ctx.deviation(
+            "content_type",
+            exchange,
+            severity=Severity.ERROR,
+            title="JSON response declares a charset other than UTF-8",
+            detail=f"Content-Type {response.content_type!r}; JSON exchanged between systems is UTF-8 (RFC 8259).",
+            path="Content-Type",
+            expected="application/json (UTF-8)",
+            actual=response.content_type,
+            evidence=Evidence(source="RFC 8259 §8.1; S1 examples are JSON", decision="D14"),
+        )
+    if media.strip().lower() != JSON_MEDIA_TYPE:
         yield ctx.deviation(
             "content_type",
             exchange,
@@ -61,6 +74,14 @@ def check_content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviat
                 source="S1 examples are JSON; S3 curl accept: application/json", decision="D14"
             ),
         )
+
+
+def _charset(parameters: str) -> str | None:
+    for part in parameters.split(";"):
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 @register("json_body")

@@ -16,6 +16,7 @@ def section(report: Path, name: str) -> str:
     end = html.find("<section", start)
     return html[html.rfind("<section", 0, start) : end if end != -1 else len(html)]
 
+
 FAULTS = ("to_as_string", "extra_field", "validation_without_fields")
 
 
@@ -54,5 +55,6 @@ def test_baseline_marks_new_persisting_and_fixed(tmp_path: Path) -> None:
     assert "error_envelope" in fixed_section
     fixed = {d["key"] for d in fewer["baseline"]["fixed"]}  # type: ignore[index]
     assert fixed == keys_of(first) - keys_of(fewer)
-    assert fixed and all(d["check"] in ("error_envelope", "response_schema")
-                         for d in fewer["baseline"]["fixed"])  # type: ignore[index]
+    assert fixed and all(
+        d["check"] in ("error_envelope", "response_schema") for d in fewer["baseline"]["fixed"]
+    )  # type: ignore[index]
