@@ -54,7 +54,7 @@ def check_content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviat
             exchange,
             severity=Severity.ERROR,
             title="JSON response declares a charset other than UTF-8",
-            detail=f"Content-Type {response.content_type!r}; JSON exchanged between systems is UTF-8 (RFC 8259).",
+            detail=f"Content-Type {response.content_type!r}; JSON between systems is UTF-8 (RFC 8259).",
             path="Content-Type",
             expected="application/json (UTF-8)",
             actual=response.content_type,

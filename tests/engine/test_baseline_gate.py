@@ -1,4 +1,4 @@
-"""Baseline gating end to end: same faults pass, one more fault is the only new one, a removed one is fixed."""
+"""Baseline gating end to end: same faults pass, one more fault is the only new one, a removed is fixed."""
 
 from __future__ import annotations
 
