@@ -7,7 +7,9 @@ limit are applied to a known list.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -42,6 +44,30 @@ class GenerationOptions:
     phases: tuple[str, ...] = PHASES
 
 
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Hypothesis mixes literals from whichever local modules happen to be imported into its draws, so
+    the same seed gave different cases under pytest-xdist than in a plain run. Generation here must
+    depend on the seed alone: switch that pool off while drawing (a no-op if hypothesis changes)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+
+        original = providers._get_local_constants
+        empty = Constants()
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):  # pragma: no cover - other hypothesis versions
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def draw(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
     """Up to ``count`` values from a strategy, deterministic for a seed (no test, no shrinking)."""
     found: list[T] = []
@@ -61,7 +87,8 @@ def draw(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
     def collect(value: T) -> None:
         found.append(value)
 
-    collect()
+    with _without_local_constants():
+        collect()
     return found[:count]
 
 
@@ -311,12 +338,25 @@ def _from_schemathesis(b: _Builder, case: Any, index: int, positive: bool) -> Ca
     return b.rejected("generated", "schemathesis negative", params, evidence="spec parameter schemas")
 
 
+@contextlib.contextmanager
+def _seeded_global_random(seed: int) -> Iterator[None]:
+    """schemathesis makes some choices with the global ``random`` while it builds strategies; pin them
+    to the seed (and put the caller's state back) so the same seed gives the same cases in any process."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
 def _generated(b: _Builder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
     sms.register_schemathesis_formats()
     schema = schemathesis.openapi.from_dict(spec.copy_document())
     operation = schema[OPERATION_PATH]["POST"]
     mode = schemathesis.GenerationMode.POSITIVE if positive else schemathesis.GenerationMode.NEGATIVE
-    for index, drawn in enumerate(draw(operation.as_strategy(generation_mode=mode), count, seed)):
+    drawn_cases = draw(operation.as_strategy(generation_mode=mode), count, seed)
+    for index, drawn in enumerate(drawn_cases):
         converted = _from_schemathesis(b, drawn, index, positive)
         if converted is not None:
             yield converted
@@ -339,9 +379,10 @@ def generate_cases(profile: Profile, spec: Spec, options: GenerationOptions) -> 
         ),
     }
     cases: list[Case] = []
-    for phase in PHASES:
-        if phase in options.phases:
-            cases.extend(producers[phase]())
+    with _seeded_global_random(seed):
+        for phase in PHASES:
+            if phase in options.phases:
+                cases.extend(producers[phase]())
     if options.negative_only or profile.negative_only:
         cases = [c for c in cases if c.expectation.rejects]
     return cases

@@ -216,9 +216,20 @@ def mock_profile(*, faults: Sequence[str] = (), max_sends: int = 100_000) -> Pro
 
 
 def load_profile(ref: str | None) -> Profile:
-    """A profile by file path, or the built-in ``mock`` (the default)."""
+    """A profile by file path, the built-in ``mock`` (the default), or ``mock:FAULT1,FAULT2``."""
     if ref is None or ref == MOCK_PROFILE_NAME:
         return mock_profile()
+    if ref.startswith(f"{MOCK_PROFILE_NAME}:"):
+        from conformance.mock.faults import UnknownFaultError, resolve_faults
+
+        names = [name.strip() for name in ref.split(":", 1)[1].split(",") if name.strip()]
+        if not names:
+            raise ProfileError(f"profile {ref!r} names no fault; write mock:FAULT or mock:FAULT1,FAULT2")
+        try:
+            faults = tuple(sorted(resolve_faults(names)))
+        except UnknownFaultError as exc:
+            raise ProfileError(f"profile {ref!r}: {exc}") from None
+        return replace(mock_profile(faults=faults), name=f"{MOCK_PROFILE_NAME}:{','.join(faults)}")
     path = Path(ref)
     if not path.exists():
         raise ProfileError(

@@ -31,7 +31,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="run the conformance gate against a target (default: the embedded mock)",
         description="Run the conformance gate. With no options: against the embedded reference mock.",
     )
-    parser.add_argument("--profile", metavar="FILE|NAME", help="target profile YAML, or 'mock' (default)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE|mock|mock:FAULT,…",
+        help="target profile YAML, 'mock' (default), or 'mock:FAULT1,FAULT2' (the mock with faults on)",
+    )
     parser.add_argument("--base-url", help="override the profile's base URL (loopback unless --live)")
     parser.add_argument("--token-env", metavar="VAR", help="environment variable holding the token")
     parser.add_argument(

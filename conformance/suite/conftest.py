@@ -1,20 +1,27 @@
-"""Options and the session-wide run behind `pytest conformance/suite`.
+"""Options and the runs behind `pytest conformance/suite`.
 
-The whole run happens once per session (cases are generated with hypothesis and
-schemathesis under the seed, sent within the profile's budget, checked); each test then
-asserts one phase. results.json, report.html and junit.xml go to --report-dir.
+Cases are generated once per shard (hypothesis and schemathesis under the seed), sent within
+the profile's budget and checked; each test then asserts one phase of one shard. Without
+pytest-xdist there is one shard. With `-n N` there are N shards, each kept on one worker
+(`--dist loadgroup`), every worker writes its shard's results, and the controller merges
+them into one results.json, report.html and junit.xml in --report-dir.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from conformance.deviations import Severity
 from conformance.profiles import ProfileError, load_profile
-from conformance.results import RunResults
+from conformance.results import RunResults, load_results
 from conformance.runner import RunOptions, SafetyError, execute
+
+PARTS = ".shards"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,9 +38,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default="conformance-report", help="where results.json goes")
 
 
-@pytest.fixture(scope="session")
-def conformance_results(pytestconfig: pytest.Config) -> RunResults:
-    option = pytestconfig.getoption
+def shard_count() -> int:
+    return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # every test of a shard on the same worker, so each shard is generated and sent exactly once
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
+def _report_dir(config: pytest.Config) -> Path:
+    return Path(config.getoption("--report-dir"))
+
+
+@functools.cache
+def _run(config: pytest.Config, index: int, count: int) -> RunResults:
+    option = config.getoption
     try:
         profile = load_profile(option("--profile")).with_overrides(
             base_url=option("--base-url"), token_env=option("--token-env"), senders=option("--sender")
@@ -46,11 +68,50 @@ def conformance_results(pytestconfig: pytest.Config) -> RunResults:
                 fail_on=Severity.parse(option("--fail-on")),
                 allow_live=option("--live"),
                 negative_only=option("--negative-only"),
+                shard=None if count == 1 else (index, count),
             )
         )
     except (ProfileError, SafetyError) as exc:
         pytest.exit(str(exc), returncode=2)
-    from conformance.run_command import write_artefacts
+    if count == 1:
+        from conformance.run_command import write_artefacts
 
-    write_artefacts(results, Path(option("--report-dir")))
+        write_artefacts(results, _report_dir(config))
+    else:
+        results.write(_report_dir(config) / PARTS / f"results-{index}-of-{count}.json")
     return results
+
+
+@pytest.fixture
+def shard_results(request: pytest.FixtureRequest) -> RunResults:
+    index, count = request.param
+    return _run(request.config, index, count)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "shard_results" not in metafunc.fixturenames:
+        return
+    count = shard_count()
+    params = [
+        pytest.param(
+            (index, count), id=f"shard{index}of{count}", marks=pytest.mark.xdist_group(f"shard{index}")
+        )
+        for index in range(1, count + 1)
+    ]
+    metafunc.parametrize("shard_results", params, indirect=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On the xdist controller: merge the shards' results into one set of artefacts."""
+    if hasattr(session.config, "workerinput"):
+        return
+    parts_dir = _report_dir(session.config) / PARTS
+    parts = sorted(parts_dir.glob("results-*.json")) if parts_dir.is_dir() else []
+    if not parts:
+        return
+    from conformance.run_command import write_artefacts
+    from reports.merge import merge_results
+
+    merged = merge_results([load_results(p) for p in parts])
+    write_artefacts(merged, _report_dir(session.config))
+    shutil.rmtree(parts_dir, ignore_errors=True)

@@ -1,0 +1,88 @@
+"""Scale-out: shards merged give the same deviation keys as one unsharded run with the same seed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conformance.profiles import mock_profile
+from conformance.runner import RunOptions, execute, shard_budget
+from reports.merge import merge_results
+
+from .test_cli import cli
+
+FAULTS = ("to_as_string", "validation_without_fields", "echo_non_ascii_mangled", "unleased_sender_500")
+MOCK_WITH_FAULTS = "mock:" + ",".join(FAULTS)
+
+
+def test_two_shards_merged_equal_one_unsharded_run() -> None:
+    def run(shard: tuple[int, int] | None):  # type: ignore[no-untyped-def]
+        return execute(RunOptions(profile=mock_profile(faults=FAULTS), seed=9, max_examples=8, shard=shard))
+
+    whole = run(None)
+    merged = merge_results([run((1, 2)), run((2, 2))])
+    assert {d.key for d in merged.deviations} == {d.key for d in whole.deviations} != set()
+    assert len(merged.deviations) == len(whole.deviations)
+    assert merged.stats["sent"] == whole.stats["sent"]
+
+
+def test_shard_budgets_add_up_to_the_profile_budget() -> None:
+    for budget in (0, 1, 7, 20):
+        for count in (1, 2, 3, 5):
+            assert sum(shard_budget(budget, (i, count)) for i in range(1, count + 1)) == budget
+
+
+def test_cli_shards_merged_with_report_merge_equal_the_unsharded_cli_run(tmp_path: Path) -> None:
+    common = ("--profile", MOCK_WITH_FAULTS, "--seed", "9", "--max-examples", "6")
+    cli("run", *common, "--report-dir", "whole", cwd=tmp_path)
+    cli("run", *common, "--shard", "1/2", "--report-dir", "s1", cwd=tmp_path)
+    cli("run", *common, "--shard", "2/2", "--report-dir", "s2", cwd=tmp_path)
+    done = cli("report", "--merge", "s1/results.json", "s2/results.json", "--out", "merged", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    whole = json.loads((tmp_path / "whole" / "results.json").read_text())
+    merged = json.loads((tmp_path / "merged" / "results.json").read_text())
+    assert {d["key"] for d in merged["deviations"]} == {d["key"] for d in whole["deviations"]} != set()
+    assert merged["counts"] == whole["counts"]
+    assert (tmp_path / "merged" / "report.html").is_file()
+
+
+def test_the_pytest_suite_under_xdist_writes_one_merged_results_file(tmp_path: Path) -> None:
+    suite = Path(__file__).resolve().parents[2] / "conformance" / "suite"
+
+    def pytest_run(*extra: str) -> dict[str, object]:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(suite),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--profile",
+                MOCK_WITH_FAULTS,
+                "--seed",
+                "9",
+                "--max-examples",
+                "6",
+                *extra,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 1, done.stdout[-3000:]  # the faults fail their phases
+        assert "Traceback" not in done.stderr
+        report_dir = extra[extra.index("--report-dir") + 1]
+        return json.loads((tmp_path / report_dir / "results.json").read_text())  # type: ignore[no-any-return]
+
+    single = pytest_run("--report-dir", "single")
+    parallel = pytest_run("-n", "2", "--report-dir", "parallel")
+    assert parallel["stats"]["sent"] == single["stats"]["sent"]  # type: ignore[index]
+    keys = [{d["key"] for d in r["deviations"]} for r in (single, parallel)]  # type: ignore[attr-defined]
+    assert keys[0] == keys[1] != set()
+    assert not (tmp_path / "parallel" / ".shards").exists()
