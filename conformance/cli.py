@@ -33,11 +33,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance import run_command
+    from conformance import diff_command, run_command
     from conformance.mock import command as mock_command
     from reports import command as report_command
 
-    return {"run": run_command, "mock": mock_command, "report": report_command}
+    return {"run": run_command, "mock": mock_command, "report": report_command, "diff": diff_command}
 
 
 def build_parser() -> argparse.ArgumentParser:

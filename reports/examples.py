@@ -43,6 +43,9 @@ class ExampleView:
     request: str
     response: str
     curl: str
+    # differential runs: the other target's response, and the two sides' names (A, B)
+    other_response: str = ""
+    sides: tuple[str, str] = ("Expected", "Actual")
 
 
 def cut(text: str, limit: int) -> str:
@@ -100,9 +103,22 @@ def format_response(response: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _side_name(response: Mapping[str, Any], fallback: str) -> str:
+    name = response.get("target")
+    return name if isinstance(name, str) and name else fallback
+
+
+def format_other_response(response: Mapping[str, Any]) -> str:
+    """The other side's response of a differential run; a transport error is shown as such."""
+    if "status" not in response:
+        return f"(no response: {response.get('error') or 'transport error'})"
+    return format_response(response)
+
+
 def build_example(deviation: Deviation, status: str = "") -> ExampleView:
     """The view of one deviation; every string is plain text for the autoescaping template."""
     evidence = deviation.evidence
+    other = deviation.other_response
     return ExampleView(
         key=deviation.key,
         severity=deviation.severity.value,
@@ -123,6 +139,10 @@ def build_example(deviation: Deviation, status: str = "") -> ExampleView:
         request=format_request(deviation.request),
         response=format_response(deviation.response),
         curl=cut(mask_text(deviation.curl), CURL_LIMIT),
+        other_response=format_other_response(other) if other else "",
+        sides=(_side_name(other, "A"), _side_name(deviation.response, "B"))
+        if other
+        else ("Expected", "Actual"),
     )
 
 

@@ -1,0 +1,343 @@
+"""`opentact-conformance diff`: the same seeded cases sent to two targets, the responses compared.
+
+Cases are generated once, from the first profile; the second side gets each case with its own
+senders, unleased sender and allow-listed destinations (``conformance.differential.map_case``).
+Each side keeps its own safety check, token, rate limit, timeout and send budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.cases import Case
+from conformance.client import TargetClient, TargetUnreachableError
+from conformance.deviations import Deviation, Severity
+from conformance.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
+from conformance.exchange import Exchange
+from conformance.generation import PHASES, GenerationOptions, generate_cases
+from conformance.mock.faults import UnknownFaultError
+from conformance.profiles import (
+    Profile,
+    ProfileError,
+    SendBudget,
+    load_profile,
+    resolve_token,
+)
+from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
+from conformance.run_command import write_artefacts
+from conformance.runner import SafetyError, _could_send, check_safety, resolved_target
+from conformance.specfile import SpecError, load_spec
+
+__all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
+
+EXIT_CLEAN, EXIT_DEVIATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EMBEDDED = "embedded mock"
+
+
+class SideUnreachableError(ConnectionError):
+    """One side could not be reached before anything was sent to it."""
+
+    def __init__(self, side: str, message: str) -> None:
+        super().__init__(message)
+        self.side = side
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "diff",
+        help="send the same cases to two targets and report every difference between their answers",
+        description=(
+            "Differential run: the same seeded cases go to two targets (e.g. sandbox and production); "
+            "their responses are compared after normalising volatile values (uuids, threads, "
+            "timestamps, echoed texts). Each difference is a deviation naming both sides. "
+            "A --profile is a YAML file, 'mock' (the embedded reference mock) or 'mock:FAULT,FAULT' "
+            "(the embedded mock with those faults on; `opentact-conformance mock --list-faults`)."
+        ),
+    )
+    parser.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="FILE|mock|mock:FAULT,…",
+        help="a side's target profile; give exactly two (A, then B; B is compared against A)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases (default 0)")
+    parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
+    parser.add_argument("--report-dir", type=Path, default=Path("conformance-report"), metavar="DIR")
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="error")
+    parser.add_argument(
+        "--live", action="store_true", help="allow non-loopback targets whose profile is live"
+    )
+    parser.add_argument(
+        "--negative-only-for",
+        metavar="NAME",
+        help="the profile name of the costly side: only cases the documentation says must be rejected "
+        "go there (cases sent to one side only are not compared)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def load_side(ref: str) -> Profile:
+    """A side's profile: a YAML file, ``mock``, or ``mock:FAULT1,FAULT2`` (the mock with faults on)."""
+    return load_profile(ref)
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    a: Profile
+    b: Profile
+    seed: int = 0
+    max_examples: int = 25
+    fail_on: Severity = Severity.ERROR
+    allow_live: bool = False
+    negative_only_for: str | None = None
+
+
+@dataclass
+class _Side:
+    label: str
+    profile: Profile  # with the real base URL
+    client: TargetClient
+    budget: SendBudget
+    negative_only: bool
+    sent: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def wants(self, case: Case) -> bool:
+        return case.expectation.rejects or not self.negative_only
+
+    def send(self, case: Case) -> Exchange:
+        try:
+            exchange = self.client.send(case)
+        except TargetUnreachableError as exc:
+            if self.sent == 0:
+                raise SideUnreachableError(self.label, str(exc)) from None
+            exchange = Exchange(
+                case=case,
+                request=self.client.build(case),
+                response=None,
+                error="ConnectError: the target stopped accepting connections",
+                sent_at=datetime.now(UTC),
+            )
+        self.sent += 1
+        return exchange
+
+
+def _labels(a: Profile, b: Profile) -> tuple[str, str]:
+    if a.name != b.name:
+        return a.name, b.name
+    return f"{a.name} (A)", f"{b.name} (B)"
+
+
+def _status(exchange: Exchange | None) -> str:
+    if exchange is None:
+        return "-"
+    return str(exchange.response.status) if exchange.response is not None else "none"
+
+
+@contextlib.contextmanager
+def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bool) -> Iterator[_Side]:
+    with resolved_target(profile, token, seed) as target:
+        client = TargetClient(
+            target.base_url, token, timeout_s=target.timeout_s, rate_limit_per_s=target.rate_limit_per_s
+        )
+        try:
+            yield _Side(label, target, client, SendBudget(profile.max_sends), negative_only)
+        finally:
+            client.close()
+
+
+def execute_diff(options: DiffOptions) -> RunResults:
+    """Send every case to both sides within their budgets and compare the answers."""
+    a, b = options.a, options.b
+    labels = _labels(a, b)
+    chosen = options.negative_only_for
+    if chosen is not None and chosen not in (a.name, b.name, *labels):
+        raise ProfileError(
+            f"--negative-only-for {chosen!r} names neither side; "
+            f"the sides are {labels[0]!r} and {labels[1]!r}"
+        )
+    for profile in (a, b):
+        check_safety(profile, options.allow_live)
+    tokens = resolve_token(a), resolve_token(b)
+    secrets = tuple(t for t in tokens if t)
+    spec = load_spec()
+    cases = generate_cases(a, spec, GenerationOptions(seed=options.seed, max_examples=options.max_examples))
+    started, clock = datetime.now(UTC), time.perf_counter()
+    deviations: list[Deviation] = []
+    crashes: list[Crash] = []
+    pairs: dict[str, Counter[str]] = defaultdict(Counter)
+    compared: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    one_side = 0
+    partial_reason = ""
+    negative = [chosen in (p.name, label) or p.negative_only for p, label in zip((a, b), labels, strict=True)]
+    with (
+        _side(labels[0], a, tokens[0], options.seed, negative[0]) as side_a,
+        # a different mock seed on B: its uuids and threads differ from A's, as between two real targets
+        _side(labels[1], b, tokens[1], options.seed + 1, negative[1]) as side_b,
+    ):
+        try:
+            for case in cases:
+                b_case = map_case(case, a, b)
+                to_a, to_b = side_a.wants(case), side_b.wants(b_case)
+                need_a = to_a and _could_send(case, side_a.profile)
+                need_b = to_b and _could_send(b_case, side_b.profile)
+                if (
+                    (not to_a and not to_b)
+                    or (need_a and side_a.budget.exhausted)
+                    or (need_b and side_b.budget.exhausted)
+                ):
+                    skipped[case.phase] += 1
+                    continue
+                for needed, side in ((need_a, side_a), (need_b, side_b)):
+                    if needed:
+                        side.budget.try_spend()
+                a_exchange = side_a.send(case) if to_a else None
+                b_exchange = side_b.send(b_case) if to_b else None
+                pairs[case.phase][f"{_status(a_exchange)}/{_status(b_exchange)}"] += 1
+                if a_exchange is None or b_exchange is None:
+                    one_side += 1
+                    continue
+                compared[case.phase] += 1
+                try:
+                    deviations.extend(
+                        compare(
+                            case, a_exchange, b_exchange, sides=labels, secrets=secrets, seed=options.seed
+                        )
+                    )
+                except Exception as exc:  # a bug in the comparison must not stop the run
+                    crashes.append(Crash(CHECK_ID, case.id, f"{type(exc).__name__}: {exc}"))
+        except KeyboardInterrupt:
+            partial_reason = "interrupted (Ctrl-C) before every case was sent"
+        urls = tuple(
+            EMBEDDED if p.embedded_mock else s.profile.base_url for p, s in ((a, side_a), (b, side_b))
+        )
+        budgets = {
+            s.label: {"limit": s.budget.limit, "used": s.budget.used, "sent": s.sent}
+            for s in (side_a, side_b)
+        }
+    phases = tuple(
+        PhaseStats(
+            name=p,
+            cases=sum(1 for c in cases if c.phase == p),
+            sent=compared[p],
+            skipped=skipped[p],
+            status_counts=dict(pairs[p]),
+        )
+        for p in PHASES
+        if any(c.phase == p for c in cases)
+    )
+    return RunResults(
+        target=TargetInfo(
+            f"{labels[0]} vs {labels[1]}",
+            f"{urls[0]} | {urls[1]}",
+            a.live or b.live,
+            a.auth.method if a.auth.method == b.auth.method else f"{a.auth.method} | {b.auth.method}",
+        ),
+        spec={"title": spec.title, "version": spec.version, "sha256": spec.sha256},
+        seed=options.seed,
+        started_at=started.isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - clock,
+        fail_on=options.fail_on,
+        deviations=tuple(deviations),
+        phases=phases,
+        crashes=tuple(crashes),
+        checks={CHECK_ID: CHECK_DESCRIPTION},
+        stats={
+            "cases": len(cases),
+            "compared": sum(compared.values()),
+            "sent_to_one_side_only": one_side,
+            "skipped_budget_or_negative_only": sum(skipped.values()),
+            "sides": budgets,
+            "negative_only_for": chosen,
+            "status_pairs": "A/B",
+        },
+        partial=bool(partial_reason),
+        partial_reason=partial_reason,
+        command="diff",
+        tool_version=__version__,
+    )
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"opentact-conformance diff: {message}", file=sys.stderr)
+    return code
+
+
+def _summary(results: RunResults) -> str:
+    counts = results.counts()
+    stats = results.stats
+    lines = [
+        f"diff {results.target.name} — {stats.get('compared', 0)} cases compared "
+        f"({stats.get('sent_to_one_side_only', 0)} sent to one side only, "
+        f"{stats.get('skipped_budget_or_negative_only', 0)} skipped), seed {results.seed}, "
+        f"{results.duration_s:.1f} s",
+        f"differences: {counts['error']} error, {counts['warning']} warning, {counts['info']} info",
+    ]
+    by_title = Counter((d.severity.value, d.title, d.path) for d in results.deviations)
+    for (severity, title, path), count in sorted(by_title.items()):
+        lines.append(f"  {severity:<7} {title} at {path} ×{count}")
+    if results.crashes:
+        lines.append(
+            f"SUITE BUG: {len(results.crashes)} comparison crash(es), first: {results.crashes[0].error}"
+        )
+    if results.partial:
+        lines.append(f"PARTIAL: {results.partial_reason}")
+    lines.append(
+        f"verdict: {results.verdict.upper()} "
+        f"(fail on {results.fail_on.value}; {len(results.gating())} gating)"
+    )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if len(args.profile) != 2:
+        return _fail(
+            f"give exactly two --profile options (A and B), not {len(args.profile)}; "
+            "e.g. --profile sandbox.yaml --profile production.yaml"
+        )
+    if args.max_examples < 0:
+        return _fail("--max-examples must be 0 or more")
+    try:
+        a, b = (load_side(ref) for ref in args.profile)
+        options = DiffOptions(
+            a=a,
+            b=b,
+            seed=args.seed,
+            max_examples=args.max_examples,
+            fail_on=Severity.parse(args.fail_on),
+            allow_live=args.live,
+            negative_only_for=args.negative_only_for,
+        )
+        if not args.quiet:
+            print(f"opentact-conformance: diff {a.name} vs {b.name} (seed {args.seed})", file=sys.stderr)
+        results = execute_diff(options)
+    except (ProfileError, SafetyError, SpecError, UnknownFaultError) as exc:
+        return _fail(str(exc))
+    except SideUnreachableError as exc:
+        return _fail(
+            f"target {exc.side} unreachable: {exc}. Check its base URL and that the server is running.",
+            EXIT_UNREACHABLE,
+        )
+    try:
+        paths = write_artefacts(results, args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write the report into {args.report_dir}: {exc.strerror}. Pass --report-dir.")
+    print(_summary(results))
+    print("results: " + ", ".join(str(p) for p in paths))
+    if results.partial:
+        return EXIT_INTERRUPTED
+    return EXIT_DEVIATIONS if results.gating() or results.crashes else EXIT_CLEAN

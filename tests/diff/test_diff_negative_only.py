@@ -1,0 +1,67 @@
+"""--negative-only-for: the costly side gets only the cases the documentation says must be rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.diff_command import DiffOptions, execute_diff
+from conformance.mock.config import MockConfig
+from conformance.mock.server import MockServer
+from conformance.profiles import load_profile
+
+TOKEN = "diff-negative-only-token"
+
+
+@pytest.fixture
+def two_mocks() -> Iterator[tuple[MockServer, MockServer]]:
+    with (
+        MockServer(MockConfig(token=TOKEN, seed=1)) as cheap,
+        MockServer(MockConfig(token=TOKEN, seed=2)) as costly,
+    ):
+        yield cheap, costly
+
+
+def profile_file(tmp_path: Path, name: str, url: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"name: {name}\nbase_url: {url}\nauth: {{method: header, token_env: OPENTACT_DIFF_TOKEN}}\n"
+        "senders: ['12017771234', '12013046585']\nmax_sends: 500\n"
+    )
+    return path
+
+
+def test_the_costly_side_gets_no_positive_case(
+    tmp_path: Path, two_mocks: tuple[MockServer, MockServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENTACT_DIFF_TOKEN", TOKEN)
+    cheap, costly = two_mocks
+    a = load_profile(str(profile_file(tmp_path, "sandbox", cheap.url)))
+    b = load_profile(str(profile_file(tmp_path, "production", costly.url)))
+    results = execute_diff(DiffOptions(a=a, b=b, max_examples=4, negative_only_for="production"))
+    assert costly.store.messages() == ()  # not one SMS "sent" on the costly side
+    assert costly.store.request_count == results.stats["compared"] > 20
+    assert len(cheap.store.messages()) == results.stats["sent_to_one_side_only"] > 0
+    assert results.deviations == ()
+    assert results.stats["sides"]["production"]["used"] < results.stats["sides"]["sandbox"]["used"]
+    assert results.target.base_url == f"{cheap.url} | {costly.url}"
+    assert results.target.name == "sandbox vs production"
+
+
+def test_each_side_spends_its_own_budget_and_an_exhausted_side_skips_the_case_for_both(
+    tmp_path: Path, two_mocks: tuple[MockServer, MockServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENTACT_DIFF_TOKEN", TOKEN)
+    cheap, costly = two_mocks
+    tight = profile_file(tmp_path, "production", costly.url)
+    tight.write_text(tight.read_text().replace("max_sends: 500", "max_sends: 3"))
+    a = load_profile(str(profile_file(tmp_path, "sandbox", cheap.url)))
+    b = load_profile(str(tight))
+    results = execute_diff(DiffOptions(a=a, b=b, max_examples=4))
+    assert results.stats["sides"]["production"]["used"] == 3
+    assert results.stats["sides"]["sandbox"]["used"] == 3  # what B could not send, A did not send either
+    assert results.stats["skipped_budget_or_negative_only"] > 0
+    assert len(costly.store.messages()) <= 3
+    assert results.deviations == ()
