@@ -15,11 +15,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from conformance import __version__
 from conformance.cases import Case
+from conformance.cli_options import add_generation_and_gate_options
 from conformance.client import TargetClient, TargetUnreachableError
 from conformance.deviations import Deviation, Severity
 from conformance.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
@@ -71,20 +71,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE|mock|mock:FAULT,…",
         help="a side's target profile; give exactly two (A, then B; B is compared against A)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases (default 0)")
-    parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
-    parser.add_argument("--report-dir", type=Path, default=Path("conformance-report"), metavar="DIR")
-    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="error")
-    parser.add_argument(
-        "--live", action="store_true", help="allow non-loopback targets whose profile is live"
-    )
+    add_generation_and_gate_options(parser, live_help="allow non-loopback targets whose profile is live")
     parser.add_argument(
         "--negative-only-for",
         metavar="NAME",
         help="the profile name of the costly side: only cases the documentation says must be rejected "
         "go there (cases sent to one side only are not compared)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
@@ -246,7 +239,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
             a.live or b.live,
             a.auth.method if a.auth.method == b.auth.method else f"{a.auth.method} | {b.auth.method}",
         ),
-        spec={"title": spec.title, "version": spec.version, "sha256": spec.sha256},
+        spec=spec.summary(),
         seed=options.seed,
         started_at=started.isoformat(timespec="seconds"),
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from conformance.cases import Case
 from conformance.checks import CHECKS, describe
+from conformance.cli_options import add_generation_and_gate_options
 from conformance.client import TargetUnreachableError
 from conformance.deviations import Severity
 from conformance.exchange import Exchange
@@ -41,13 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--sender", action="append", default=[], metavar="TN", help="leased sender (repeatable)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases (default 0)")
-    parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
-    parser.add_argument("--report-dir", type=Path, default=Path("conformance-report"), metavar="DIR")
-    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="error")
-    parser.add_argument(
-        "--live", action="store_true", help="allow a non-loopback target whose profile is live"
-    )
+    add_generation_and_gate_options(parser, live_help="allow a non-loopback target whose profile is live")
     parser.add_argument(
         "--negative-only",
         action="store_true",
@@ -69,7 +65,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--shard", type=_shard, metavar="I/N", help="run shard I of N (1-based); merge with `report --merge`"
     )
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
 
@@ -156,14 +151,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         profile = load_profile(args.profile)
         if args.fault:
-            if not profile.embedded_mock:
+            if not profile.embedded_mock or args.base_url:
                 return _fail(
                     "--fault switches on faults of the embedded mock; it cannot be used with --base-url "
                     "or a profile that names another target."
                 )
-            profile = profile.__class__(
-                **{**profile.__dict__, "mock_faults": tuple(resolve_faults(args.fault))}
-            )
+            faults = tuple(sorted({*profile.mock_faults, *resolve_faults(args.fault)}))
+            profile = replace(profile, mock_faults=faults)
         profile = profile.with_overrides(
             base_url=args.base_url, token_env=args.token_env, senders=args.sender
         )

@@ -230,7 +230,7 @@ def execute(options: RunOptions) -> RunResults:
             profile.live,
             profile.auth.method,
         ),
-        spec={"title": spec.title, "version": spec.version, "sha256": spec.sha256},
+        spec=spec.summary(),
         seed=options.seed,
         started_at=started.isoformat(timespec="seconds"),
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -38,6 +38,10 @@ class Spec:
     def version(self) -> str:
         return str(self.document["info"]["version"])
 
+    def summary(self) -> dict[str, str]:
+        """Title, version and content hash, as results and reports show them."""
+        return {"title": self.title, "version": self.version, "sha256": self.sha256}
+
     def copy_document(self) -> dict[str, Any]:
         return copy.deepcopy(self.document)
 

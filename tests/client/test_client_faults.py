@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from misbehaving import misbehaving, url
+from support import run_cli
 
 from conformance.profiles import AuthConfig, Profile
 from conformance.runner import RunOptions, execute
@@ -23,16 +24,7 @@ SMALL = ("--phase", "examples", "--max-examples", "0")
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, TOKEN_ENV: "client-test-token"}
-    return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, cwd=cwd, env={TOKEN_ENV: "client-test-token"}, timeout=120)
 
 
 def run_against(server_url: str, cwd: Path, *extra: str) -> tuple[int, dict[str, object], str]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import run_cli
 
 TYPE = "JSON type differs between targets"
 STATUS = "Status code differs between targets"
@@ -19,17 +18,7 @@ BODY = "Body kind differs between targets"
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENTACT_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, cwd=cwd, env=env)
 
 
 def diff(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import run_cli
 
 from conformance.mock.server import MockServer
 
@@ -18,17 +17,7 @@ from .conftest import TOKEN, TOKEN_ENV
 def cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENTACT_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=timeout)
 
 
 def test_run_without_arguments_gates_the_embedded_mock_and_says_where_results_went(tmp_path: Path) -> None:

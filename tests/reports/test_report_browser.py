@@ -52,8 +52,14 @@ def _require_browser() -> None:
     pytest.skip(problem)
 
 
-BROWSER_FAULTS = ("to_as_string", "extra_field", "error_success_true", "html_error_page",
-                  "wrong_token_accepted", "validation_as_500")
+BROWSER_FAULTS = (
+    "to_as_string",
+    "extra_field",
+    "error_success_true",
+    "html_error_page",
+    "wrong_token_accepted",
+    "validation_as_500",
+)
 
 
 @pytest.fixture(scope="module")

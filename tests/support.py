@@ -1,0 +1,25 @@
+"""Helpers shared by test folders (on sys.path via pytest's `pythonpath = ["tests"]`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """`opentact-conformance ARGS` as a user runs it: a subprocess with no stdin and no OPENTACT_* leaks."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENTACT_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
