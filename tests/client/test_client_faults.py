@@ -51,8 +51,9 @@ def test_client_side_fault_is_a_deviation_and_the_run_goes_on(
 ) -> None:
     with misbehaving(behaviour, stall_s=3.0) as server:
         code, results, stdout = run_against(url(server), tmp_path, "--profile", str(_profile(tmp_path)))
-        assert server.requests == 3  # every case of the phase was sent: the run went on
-    assert code == 1
+        assert server.requests <= 3  # nothing was retried (a slow handler thread may not have counted yet)
+    assert code == 1, stdout
+    assert results["stats"]["sent"] == results["stats"]["cases"] == 3  # type: ignore[index]  # the run went on
     titles = {(d["check"], d["title"]) for d in results["deviations"]}  # type: ignore[index]
     assert (check, title) in titles
     evidence = next(d for d in results["deviations"] if d["title"] == title)  # type: ignore[index]
