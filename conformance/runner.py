@@ -20,7 +20,8 @@ from conformance.generation import PHASES, GenerationOptions, generate_cases
 from conformance.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
 from conformance.specfile import load_spec
-from conformance.variants import response_variants
+from conformance.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
+from conformance.variants import load_variants, response_variants
 
 __all__ = ["RunOptions", "SafetyError", "execute", "resolved_target"]
 
@@ -126,17 +127,25 @@ class _Tally:
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
 
+    def count(self, exchange: Exchange) -> None:
+        """A probe: counted in its phase's statistics, not checked."""
+        self.sent[exchange.case.phase] += 1
+        response = exchange.response
+        self.status_counts[exchange.case.phase][str(response.status) if response else "no-response"] += 1
+
     def phases(self, cases: list[Case]) -> tuple[PhaseStats, ...]:
+        planned = Counter(c.phase for c in cases)
+        planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         return tuple(
             PhaseStats(
                 name=p,
-                cases=sum(1 for c in cases if c.phase == p),
+                cases=planned[p],
                 sent=self.sent[p],
                 skipped=self.skipped[p],
                 status_counts=dict(self.status_counts[p]),
             )
-            for p in PHASES
-            if any(c.phase == p for c in cases)
+            for p in (*PHASES, PROBE_PHASE)
+            if planned[p]
         )
 
 
@@ -203,6 +212,18 @@ def execute(options: RunOptions) -> RunResults:
                 tally.record(exchange, ctx, check_names)
                 if options.progress is not None:
                     options.progress(exchange, case, index + 1, len(cases))
+            if not partial_reason and "valid_data_rejected" in check_names:
+
+                def probe(case: Case) -> Exchange | None:
+                    if not budget.try_spend():
+                        return None
+                    exchange = _send(client, case, anything_sent=True)
+                    tally.count(exchange)
+                    return exchange
+
+                tally.deviations = downgrade_rescued(
+                    tally.deviations, {c.id: c for c in cases}, request_variants(load_variants()), probe
+                )
         except KeyboardInterrupt:
             partial_reason = "interrupted (Ctrl-C) before every case was sent"
         finally:

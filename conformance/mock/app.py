@@ -63,7 +63,10 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         if refusal is not None:
             return refusal
         checked = validate_send(
-            read_send_request(request.query_params, await request.body()), effects.validation_rules()
+            read_send_request(
+                request.query_params, await request.body(), canonical_names=effects.reads_canonical_names
+            ),
+            effects.validation_rules(),
         )
         if isinstance(checked, Rejection):
             return effects.error_response(Outcome.INVALID, validation_error_body(checked.fields))

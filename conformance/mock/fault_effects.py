@@ -44,6 +44,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "auth_not_enforced",
         "wrong_token_accepted",
         "jwt_query_ignored",
+        "requires_lowercase_names",
         "accept_letters_in_to",
         "accept_empty_message",
         "reject_long_message",
@@ -92,6 +93,10 @@ class FaultEffects:
     @property
     def honours_jwt_query(self) -> bool:
         return not self._on("jwt_query_ignored")
+
+    @property
+    def reads_canonical_names(self) -> bool:
+        return not self._on("requires_lowercase_names")
 
     @property
     def admits_anonymous(self) -> bool:

@@ -120,6 +120,12 @@ FAULTS: tuple[Fault, ...] = (
         "the documented jwt query parameter is refused with 401",
         "valid_data_rejected",
     ),
+    Fault(
+        "requires_lowercase_names",
+        "valid data rejected",
+        "only lowercase from/to/message are read; the documented FROM/TO/Message get 400",
+        "valid_data_rejected",
+    ),
     # negative data accepted
     Fault(
         "accept_letters_in_to",

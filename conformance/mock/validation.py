@@ -80,10 +80,14 @@ class ValidationRules:
     max_message_length: int = MAX_MESSAGE_LENGTH
 
 
-def read_send_request(query: Mapping[str, str], body: bytes) -> SendRequest:
-    """Query parameters win; a JSON object body is read only when the query names none."""
-    if any(name in query for names in _QUERY_NAMES.values() for name in names):
-        found = {key: _first_present(query, names) for key, names in _QUERY_NAMES.items()}
+def read_send_request(query: Mapping[str, str], body: bytes, *, canonical_names: bool = True) -> SendRequest:
+    """Query parameters win; a JSON object body is read only when the query names none.
+
+    ``canonical_names=False`` reads only the lowercase aliases (a fault: the documented names ignored).
+    """
+    aliases = {key: names if canonical_names else names[1:] for key, names in _QUERY_NAMES.items()}
+    if any(name in query for names in aliases.values() for name in names):
+        found = {key: _first_present(query, names) for key, names in aliases.items()}
         return SendRequest(found["from"], found["to"], found["message"], "query")
     document = _json_object(body)
     if document is None:

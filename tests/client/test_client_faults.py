@@ -51,9 +51,13 @@ def test_client_side_fault_is_a_deviation_and_the_run_goes_on(
 ) -> None:
     with misbehaving(behaviour, stall_s=3.0) as server:
         code, results, stdout = run_against(url(server), tmp_path, "--profile", str(_profile(tmp_path)))
-        assert server.requests <= 3  # nothing was retried (a slow handler thread may not have counted yet)
+        seen_by_server = server.requests
     assert code == 1, stdout
-    assert results["stats"]["sent"] == results["stats"]["cases"] == 3  # type: ignore[index]  # the run went on
+    examples = next(p for p in results["phases"] if p["name"] == "examples")  # type: ignore[attr-defined]
+    assert examples["sent"] == examples["cases"] == 3  # every case was sent: the run went on
+    # nothing was retried: the server saw at most what the tool sent (variant probes included);
+    # a slow handler thread may not have counted its request yet
+    assert seen_by_server <= results["stats"]["sent"]  # type: ignore[index]
     titles = {(d["check"], d["title"]) for d in results["deviations"]}  # type: ignore[index]
     assert (check, title) in titles
     evidence = next(d for d in results["deviations"] if d["title"] == title)  # type: ignore[index]

@@ -17,6 +17,11 @@ FAULTS = ("to_as_string", "validation_without_fields", "echo_non_ascii_mangled",
 MOCK_WITH_FAULTS = "mock:" + ",".join(FAULTS)
 
 
+def planned_sent(results: dict[str, object]) -> dict[str, int]:
+    """Requests sent per generated phase (the `variants` probes depend on each shard's first refusal)."""
+    return {p["name"]: p["sent"] for p in results["phases"] if p["name"] != "variants"}  # type: ignore[attr-defined]
+
+
 def test_two_shards_merged_equal_one_unsharded_run() -> None:
     def run(shard: tuple[int, int] | None):  # type: ignore[no-untyped-def]
         return execute(RunOptions(profile=mock_profile(faults=FAULTS), seed=9, max_examples=8, shard=shard))
@@ -25,7 +30,8 @@ def test_two_shards_merged_equal_one_unsharded_run() -> None:
     merged = merge_results([run((1, 2)), run((2, 2))])
     assert {d.key for d in merged.deviations} == {d.key for d in whole.deviations} != set()
     assert len(merged.deviations) == len(whole.deviations)
-    assert merged.stats["sent"] == whole.stats["sent"]
+    # each shard probes documented variants for its own first refusal, so compare the planned phases
+    assert planned_sent(merged.to_dict()) == planned_sent(whole.to_dict())
 
 
 def test_shard_budgets_add_up_to_the_profile_budget() -> None:
@@ -82,7 +88,7 @@ def test_the_pytest_suite_under_xdist_writes_one_merged_results_file(tmp_path: P
 
     single = pytest_run("--report-dir", "single")
     parallel = pytest_run("-n", "2", "--report-dir", "parallel")
-    assert parallel["stats"]["sent"] == single["stats"]["sent"]  # type: ignore[index]
+    assert planned_sent(parallel) == planned_sent(single)
     keys = [{d["key"] for d in r["deviations"]} for r in (single, parallel)]  # type: ignore[attr-defined]
     assert keys[0] == keys[1] != set()
     assert not (tmp_path / "parallel" / ".shards").exists()

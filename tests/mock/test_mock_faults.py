@@ -197,6 +197,14 @@ def probe_jwt_query_ignored(pair: Pair) -> None:
     assert pair.faulty.post("/rest/sms", params=VALID, headers=AUTH).status_code == 200
 
 
+def probe_requires_lowercase_names(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert (clean.status_code, faulty.status_code) == (200, 400)
+    assert set(faulty.json()["fields"]) == {"params.from", "params.to", "params.message"}
+    lowercase = {name.lower(): value for name, value in VALID.items()}
+    assert pair.faulty.post("/rest/sms", params=lowercase, headers=AUTH).status_code == 200
+
+
 def probe_accept_letters_in_to(pair: Pair) -> None:
     clean, faulty = pair.send(INVALID)
     assert (clean.status_code, faulty.status_code) == (400, 200)
