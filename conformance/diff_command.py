@@ -34,13 +34,13 @@ from conformance.profiles import (
     resolve_token,
 )
 from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
-from conformance.run_command import write_artefacts
+from conformance.run_command import finish
 from conformance.runner import SafetyError, _could_send, check_safety, resolved_target
 from conformance.specfile import SpecError, load_spec
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 
-EXIT_CLEAN, EXIT_DEVIATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_USAGE, EXIT_UNREACHABLE = 2, 3  # the others come from run's finish(): 0 clean, 1 deviations, 130
 EMBEDDED = "embedded mock"
 
 
@@ -325,12 +325,4 @@ def run(args: argparse.Namespace) -> int:
             f"target {exc.side} unreachable: {exc}. Check its base URL and that the server is running.",
             EXIT_UNREACHABLE,
         )
-    try:
-        paths = write_artefacts(results, args.report_dir)
-    except OSError as exc:
-        return _fail(f"cannot write the report into {args.report_dir}: {exc.strerror}. Pass --report-dir.")
-    print(_summary(results))
-    print("results: " + ", ".join(str(p) for p in paths))
-    if results.partial:
-        return EXIT_INTERRUPTED
-    return EXIT_DEVIATIONS if results.gating() or results.crashes else EXIT_CLEAN
+    return finish(results, args.report_dir, _summary(results))

@@ -22,7 +22,7 @@ from conformance.results import ResultsError, RunResults, load_results
 from conformance.runner import RunOptions, SafetyError, execute
 from conformance.specfile import SpecError
 
-__all__ = ["add_parser", "run", "write_artefacts"]
+__all__ = ["add_parser", "finish", "run", "write_artefacts"]
 
 EXIT_CLEAN, EXIT_DEVIATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -189,11 +189,16 @@ def run(args: argparse.Namespace) -> int:
         from reports.baseline import compare
 
         results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
+    return finish(results, args.report_dir, _summary(results))
+
+
+def finish(results: RunResults, report_dir: Path, summary: str) -> int:
+    """Write the artefacts, print the summary and where they went; the exit code of the gate."""
     try:
-        paths = write_artefacts(results, args.report_dir)
+        paths = write_artefacts(results, report_dir)
     except OSError as exc:
-        return _fail(f"cannot write the report into {args.report_dir}: {exc.strerror}. Pass --report-dir.")
-    print(_summary(results))
+        return _fail(f"cannot write the report into {report_dir}: {exc.strerror}. Pass --report-dir.")
+    print(summary)
     print("results: " + ", ".join(str(p) for p in paths))
     if results.partial:
         return EXIT_INTERRUPTED

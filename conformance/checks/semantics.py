@@ -61,31 +61,21 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
     evidence = Evidence(
         source="S1 parameters vs payload; example inconsistencies not copied (D15)", decision="D15"
     )
-    sent_to, sent_from, sent_text = sent.get("TO"), sent.get("FROM"), sent.get("Message")
-    if sent_to is not None and "to" in payload and _digits(payload["to"]) != sent_to:
-        yield ctx.deviation(
-            "semantic_echo",
-            exchange,
-            severity=Severity.ERROR,
-            title="payload.to is not the destination that was sent",
-            detail=f"sent TO={sent_to}, payload.to={payload['to']!r}",
-            path="$.payload.to",
-            expected=sent_to,
-            actual=payload["to"],
-            evidence=evidence,
-        )
-    if sent_from is not None and "from" in payload and _digits(payload["from"]) != sent_from:
-        yield ctx.deviation(
-            "semantic_echo",
-            exchange,
-            severity=Severity.ERROR,
-            title="payload.from is not the sender that was sent",
-            detail=f"sent FROM={sent_from}, payload.from={payload['from']!r}",
-            path="$.payload.from",
-            expected=sent_from,
-            actual=payload["from"],
-            evidence=evidence,
-        )
+    sent_from, sent_text = sent.get("FROM"), sent.get("Message")
+    for param, member, role in (("TO", "to", "destination"), ("FROM", "from", "sender")):
+        value = sent.get(param)
+        if value is not None and member in payload and _digits(payload[member]) != value:
+            yield ctx.deviation(
+                "semantic_echo",
+                exchange,
+                severity=Severity.ERROR,
+                title=f"payload.{member} is not the {role} that was sent",
+                detail=f"sent {param}={value}, payload.{member}={payload[member]!r}",
+                path=f"$.payload.{member}",
+                expected=value,
+                actual=payload[member],
+                evidence=evidence,
+            )
     if sent_text is not None and "message" in payload and payload["message"] != sent_text:
         yield ctx.deviation(
             "semantic_echo",
