@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
+import nox.command
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.default_venv_backend = "venv"
@@ -55,7 +58,14 @@ def selftest(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (ratios measured side by side in one run)."""
+    """Benchmarks: every script prints its ratios (measured side by side in one run); the session
+    fails at the end, naming the scripts with a missed target, after all of them have printed."""
     install(session, "test")
-    for script in sorted(__import__("pathlib").Path("bench").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+    missed = []
+    for script in sorted(Path("bench").glob("bench_*.py")):
+        try:
+            session.run("python", str(script), *session.posargs)
+        except nox.command.CommandFailed:
+            missed.append(script.name)
+    if missed:
+        session.error(f"targets missed in: {', '.join(missed)} (see the tables above)")
