@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from conformance.deviations import Severity
 
@@ -58,17 +57,3 @@ class Case:
     decision: str | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
-
-    @property
-    def uses_profile_token(self) -> bool:
-        return self.token == "profile" and self.auth is not AuthPlacement.NONE
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "phase": self.phase,
-            "kind": self.kind,
-            "expectation": self.expectation.value,
-            "auth": self.auth.value,
-            "severity": self.severity.value,
-        }

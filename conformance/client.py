@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -182,14 +181,3 @@ def _read_bounded(response: httpx.Response, *, deadline: float) -> tuple[bytes, 
         if time.perf_counter() > deadline:
             raise _BodyStalledError(f"body still arriving at the request timeout ({size} bytes so far)")
     return b"".join(chunks), False
-
-
-@contextmanager
-def target_client(
-    base_url: str, token: str, *, timeout_s: float, rate_limit_per_s: float | None = None
-) -> Iterator[TargetClient]:
-    client = TargetClient(base_url, token, timeout_s=timeout_s, rate_limit_per_s=rate_limit_per_s)
-    try:
-        yield client
-    finally:
-        client.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,7 +32,6 @@ __all__ = ["PHASES", "GenerationOptions", "generate_cases"]
 T = TypeVar("T")
 
 PHASES = ("examples", "auth", "not_found", "negative", "positive", "boundaries", "generated")
-NEGATIVE_PHASES = frozenset({"examples", "auth", "not_found", "negative"})
 NON_ASCII_TEXT = "Привет 👋 ñandú — 你好"
 
 
@@ -391,7 +390,3 @@ def generate_cases(profile: Profile, spec: Spec, options: GenerationOptions) -> 
 def _chain(*parts: Iterator[Case]) -> Iterator[Case]:
     for part in parts:
         yield from part
-
-
-def phases_of(cases: Sequence[Case]) -> list[str]:
-    return [p for p in PHASES if any(c.phase == p for c in cases)]

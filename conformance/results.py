@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -266,11 +266,3 @@ def load_results(path: Path) -> RunResults:
         if isinstance(exc, ResultsError):
             raise
         raise ResultsError(f"results file {path} is missing or has a malformed field ({exc})") from None
-
-
-def merge_keys(deviations: Sequence[Deviation]) -> list[str]:
-    """Unique deviation keys in first-seen order."""
-    seen: dict[str, None] = {}
-    for deviation in deviations:
-        seen.setdefault(deviation.key)
-    return list(seen)

@@ -185,7 +185,6 @@ def execute(options: RunOptions) -> RunResults:
     ctx = CheckContext(
         contract=load_contract(spec),
         variants=response_variants(spec),
-        senders=profile.senders,
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
         secrets=(token,),

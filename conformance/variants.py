@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,3 @@ def response_variants(spec: Spec | None = None) -> tuple[ResponseVariant, ...]:
         out.append(ResponseVariant(variant, _statuses(variant.data), Contract(base, document)))
     # the narrowest overlay first: when several variants fit a body, name the closest one
     return tuple(sorted(out, key=lambda v: len(json.dumps(v.variant.data["overlay"], sort_keys=True))))
-
-
-def variant_by_id(variants: Sequence[Variant], variant_id: str) -> Variant | None:
-    return next((v for v in variants if v.id == variant_id), None)

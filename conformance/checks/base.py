@@ -49,7 +49,6 @@ class CheckContext:
 
     contract: Contract
     variants: Sequence[Any] = ()  # conformance.variants.ResponseVariant
-    senders: tuple[str, ...] = ()
     seed: int | None = None
     latency_budget_ms: float | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
