@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance import __version__
+from conformance.exit_codes import (
+    EXIT_CLEAN,
+    EXIT_DEVIATIONS,
+    EXIT_INTERRUPTED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
 
 __all__ = ["EXIT_CLEAN", "EXIT_DEVIATIONS", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
-
-EXIT_CLEAN = 0
-EXIT_DEVIATIONS = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
-EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):

@@ -24,6 +24,7 @@ from conformance.client import TargetClient, TargetUnreachableError
 from conformance.deviations import Deviation, Severity
 from conformance.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
 from conformance.exchange import Exchange
+from conformance.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.generation import PHASES, GenerationOptions, generate_cases
 from conformance.mock.faults import UnknownFaultError
 from conformance.profiles import (
@@ -35,12 +36,11 @@ from conformance.profiles import (
 )
 from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
 from conformance.run_command import finish
-from conformance.runner import SafetyError, _could_send, check_safety, resolved_target
+from conformance.runner import SafetyError, check_safety, could_send, resolved_target
 from conformance.specfile import SpecError, load_spec
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 
-EXIT_USAGE, EXIT_UNREACHABLE = 2, 3  # the others come from run's finish(): 0 clean, 1 deviations, 130
 EMBEDDED = "embedded mock"
 
 
@@ -185,8 +185,8 @@ def execute_diff(options: DiffOptions) -> RunResults:
             for case in cases:
                 b_case = map_case(case, a, b)
                 to_a, to_b = side_a.wants(case), side_b.wants(b_case)
-                need_a = to_a and _could_send(case, side_a.profile)
-                need_b = to_b and _could_send(b_case, side_b.profile)
+                need_a = to_a and could_send(case, side_a.profile)
+                need_b = to_b and could_send(b_case, side_b.profile)
                 if (
                     (not to_a and not to_b)
                     or (need_a and side_a.budget.exhausted)

@@ -15,6 +15,13 @@ from conformance.cli_options import add_generation_and_gate_options
 from conformance.client import TargetUnreachableError
 from conformance.deviations import Severity
 from conformance.exchange import Exchange
+from conformance.exit_codes import (
+    EXIT_CLEAN,
+    EXIT_DEVIATIONS,
+    EXIT_INTERRUPTED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+)
 from conformance.generation import PHASES
 from conformance.mock.faults import UnknownFaultError, resolve_faults
 from conformance.profiles import ProfileError, load_profile
@@ -23,8 +30,6 @@ from conformance.runner import RunOptions, SafetyError, execute
 from conformance.specfile import SpecError
 
 __all__ = ["add_parser", "finish", "run", "write_artefacts"]
-
-EXIT_CLEAN, EXIT_DEVIATIONS, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

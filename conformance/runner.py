@@ -23,7 +23,7 @@ from conformance.specfile import load_spec
 from conformance.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.variants import load_variants, response_variants
 
-__all__ = ["RunOptions", "SafetyError", "execute", "resolved_target"]
+__all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
 
 ProgressCallback = Callable[[Exchange | None, Case, int, int], None]
 
@@ -84,7 +84,7 @@ def resolved_target(profile: Profile, token: str, seed: int) -> Iterator[Profile
         yield replace(profile, base_url=server.url)
 
 
-def _could_send(case: Case, profile: Profile) -> bool:
+def could_send(case: Case, profile: Profile) -> bool:
     """Counts against the budget: any request naming a leased sender and some destination."""
     return case.params.get("FROM") in profile.senders and bool(case.params.get("TO"))
 
@@ -204,7 +204,7 @@ def execute(options: RunOptions) -> RunResults:
                 if limit is not None and time.perf_counter() - clock + client.limiter.pending() > limit:
                     partial_reason = f"time budget of {limit:g} s spent after {index} of {len(cases)} cases"
                     break
-                if _could_send(case, target) and not budget.try_spend():
+                if could_send(case, target) and not budget.try_spend():
                     tally.skipped[case.phase] += 1
                     continue
                 exchange = _send(client, case, anything_sent=bool(tally.sent))

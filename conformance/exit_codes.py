@@ -1,0 +1,11 @@
+"""Exit codes of every `opentact-conformance` command (documented in the README)."""
+
+from __future__ import annotations
+
+__all__ = ["EXIT_CLEAN", "EXIT_DEVIATIONS", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE"]
+
+EXIT_CLEAN = 0  # clean at the gate threshold
+EXIT_DEVIATIONS = 1  # deviations at/above --fail-on (or a suite crash)
+EXIT_USAGE = 2  # usage or configuration error
+EXIT_UNREACHABLE = 3  # target unreachable
+EXIT_INTERRUPTED = 130  # interrupted: the results so far were written, marked partial
