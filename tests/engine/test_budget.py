@@ -56,29 +56,27 @@ def test_positive_cases_use_only_allow_listed_destinations(shared_mock: MockServ
     assert destinations and destinations <= set(allowed)
 
 
-@pytest.mark.parametrize(("live", "allow"), [(False, False), (True, False), (False, True)])
-def test_non_loopback_target_needs_live_profile_and_flag(live: bool, allow: bool) -> None:
-    profile = Profile(
+def production_profile(*, live: bool, base_url: str = "https://api.opentact.org") -> Profile:
+    """A profile for the real API: only ever passed to check_safety here, never sent to."""
+    return Profile(
         name="prod",
-        base_url="https://api.opentact.org",
+        base_url=base_url,
         auth=AuthConfig("header", "X"),
         senders=("12017771234",),
         live=live,
         source="prod.yaml",
     )
+
+
+@pytest.mark.parametrize(("live", "allow"), [(False, False), (True, False), (False, True)])
+def test_non_loopback_target_needs_live_profile_and_flag(live: bool, allow: bool) -> None:
+    profile = production_profile(live=live)
     with pytest.raises(SafetyError, match="live"):
         check_safety(profile, allow)
 
 
 def test_live_target_with_both_switches_must_use_https() -> None:
-    profile = Profile(
-        name="prod",
-        base_url="http://api.opentact.org",
-        auth=AuthConfig("header", "X"),
-        senders=("12017771234",),
-        live=True,
-        source="prod.yaml",
-    )
+    profile = production_profile(live=True, base_url="http://api.opentact.org")
     with pytest.raises(SafetyError, match="https"):
         check_safety(profile, True)
     check_safety(replace(profile, base_url="https://api.opentact.org"), True)  # allowed, nothing sent
