@@ -46,14 +46,14 @@ import httpx  # noqa: E402
 
 import conformance.mock.server as mock_server  # noqa: E402
 from conformance.checks import CHECKS  # noqa: E402
-from conformance.client import TargetClient  # noqa: E402
-from conformance.exchange import RecordedRequest  # noqa: E402
-from conformance.generation import GenerationOptions, generate_cases  # noqa: E402
+from conformance.contract.specfile import load_spec  # noqa: E402
+from conformance.engine.client import TargetClient  # noqa: E402
+from conformance.engine.generation import GenerationOptions, generate_cases  # noqa: E402
+from conformance.engine.profiles import mock_profile  # noqa: E402
+from conformance.engine.runner import RunOptions, execute  # noqa: E402
 from conformance.mock.app import create_app  # noqa: E402
 from conformance.mock.config import MockConfig  # noqa: E402
-from conformance.profiles import mock_profile  # noqa: E402
-from conformance.runner import RunOptions, execute  # noqa: E402
-from conformance.specfile import load_spec  # noqa: E402
+from conformance.model.exchange import RecordedRequest  # noqa: E402
 
 SPEC = ROOT / "spec" / "opentact-sms.openapi.yaml"
 TOKEN = "bench-token-0123456789abcdef"
@@ -271,11 +271,12 @@ def run_full_gate(patched: bool) -> tuple[float, int, str]:
         code = ("import socket, sys; import conformance.mock.server as m; o = m._bind\n"
                 "def b(h, p):\n"
                 "    s = o(h, p); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); return s\n"
-                "m._bind = b; from conformance.cli import main; sys.exit(main(['run']))")
+                "m._bind = b; from conformance.commands.cli import main; sys.exit(main(['run']))")
         command = [sys.executable, "-c", code]
     else:
         executable = shutil.which("opentact-conformance")
-        command = [executable, "run"] if executable else [sys.executable, "-m", "conformance.cli", "run"]
+        fallback = [sys.executable, "-m", "conformance.commands.cli", "run"]
+        command = [executable, "run"] if executable else fallback
     with tempfile.TemporaryDirectory() as folder:
         seconds, done = timed(lambda: subprocess.run(command, cwd=folder, capture_output=True, text=True,
                                                      timeout=SUBPROCESS_TIMEOUT_S, check=False))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.results import PhaseStats, RunResults, TargetInfo
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.results import PhaseStats, RunResults, TargetInfo
 from reports.html import render_html
 from reports.junit import render_junit
 

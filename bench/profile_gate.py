@@ -60,7 +60,7 @@ def gate(report_dir: Path) -> int:
     """One default gate (imports happen here on the first call); returns requests sent."""
     import json
 
-    from conformance.cli import main as cli
+    from conformance.commands.cli import main as cli
 
     code = cli(["run", "--quiet", "--report-dir", str(report_dir)])
     if code != 0:

@@ -1,6 +1,7 @@
 """Reports rendered from ``results.json``: the HTML page, JUnit XML, baseline comparison, merging.
 
-Reads only the results model (``conformance.results``); imports neither pytest nor the engine.
+May import: ``conformance.model`` only (the results model); neither pytest nor the engine. The
+``report`` subcommand that drives it lives in ``conformance.commands.report``.
 """
 
 from reports.baseline import compare

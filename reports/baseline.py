@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.deviations import Deviation
-from conformance.results import BaselineComparison, RunResults
+from conformance.model.deviations import Deviation
+from conformance.model.results import BaselineComparison, RunResults
 
 __all__ = ["compare"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from conformance.deviations import Deviation
+from conformance.model.deviations import Deviation
 from reports.redact import mask_headers, mask_text
 
 __all__ = ["BODY_LIMIT", "ExampleView", "build_example", "cut", "example_weight"]

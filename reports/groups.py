@@ -11,8 +11,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from conformance.deviations import Deviation, Severity, normalise_path
-from conformance.results import RunResults
+from conformance.model.deviations import Deviation, Severity, normalise_path
+from conformance.model.results import RunResults
 from reports.examples import ExampleView, build_example, example_weight
 
 __all__ = [

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from conformance.results import RunResults, write_atomic
+from conformance.model.results import RunResults, write_atomic
 from reports.baseline import compare
 from reports.view import build_view
 

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from conformance.deviations import Deviation, Severity
-from conformance.results import RunResults, write_atomic
+from conformance.model.deviations import Deviation, Severity
+from conformance.model.results import RunResults, write_atomic
 from reports.redact import mask_text
 from reports.view import plural
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.deviations import Deviation
-from conformance.results import BaselineComparison, PhaseStats, ResultsError, RunResults
+from conformance.model.deviations import Deviation
+from conformance.model.results import BaselineComparison, PhaseStats, ResultsError, RunResults
 
 __all__ = ["MergeError", "merge_results", "merge_stats"]
 

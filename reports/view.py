@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.deviations import Deviation
-from conformance.results import Crash, PhaseStats, RunResults
+from conformance.model.deviations import Deviation
+from conformance.model.results import Crash, PhaseStats, RunResults
 from reports.groups import (
     SectionSpec,
     SectionView,

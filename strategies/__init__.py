@@ -3,6 +3,8 @@
 Every strategy validates its arguments when called and raises `hypothesis.errors.InvalidArgument`
 naming the bad value. `register_schemathesis_formats()` wires the spec's custom formats
 (``opentact-phone-digits``, ``sms-text``) to these strategies for schemathesis.
+
+May import: nothing of ``conformance`` or ``reports``; the engine draws from it.
 """
 
 from __future__ import annotations

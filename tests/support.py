@@ -15,7 +15,7 @@ def run_cli(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENTACT_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
+        [sys.executable, "-m", "conformance.commands.cli", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.contract import Contract
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange
+from conformance.contract.schemas import Contract
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange
 
 __all__ = ["CHECKS", "CheckContext", "CheckFunction", "register", "shorten"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.checks.base import CheckContext, register
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange
 
 __all__ = ["check_content_type", "check_json_body", "check_transport"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from conformance.cases import Expectation
 from conformance.checks.base import CheckContext, register
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange
+from conformance.model.cases import Expectation
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange
 
 __all__ = ["check_error_envelope"]
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.checks.base import CheckContext, register
-from conformance.contract import SchemaProblem
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange
-from conformance.variants import ResponseVariant
+from conformance.contract.schemas import SchemaProblem
+from conformance.contract.variants import ResponseVariant
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange
 
 __all__ = ["check_response_schema", "check_undocumented_fields"]
 

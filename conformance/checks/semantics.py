@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.cases import Expectation
 from conformance.checks.base import CheckContext, register
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange
+from conformance.model.cases import Expectation
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange
 
 __all__ = ["check_message_state", "check_response_time", "check_semantic_echo", "check_timestamps"]
 

@@ -3,6 +3,9 @@
 ``create_app(MockConfig(...))`` builds the Starlette app (in-process use: wrap it in
 ``starlette.testclient.TestClient``); ``MockServer(config)`` serves it with uvicorn on
 127.0.0.1 in a background thread (``with MockServer(config) as server: server.url``).
+
+A target, not part of the pipeline: it imports nothing of the suite (engine, checks, contract,
+model, commands, reports); the engine and the commands import it to start it.
 """
 
 from conformance.mock.app import SEND_PATH, create_app

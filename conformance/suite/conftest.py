@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.deviations import Severity
-from conformance.profiles import ProfileError, load_profile
-from conformance.results import RunResults, load_results
-from conformance.runner import RunOptions, SafetyError, execute
+from conformance.engine.profiles import ProfileError, load_profile
+from conformance.engine.runner import RunOptions, SafetyError, execute
+from conformance.model.deviations import Severity
+from conformance.model.results import RunResults, load_results
 
 PARTS = ".shards"
 
@@ -74,7 +74,7 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
     except (ProfileError, SafetyError) as exc:
         pytest.exit(str(exc), returncode=2)
     if count == 1:
-        from conformance.run_command import write_artefacts
+        from conformance.commands.run import write_artefacts
 
         write_artefacts(results, _report_dir(config))
     else:
@@ -109,7 +109,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     parts = sorted(parts_dir.glob("results-*.json")) if parts_dir.is_dir() else []
     if not parts:
         return
-    from conformance.run_command import write_artefacts
+    from conformance.commands.run import write_artefacts
     from reports.merge import merge_results
 
     merged = merge_results([load_results(p) for p in parts])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.generation import PHASES
-from conformance.results import RunResults
+from conformance.engine.generation import PHASES
+from conformance.model.results import RunResults
 
 
 @pytest.mark.parametrize("phase", PHASES)

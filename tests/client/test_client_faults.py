@@ -16,8 +16,8 @@ import pytest
 from misbehaving import misbehaving, url
 from support import run_cli
 
-from conformance.profiles import AuthConfig, Profile
-from conformance.runner import RunOptions, execute
+from conformance.engine.profiles import AuthConfig, Profile
+from conformance.engine.runner import RunOptions, execute
 
 TOKEN_ENV = "OPENTACT_CLIENT_TEST_TOKEN"
 SMALL = ("--phase", "examples", "--max-examples", "0")
@@ -140,7 +140,7 @@ def test_ctrl_c_writes_the_results_so_far_marked_partial(tmp_path: Path) -> None
             [
                 sys.executable,
                 "-m",
-                "conformance.cli",
+                "conformance.commands.cli",
                 "run",
                 "--profile",
                 str(_profile(tmp_path)),

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from conformance.cases import Case, Expectation
-from conformance.client import RateLimiter, TargetClient, TargetUnreachableError, parse_retry_after
+from conformance.engine.client import RateLimiter, TargetClient, TargetUnreachableError, parse_retry_after
+from conformance.model.cases import Case, Expectation
 
 CASE = Case(
     id="c",

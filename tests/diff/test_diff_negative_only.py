@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.diff_command import DiffOptions, execute_diff
+from conformance.commands.diff import DiffOptions, execute_diff
+from conformance.engine.profiles import load_profile
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
-from conformance.profiles import load_profile
 
 TOKEN = "diff-negative-only-token"
 

@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from conformance.cases import Case, Expectation
-from conformance.client import TargetClient
-from conformance.deviations import Severity
-from conformance.differential import compare, map_case, normalise
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
-from conformance.generation import GenerationOptions, generate_cases
+from conformance.contract.specfile import load_spec
+from conformance.engine.client import TargetClient
+from conformance.engine.differential import compare, map_case, normalise
+from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.profiles import AuthConfig, Profile, mock_profile
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
-from conformance.profiles import AuthConfig, Profile, mock_profile
-from conformance.specfile import load_spec
+from conformance.model.cases import Case, Expectation
+from conformance.model.deviations import Severity
+from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 
 CASE = Case(id="positive-0001", phase="positive", kind="valid send", expectation=Expectation.SUCCESS)
 SIDES = ("sandbox", "production")

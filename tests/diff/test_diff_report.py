@@ -6,11 +6,11 @@ import json
 import re
 from datetime import UTC, datetime
 
-from conformance.cases import Case, Expectation
-from conformance.deviations import Severity
-from conformance.differential import compare
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
-from conformance.results import RunResults, TargetInfo
+from conformance.engine.differential import compare
+from conformance.model.cases import Case, Expectation
+from conformance.model.deviations import Severity
+from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.model.results import RunResults, TargetInfo
 from reports.html import render_html
 
 CASE = Case(id="not_found-0001", phase="not_found", kind="unleased sender", expectation=Expectation.NOT_FOUND)

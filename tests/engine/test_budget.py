@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.engine.profiles import AuthConfig, Profile
+from conformance.engine.runner import RunOptions, SafetyError, check_safety, execute
 from conformance.mock.server import MockServer
-from conformance.profiles import AuthConfig, Profile
-from conformance.runner import RunOptions, SafetyError, check_safety, execute
 
 from .conftest import TOKEN_ENV
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from conformance.cases import Case, Expectation
 from conformance.checks import CHECKS, CheckContext, run_checks
-from conformance.classify import classify_params
-from conformance.contract import load_contract
-from conformance.deviations import Severity
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
-from conformance.variants import response_variants
+from conformance.contract.classify import classify_params
+from conformance.contract.schemas import load_contract
+from conformance.contract.variants import response_variants
+from conformance.model.cases import Case, Expectation
+from conformance.model.deviations import Severity
+from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 
 SENT = {"FROM": "12017771234", "TO": "14155550100", "Message": "Привет 👋"}
 CTX = CheckContext(contract=load_contract(), variants=response_variants(), secrets=("tok-secret",))

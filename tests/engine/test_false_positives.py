@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.deviations import Severity
-from conformance.profiles import mock_profile
-from conformance.runner import RunOptions, execute
+from conformance.engine.profiles import mock_profile
+from conformance.engine.runner import RunOptions, execute
+from conformance.model.deviations import Severity
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 42, 2026])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from conformance.engine.profiles import AuthConfig, Profile, mock_profile
+from conformance.engine.runner import RunOptions, execute
 from conformance.mock.server import MockServer
-from conformance.profiles import AuthConfig, Profile, mock_profile
-from conformance.results import RunResults
-from conformance.runner import RunOptions, execute
+from conformance.model.results import RunResults
 
 from .conftest import TOKEN_ENV
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.results import ResultsError, load_results, write_atomic
+from conformance.model.results import ResultsError, load_results, write_atomic
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(

@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from conformance.deviations import Severity
+from conformance.engine.profiles import mock_profile
+from conformance.engine.runner import RunOptions, execute
 from conformance.mock.faults import FAULTS, Fault
-from conformance.profiles import mock_profile
-from conformance.runner import RunOptions, execute
+from conformance.model.deviations import Severity
 
 CAUGHT: dict[str, bool] = {}
 

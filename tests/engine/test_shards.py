@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance.profiles import mock_profile
-from conformance.runner import RunOptions, execute, shard_budget
+from conformance.engine.profiles import mock_profile
+from conformance.engine.runner import RunOptions, execute, shard_budget
 from reports.merge import merge_results
 
 from .test_cli import cli

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conformance.deviations import Severity
-from conformance.profiles import mock_profile
-from conformance.results import RunResults
-from conformance.runner import RunOptions, execute
+from conformance.engine.profiles import mock_profile
+from conformance.engine.runner import RunOptions, execute
+from conformance.model.deviations import Severity
+from conformance.model.results import RunResults
 
 
 def run(*faults: str) -> RunResults:

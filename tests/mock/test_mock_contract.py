@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.contract import load_contract
+from conformance.contract.schemas import load_contract
 from conformance.mock import DEFAULT_TOKEN, MockServer
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}

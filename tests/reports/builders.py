@@ -11,8 +11,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 CANARY = "canary-7f3a9c1e5b2d-token"
 REDACTED = "***REDACTED***"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from builders import clean_results, faulty_results
 
-from conformance.results import RunResults
+from conformance.model.results import RunResults
 
 
 @pytest.fixture

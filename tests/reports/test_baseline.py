@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from builders import faulty_deviations, make_deviation, run_results
 
-from conformance.deviations import Severity
+from conformance.model.deviations import Severity
 from reports.baseline import compare
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from builders import CANARY, faulty_results, run_results
 
-from conformance.results import RunResults, load_results
-from reports.command import add_parser, run
+from conformance.commands.report import add_parser, run
+from conformance.model.results import RunResults, load_results
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,7 +89,7 @@ def test_files_and_merge_together_are_a_usage_error(tmp_path: Path) -> None:
 
 def _run_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
     code = (
-        "import argparse, sys; from pathlib import Path; from reports.command import run; "
+        "import argparse, sys; from pathlib import Path; from conformance.commands.report import run; "
         f"sys.exit(run(argparse.Namespace(results=[Path({str(path)!r})], merge=None, out=None)))"
     )
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)

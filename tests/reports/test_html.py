@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from builders import CANARY, SCRIPT_BODY, clean_results, crash, faulty_results, leaky_deviation, run_results
 
-from conformance.results import RunResults
+from conformance.model.results import RunResults
 from reports.baseline import compare
 from reports.html import render_html, write_html
 

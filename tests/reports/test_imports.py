@@ -7,7 +7,7 @@ from pathlib import Path
 
 import reports
 
-ALLOWED_FROM_CONFORMANCE = {"conformance.results", "conformance.deviations"}
+ALLOWED_FROM_CONFORMANCE = {"conformance.model.results", "conformance.model.deviations"}
 FORBIDDEN = {"pytest", "schemathesis", "hypothesis", "httpx", "tests"}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from builders import CANARY, CHECKS, crash, faulty_results, leaky_deviation, make_deviation, run_results
 
-from conformance.deviations import Severity
+from conformance.model.deviations import Severity
 from reports.baseline import compare
 from reports.junit import render_junit, write_junit
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from builders import crash, faulty_deviations, run_results
 
-from conformance.deviations import Severity
-from conformance.results import PhaseStats, ResultsError, RunResults
+from conformance.model.deviations import Severity
+from conformance.model.results import PhaseStats, ResultsError, RunResults
 from reports.baseline import compare
 from reports.merge import MergeError, merge_results, merge_stats
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from conformance.deviations import normalise_path
-from conformance.profiles import mock_profile
-from conformance.results import RunResults
-from conformance.runner import RunOptions, execute
+from conformance.engine.profiles import mock_profile
+from conformance.engine.runner import RunOptions, execute
+from conformance.model.deviations import normalise_path
+from conformance.model.results import RunResults
 from reports.html import write_html
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from builders import EXPECTED_GROUPS, clean_results, faulty_results, make_deviation, run_results
 
-from conformance.deviations import Severity
+from conformance.model.deviations import Severity
 from reports import groups as groups_module
 from reports.examples import build_example, example_weight
 from reports.groups import GroupView, fill_examples

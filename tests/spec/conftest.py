@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from conformance.contract import Contract
-from conformance.specfile import SPEC_FILE, Spec, load_spec
+from conformance.contract.schemas import Contract
+from conformance.contract.specfile import SPEC_FILE, Spec, load_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = REPO_ROOT / "spec"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from conformance.contract import Contract
+from conformance.contract.schemas import Contract
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED_FILE = REPO_ROOT.parent / "shared" / "seeds" / "000_2228b3f3e300e9e8.txt"

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from conformance.contract import Contract
-from conformance.specfile import Spec
+from conformance.contract.schemas import Contract
+from conformance.contract.specfile import Spec
 
 Applier = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from conformance.deviations import Severity
+from conformance.model.deviations import Severity
 
 __all__ = ["MAX_MESSAGE_LENGTH", "NUMBER_PARAMS", "Invalidity", "classify_params", "is_valid_number_param"]
 

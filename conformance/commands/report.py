@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.results import ResultsError, RunResults, load_results
+from conformance.model.results import ResultsError, RunResults, load_results
 from reports.baseline import compare
 from reports.html import write_html
 from reports.junit import write_junit

@@ -9,25 +9,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conformance.cases import Case
 from conformance.checks import CHECKS, describe
-from conformance.cli_options import add_generation_and_gate_options
-from conformance.client import TargetUnreachableError
-from conformance.deviations import Severity
-from conformance.exchange import Exchange
-from conformance.exit_codes import (
+from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_DEVIATIONS,
     EXIT_INTERRUPTED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.generation import PHASES
+from conformance.commands.options import add_generation_and_gate_options
+from conformance.contract.specfile import SpecError
+from conformance.engine.client import TargetUnreachableError
+from conformance.engine.generation import PHASES
+from conformance.engine.profiles import ProfileError, load_profile
+from conformance.engine.runner import RunOptions, SafetyError, execute
 from conformance.mock.faults import UnknownFaultError, resolve_faults
-from conformance.profiles import ProfileError, load_profile
-from conformance.results import ResultsError, RunResults, load_results
-from conformance.runner import RunOptions, SafetyError, execute
-from conformance.specfile import SpecError
+from conformance.model.cases import Case
+from conformance.model.deviations import Severity
+from conformance.model.exchange import Exchange
+from conformance.model.results import ResultsError, RunResults, load_results
 
 __all__ = ["add_parser", "finish", "run", "write_artefacts"]
 

@@ -18,26 +18,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance import __version__
-from conformance.cases import Case
-from conformance.cli_options import add_generation_and_gate_options
-from conformance.client import TargetClient, TargetUnreachableError
-from conformance.deviations import Deviation, Severity
-from conformance.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
-from conformance.exchange import Exchange
-from conformance.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE
-from conformance.generation import PHASES, GenerationOptions, generate_cases
-from conformance.mock.faults import UnknownFaultError
-from conformance.profiles import (
+from conformance.commands.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.commands.options import add_generation_and_gate_options
+from conformance.commands.run import finish
+from conformance.contract.specfile import SpecError, load_spec
+from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
+from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.profiles import (
     Profile,
     ProfileError,
     SendBudget,
     load_profile,
     resolve_token,
 )
-from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
-from conformance.run_command import finish
-from conformance.runner import SafetyError, check_safety, could_send, resolved_target
-from conformance.specfile import SpecError, load_spec
+from conformance.engine.runner import SafetyError, check_safety, could_send, resolved_target
+from conformance.mock.faults import UnknownFaultError
+from conformance.model.cases import Case
+from conformance.model.deviations import Deviation, Severity
+from conformance.model.exchange import Exchange
+from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance import __version__
-from conformance.exit_codes import (
+from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_DEVIATIONS,
     EXIT_INTERRUPTED,
@@ -33,11 +33,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance import diff_command, run_command
-    from conformance.mock import command as mock_command
-    from reports import command as report_command
+    from conformance.commands import diff, report, run
+    from conformance.mock import command as mock
 
-    return {"run": run_command, "mock": mock_command, "report": report_command, "diff": diff_command}
+    return {"run": run, "mock": mock, "report": report, "diff": diff}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from conformance.contract import Contract
-from conformance.specfile import Spec, load_spec, spec_dir
+from conformance.contract.schemas import Contract
+from conformance.contract.specfile import Spec, load_spec, spec_dir
 
 __all__ = ["ResponseVariant", "Variant", "load_variants", "merge_patch", "response_variants"]
 

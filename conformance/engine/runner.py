@@ -10,18 +10,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from conformance import __version__
-from conformance.cases import Case, Expectation
 from conformance.checks import CHECKS, CheckContext, describe, run_checks
-from conformance.client import TargetClient, TargetUnreachableError
-from conformance.contract import load_contract
-from conformance.deviations import Deviation, Severity
-from conformance.exchange import Exchange
-from conformance.generation import PHASES, GenerationOptions, generate_cases
-from conformance.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
-from conformance.results import Crash, PhaseStats, RunResults, TargetInfo
-from conformance.specfile import load_spec
-from conformance.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
-from conformance.variants import load_variants, response_variants
+from conformance.contract.schemas import load_contract
+from conformance.contract.specfile import load_spec
+from conformance.contract.variants import load_variants, response_variants
+from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
+from conformance.model.cases import Case, Expectation
+from conformance.model.deviations import Deviation, Severity
+from conformance.model.exchange import Exchange
+from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from conformance.cases import Case, Expectation
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange
-from conformance.variants import Variant
+from conformance.contract.variants import Variant
+from conformance.model.cases import Case, Expectation
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange
 
 __all__ = ["PROBE_PHASE", "downgrade_rescued", "request_variants", "variant_case"]
 

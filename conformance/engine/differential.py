@@ -15,11 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.cases import Case
-from conformance.classify import is_valid_number_param
-from conformance.deviations import Deviation, Evidence, Severity
-from conformance.exchange import Exchange, redact_text
-from conformance.profiles import Profile
+from conformance.contract.classify import is_valid_number_param
+from conformance.engine.profiles import Profile
+from conformance.model.cases import Case
+from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.exchange import Exchange, redact_text
 
 __all__ = [
     "CHECK_ID",

@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import strategies as sms
-from conformance.cases import AuthPlacement, Case, Expectation
-from conformance.classify import classify_params, is_valid_number_param, strongest
-from conformance.contract import OPERATION_PATH
-from conformance.deviations import Severity
-from conformance.profiles import Profile
-from conformance.specfile import Spec
+from conformance.contract.classify import classify_params, is_valid_number_param, strongest
+from conformance.contract.schemas import OPERATION_PATH
+from conformance.contract.specfile import Spec
+from conformance.engine.profiles import Profile
+from conformance.model.cases import AuthPlacement, Case, Expectation
+from conformance.model.deviations import Severity
 
 __all__ = ["PHASES", "GenerationOptions", "generate_cases"]
 

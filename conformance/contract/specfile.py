@@ -18,10 +18,11 @@ SPEC_FILE = "opentact-sms.openapi.yaml"
 
 def spec_dir() -> Path:
     """The `spec/` folder: packaged copy in a wheel, the repository folder in a checkout."""
-    packaged = Path(__file__).parent / "_spec"
+    package = Path(__file__).resolve().parents[1]  # conformance/
+    packaged = package / "_spec"
     if (packaged / SPEC_FILE).is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "spec"
+    return package.parent / "spec"
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: load_spec caches one instance per file

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from conformance.deviations import Deviation, Severity
+from conformance.model.deviations import Deviation, Severity
 
 __all__ = [
     "RESULTS_SCHEMA_VERSION",

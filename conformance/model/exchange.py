@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.cases import Case
+from conformance.model.cases import Case
 
 __all__ = ["REDACTED", "Exchange", "RecordedRequest", "RecordedResponse", "redact_text"]
 

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from conformance.deviations import Severity
+from conformance.model.deviations import Severity
 
 __all__ = ["AuthPlacement", "Case", "Expectation"]
 

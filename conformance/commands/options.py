@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from conformance.deviations import Severity
+from conformance.model.deviations import Severity
 
 __all__ = ["add_generation_and_gate_options"]
 

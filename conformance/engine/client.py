@@ -9,9 +9,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from conformance.cases import AuthPlacement, Case
-from conformance.contract import OPERATION_PATH
-from conformance.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.contract.schemas import OPERATION_PATH
+from conformance.model.cases import AuthPlacement, Case
+from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 
 __all__ = ["MAX_BODY_BYTES", "RateLimiter", "TargetClient", "TargetUnreachableError", "parse_retry_after"]
 

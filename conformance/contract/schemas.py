@@ -11,7 +11,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.specfile import Spec, load_spec
+from conformance.contract.specfile import Spec, load_spec
 
 __all__ = ["Contract", "SchemaProblem", "load_contract"]
 

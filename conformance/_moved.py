@@ -1,0 +1,71 @@
+"""Old module paths, from before ``conformance/`` was grouped by role, kept importable until 0.2.
+
+``import conformance.results`` still works and gives ``conformance.model.results`` (the same module
+object), with a ``DeprecationWarning`` naming the new path. The README lists the moves.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import warnings
+from collections.abc import Sequence
+from types import ModuleType
+
+__all__ = ["MOVED", "install"]
+
+MOVED: dict[str, str] = {
+    "conformance.cases": "conformance.model.cases",
+    "conformance.exchange": "conformance.model.exchange",
+    "conformance.deviations": "conformance.model.deviations",
+    "conformance.results": "conformance.model.results",
+    "conformance.specfile": "conformance.contract.specfile",
+    "conformance.variants": "conformance.contract.variants",
+    "conformance.classify": "conformance.contract.classify",
+    "conformance.generation": "conformance.engine.generation",
+    "conformance.client": "conformance.engine.client",
+    "conformance.runner": "conformance.engine.runner",
+    "conformance.variant_probe": "conformance.engine.variant_probe",
+    "conformance.differential": "conformance.engine.differential",
+    "conformance.profiles": "conformance.engine.profiles",
+    "conformance.cli": "conformance.commands.cli",
+    "conformance.cli_options": "conformance.commands.options",
+    "conformance.exit_codes": "conformance.commands.exit_codes",
+    "conformance.run_command": "conformance.commands.run",
+    "conformance.diff_command": "conformance.commands.diff",
+    "reports.command": "conformance.commands.report",
+}
+
+
+class _AliasLoader(importlib.abc.Loader):
+    def __init__(self, new_name: str) -> None:
+        self.new_name = new_name
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return importlib.import_module(self.new_name)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """The module was executed under its new name; nothing more to run."""
+
+
+class _MovedFinder(importlib.abc.MetaPathFinder):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        new_name = MOVED.get(fullname)
+        if new_name is None:
+            return None
+        warnings.warn(
+            f"{fullname} moved to {new_name}; the old path goes away in 0.2",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(new_name))
+
+
+def install() -> None:
+    """Put the finder for old paths on ``sys.meta_path`` (once)."""
+    if not any(isinstance(finder, _MovedFinder) for finder in sys.meta_path):
+        sys.meta_path.append(_MovedFinder())

@@ -1,0 +1,9 @@
+"""The commands: the command line, one module per subcommand.
+
+Holds: ``cli`` (the ``opentact-conformance`` entry point), ``run``, ``diff`` and ``report`` (one
+module per subcommand; ``mock`` lives with the mock in ``conformance.mock.command``), ``options``
+(the options several subcommands share) and ``exit_codes`` (the documented exit codes).
+
+May import: every layer below — the engine, checks, contract, model, the mock — and ``reports``.
+Nothing imports the commands except ``conformance.suite`` (the pytest route to the same run).
+"""

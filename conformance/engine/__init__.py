@@ -1,0 +1,10 @@
+"""The engine: from a target profile to exchanges and deviations.
+
+Holds: ``profiles`` (YAML target profiles, the send budget, the token), ``generation`` (the seeded
+cases of every phase, hypothesis and schemathesis), ``client`` (sending one case within the safety
+and timing rules), ``runner`` (one whole run: generate, send, check, collect), ``variant_probe``
+(re-sending refusals in other documented forms), ``differential`` (comparing two targets' answers).
+
+May import: ``conformance.checks``, ``conformance.contract``, ``conformance.model``, ``strategies``,
+and ``conformance.mock`` (to start the embedded target). Never ``conformance.commands`` or ``reports``.
+"""
