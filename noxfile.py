@@ -30,9 +30,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff over the whole tree."""
+    """ruff over the whole tree, and the package's layer contract (import-linter, pyproject.toml)."""
     install(session, "lint")
     session.run("ruff", "check", ".")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session(python=PYTHON)
