@@ -43,34 +43,44 @@ def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Dev
     problems = list(ctx.contract.validate(response.status, body))
     if not problems:
         return
-    matching = [
-        v
+    canonical = [p.path for p in problems]
+    judged = [
+        (v, [p.path for p in v.contract.validate(response.status, body)])
         for v in ctx.variants
-        if v.applies_to(response.status) and not list(v.contract.validate(response.status, body))
+        if v.applies_to(response.status)
     ]
-    if matching:
-        yield _variant_deviation(ctx, exchange, body, matching, problems[0])
-        return
+    shown = [(v, paths) for v, paths in judged if v.shown_by(body, canonical, paths)]
     for problem in problems[:_MAX_PROBLEMS]:
-        yield ctx.deviation(
-            "response_schema",
-            exchange,
-            severity=Severity.ERROR,
-            title=f"HTTP {response.status} body violates the documented schema ({problem.validator})",
-            detail=problem.message,
-            path=problem.path,
-            expected=f"{problem.validator} per {problem.schema_pointer}",
-            actual=_value_at(body, problem.path),
-            evidence=Evidence(source=f"spec response {response.status}", decision=None),
-        )
+        explaining = [v for v, paths in shown if v.explains(problem.path, paths)]
+        if explaining:
+            yield _variant_deviation(ctx, exchange, body, explaining, problem)
+        else:
+            yield _schema_error(ctx, exchange, body, problem)
+
+
+def _schema_error(ctx: CheckContext, exchange: Exchange, body: Any, problem: SchemaProblem) -> Deviation:
+    status = exchange.response.status if exchange.response is not None else 0
+    inferred = ctx.contract.inferred(status)
+    return ctx.deviation(
+        "response_schema",
+        exchange,
+        # D25: a body the docs never show (the inferred 401) cannot break them plainly
+        severity=Severity.WARNING if inferred else Severity.ERROR,
+        title=f"HTTP {status} body violates the documented schema ({problem.validator})",
+        detail=problem.message + (" The expected body is itself inferred (D12, D25)." if inferred else ""),
+        path=problem.path,
+        expected=f"{problem.validator} per {problem.schema_pointer}",
+        actual=_value_at(body, problem.path),
+        evidence=Evidence(source=f"spec response {status}", decision="D25" if inferred else None),
+    )
 
 
 def _variant_deviation(
-    ctx: CheckContext, exchange: Exchange, body: Any, matching: list[ResponseVariant], first: SchemaProblem
+    ctx: CheckContext, exchange: Exchange, body: Any, explaining: list[ResponseVariant], problem: SchemaProblem
 ) -> Deviation:
-    """A warning: the body breaks the canonical schema but fits a documented variant (the narrowest)."""
-    variant = matching[0].variant
-    also = [v.variant.id for v in matching[1:]]
+    """A warning: this member breaks the canonical schema the way a variant the body shows documents it (D23)."""
+    variant = explaining[0].variant
+    also = [v.variant.id for v in explaining[1:]]
     status = exchange.response.status if exchange.response is not None else 0
     return ctx.deviation(
         "response_schema",
@@ -78,13 +88,13 @@ def _variant_deviation(
         severity=Severity.WARNING,
         title=f"HTTP {status} body matches documented variant '{variant.id}'",
         detail=(
-            f"The body breaks the canonical schema ({first.path}: {first.message}) but matches the "
-            f"documented variant '{variant.title}'."
+            f"{problem.path} breaks the canonical schema ({problem.message}) as the documented variant "
+            f"'{variant.title}' shows it, and the body carries that variant's distinguishing members."
             + (f" Also consistent with: {', '.join(also)}." if also else "")
         ),
-        path=first.path,
-        expected=f"canonical schema ({first.validator})",
-        actual=_value_at(body, first.path),
+        path=problem.path,
+        expected=f"canonical schema ({problem.validator})",
+        actual=_value_at(body, problem.path),
         evidence=Evidence(source=variant.evidence, decision=variant.decision, variant=variant.id),
     )
 
