@@ -28,7 +28,7 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
         yield ctx.deviation(
             "error_envelope",
             exchange,
-            severity=Severity.ERROR,
+            severity=ctx.body_severity(status),
             title="Error envelope does not say success: false",
             detail=f"HTTP {status} body has success={body.get('success')!r}.",
             path="$.success",
@@ -40,7 +40,7 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
         yield ctx.deviation(
             "error_envelope",
             exchange,
-            severity=Severity.ERROR,
+            severity=ctx.body_severity(status),
             title="Body status differs from the HTTP status",
             detail=f"HTTP {status} body says status={body.get('status')!r}.",
             path="$.status",

@@ -50,6 +50,9 @@ def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Dev
         if v.applies_to(response.status)
     ]
     shown = [(v, paths) for v, paths in judged if v.shown_by(body, canonical, paths)]
+    # D23: when several shown variants explain a violation, name the one whose page departs from S1 in
+    # the fewest documented respects; a fixed order, so a violation's verdict never depends on the others
+    shown.sort(key=lambda item: (len(item[0].marks), item[0].variant.id))
     for problem in problems[:_MAX_PROBLEMS]:
         explaining = [v for v, paths in shown if v.explains(problem.path, paths)]
         if explaining:

@@ -105,7 +105,7 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
 
 @register("message_state")
 def check_message_state(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
-    """A fresh message is 'created', undelivered, and typed as documented for its status (D6, D9)."""
+    """A fresh message is 'created', undelivered, not automated, and typed as documented for its status (D6, D9)."""
     payload = _payload(exchange)
     if payload is None or exchange.response is None:
         return
@@ -135,6 +135,18 @@ def check_message_state(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
             expected="created",
             actual=payload["state"],
             evidence=Evidence(source="S1, S2, S3 examples: state created", decision="D9"),
+        )
+    if payload.get("automated") is True:
+        yield ctx.deviation(
+            "message_state",
+            exchange,
+            severity=Severity.WARNING,
+            title="A fresh message is reported as automated",
+            detail="automated=true in the response to a message sent through the API right now.",
+            path="$.payload.automated",
+            expected=False,
+            actual=True,
+            evidence=Evidence(source="S1, S2, S3 examples: automated false", decision="D9"),
         )
     if payload.get("delivered") is True:
         yield ctx.deviation(

@@ -58,6 +58,8 @@ def check_status_documented(ctx: CheckContext, exchange: Exchange) -> Iterator[D
                 evidence=Evidence(source="notes §4.5, §7.16", decision="D16"),
             )
         return
+    if exchange.case.expectation.rejects and not _is_success(response.status):
+        return  # D25: a refusal's status is judged once, by rejection_status, at the severity D11/D12 give it
     yield ctx.deviation(
         "status_documented",
         exchange,

@@ -108,9 +108,13 @@ class ResponseVariant:
     def applies_to(self, status: int) -> bool:
         return not self.statuses or status in self.statuses
 
+    def marks_shown(self, body: Any, canonical: Sequence[str], variant: Sequence[str]) -> int:
+        """How many of this variant's distinguishing members the body shows."""
+        return sum(mark.shown(body, canonical, variant) for mark in self.marks)
+
     def shown_by(self, body: Any, canonical: Sequence[str], variant: Sequence[str]) -> bool:
         """The body shows at least one of this variant's distinguishing members."""
-        return any(mark.shown(body, canonical, variant) for mark in self.marks)
+        return self.marks_shown(body, canonical, variant) > 0
 
     def explains(self, path: str, variant: Sequence[str]) -> bool:
         """This variant's schema has no problem at (or inside, or around) ``path``."""

@@ -221,7 +221,11 @@ def execute(options: RunOptions) -> RunResults:
                     return exchange
 
                 tally.deviations = downgrade_rescued(
-                    tally.deviations, {c.id: c for c in cases}, request_variants(load_variants()), probe
+                    tally.deviations,
+                    {c.id: c for c in cases},
+                    request_variants(load_variants()),
+                    probe,
+                    secrets=(token,),
                 )
         except KeyboardInterrupt:
             partial_reason = "interrupted (Ctrl-C) before every case was sent"

@@ -17,6 +17,7 @@ __all__ = [
     "auth_error_body",
     "format_timestamp",
     "not_found_body",
+    "server_error_body",
     "success_body",
     "success_payload",
     "validation_error_body",
@@ -94,3 +95,8 @@ def not_found_body() -> dict[str, Any]:
 def auth_error_body(message: str) -> dict[str, Any]:
     """The inferred 401 (spec D12): the documented envelope, ``message`` says why."""
     return {"success": False, "status": 401, "message": message}
+
+
+def server_error_body() -> dict[str, Any]:
+    """A server error in the documented envelope (a mock bug, or the intermittent_500 fault)."""
+    return {"success": False, "status": 500, "message": "Internal Server Error"}
