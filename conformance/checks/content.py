@@ -112,7 +112,8 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
             exchange,
             severity=ctx.body_severity(response.status),
             title="Response body is not valid JSON",
-            detail=f"HTTP {response.status}: {type(exc).__name__}: {exc}" + _inferred_note(ctx, response.status),
+            detail=f"HTTP {response.status}: {type(exc).__name__}: {exc}"
+            + _inferred_note(ctx, response.status),
             expected="a JSON document",
             actual=response.body[:200].decode("utf-8", "replace"),
             evidence=Evidence(source="S1 response tabs"),

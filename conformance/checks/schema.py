@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.checks.base import CheckContext, register
 from conformance.contract.schemas import SchemaProblem
-from conformance.contract.variants import ResponseVariant
+from conformance.contract.variants import ResponseVariant, explanations
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
@@ -43,20 +43,10 @@ def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Dev
     problems = list(ctx.contract.validate(response.status, body))
     if not problems:
         return
-    canonical = [p.path for p in problems]
-    judged = [
-        (v, [p.path for p in v.contract.validate(response.status, body)])
-        for v in ctx.variants
-        if v.applies_to(response.status)
-    ]
-    shown = [(v, paths) for v, paths in judged if v.shown_by(body, canonical, paths)]
-    # D23: when several shown variants explain a violation, name the one whose page departs from S1 in
-    # the fewest documented respects; a fixed order, so a violation's verdict never depends on the others
-    shown.sort(key=lambda item: (len(item[0].marks), item[0].variant.id))
+    explaining = explanations(ctx.variants, response.status, body, [p.path for p in problems])
     for problem in problems[:_MAX_PROBLEMS]:
-        explaining = [v for v, paths in shown if v.explains(problem.path, paths)]
-        if explaining:
-            yield _variant_deviation(ctx, exchange, body, explaining, problem)
+        if explaining[problem.path]:
+            yield _variant_deviation(ctx, exchange, body, explaining[problem.path], problem)
         else:
             yield _schema_error(ctx, exchange, body, problem)
 
@@ -79,9 +69,13 @@ def _schema_error(ctx: CheckContext, exchange: Exchange, body: Any, problem: Sch
 
 
 def _variant_deviation(
-    ctx: CheckContext, exchange: Exchange, body: Any, explaining: list[ResponseVariant], problem: SchemaProblem
+    ctx: CheckContext,
+    exchange: Exchange,
+    body: Any,
+    explaining: list[ResponseVariant],
+    problem: SchemaProblem,
 ) -> Deviation:
-    """A warning: this member breaks the canonical schema the way a variant the body shows documents it (D23)."""
+    """A warning: this member breaks the canonical schema the way a variant the body shows does (D23)."""
     variant = explaining[0].variant
     also = [v.variant.id for v in explaining[1:]]
     status = exchange.response.status if exchange.response is not None else 0
@@ -92,7 +86,7 @@ def _variant_deviation(
         title=f"HTTP {status} body matches documented variant '{variant.id}'",
         detail=(
             f"{problem.path} breaks the canonical schema ({problem.message}) as the documented variant "
-            f"'{variant.title}' shows it, and the body carries that variant's distinguishing members."
+            f"'{variant.title}' shows it (D23)."
             + (f" Also consistent with: {', '.join(also)}." if also else "")
         ),
         path=problem.path,
@@ -128,6 +122,7 @@ def check_undocumented_fields(ctx: CheckContext, exchange: Exchange) -> Iterator
     body = _json_body(exchange)
     if response is None or not isinstance(body, Mapping):
         return
+    answer = "a success" if 200 <= response.status < 300 else "an error"
     if 200 <= response.status < 300:
         payload = body.get("payload")
         places: list[tuple[str, Any, str]] = [
@@ -149,8 +144,10 @@ def check_undocumented_fields(ctx: CheckContext, exchange: Exchange) -> Iterator
                 "undocumented_fields",
                 exchange,
                 severity=Severity.INFO,
-                title=f"Undocumented member in HTTP {response.status} body",
-                detail=f"'{member}' at {where} is not in the documented {schema_name}.{note}",
+                # the kind of answer, not its status: one member is one finding on 200, 201 or 202 (D23)
+                title=f"Undocumented member in {answer} body",
+                detail=f"'{member}' at {where} of an HTTP {response.status} body is not in the documented "
+                f"{schema_name}.{note}",
                 path=f"{where}.{member}",
                 expected=f"members of {schema_name}",
                 actual=node[member],

@@ -105,7 +105,7 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
 
 @register("message_state")
 def check_message_state(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
-    """A fresh message is 'created', undelivered, not automated, and typed as documented for its status (D6, D9)."""
+    """A fresh message is 'created', undelivered, not automated, typed as documented (D6, D9)."""
     payload = _payload(exchange)
     if payload is None or exchange.response is None:
         return

@@ -57,7 +57,7 @@ class Contract:
         return found if isinstance(found, Mapping) else None
 
     def inferred(self, status: int) -> bool:
-        """The response documented for ``status`` is the suite's inference (``x-opentact-inferred``), not a page's."""
+        """The response documented for ``status`` is the suite's inference (``x-opentact-inferred``)."""
         return bool((self.response(status) or {}).get("x-opentact-inferred"))
 
     def spec_pointer(self, status: int) -> str:
@@ -120,10 +120,13 @@ def _flatten(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
 
 
 def _missing_member(error: jsonschema.ValidationError) -> str | None:
-    """For a ``required`` error, the missing member: each missing member is its own problem at its own path."""
-    if error.validator != "required" or not isinstance(error.instance, Mapping):
+    """For a ``required`` error, the missing member: each is its own problem, at its own path."""
+    names = error.validator_value
+    if error.validator != "required" or not isinstance(names, list):
         return None
-    for name in error.validator_value:
+    if not isinstance(error.instance, Mapping):
+        return None
+    for name in names:
         if name not in error.instance and error.message == f"{name!r} is a required property":
             return str(name)
     return None

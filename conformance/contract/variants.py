@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
     "Mark",
     "ResponseVariant",
     "Variant",
+    "explanations",
     "load_variants",
     "merge_patch",
     "related_paths",
@@ -108,17 +110,42 @@ class ResponseVariant:
     def applies_to(self, status: int) -> bool:
         return not self.statuses or status in self.statuses
 
-    def marks_shown(self, body: Any, canonical: Sequence[str], variant: Sequence[str]) -> int:
-        """How many of this variant's distinguishing members the body shows."""
-        return sum(mark.shown(body, canonical, variant) for mark in self.marks)
-
-    def shown_by(self, body: Any, canonical: Sequence[str], variant: Sequence[str]) -> bool:
-        """The body shows at least one of this variant's distinguishing members."""
-        return self.marks_shown(body, canonical, variant) > 0
-
     def explains(self, path: str, variant: Sequence[str]) -> bool:
         """This variant's schema has no problem at (or inside, or around) ``path``."""
         return not any(related_paths(path, p) for p in variant)
+
+
+def explanations(
+    variants: Sequence[ResponseVariant], status: int, body: Any, canonical: Sequence[str]
+) -> dict[str, list[ResponseVariant]]:
+    """For each canonical problem path, the variants that explain it, in naming order (D23).
+
+    A variant explains a violation when its schema accepts the body at that path and either the
+    violation is itself one of the variant's distinguishing members (``to`` as a string, ``type``
+    left out), or the body shows a distinguishing member that no other variant shares (S2's
+    ``tn_lease``, S3's ``reference_id``...). So a missing member is excused only by a body that
+    follows the page which leaves it out, and each violation's verdict depends on that violation
+    and the body's own variant members alone, never on which other violations it has. Naming order
+    is fixed: the variant that departs from S1 in the fewest respects first, then by id.
+    """
+    shared = Counter(mark for v in variants for mark in set(v.marks))
+    judged = [
+        (v, [p.path for p in v.contract.validate(status, body)]) for v in variants if v.applies_to(status)
+    ]
+    judged.sort(key=lambda item: (len(item[0].marks), item[0].variant.id))
+    out: dict[str, list[ResponseVariant]] = {}
+    for path in canonical:
+        out[path] = []
+        for variant, problems in judged:
+            if not variant.explains(path, problems):
+                continue
+            own = any(mark.path == path and mark.shown(body, canonical, problems) for mark in variant.marks)
+            unique = any(
+                shared[mark] == 1 and mark.shown(body, canonical, problems) for mark in variant.marks
+            )
+            if own or unique:
+                out[path].append(variant)
+    return out
 
 
 def _marks(data: Mapping[str, Any]) -> tuple[Mark, ...]:

@@ -128,7 +128,10 @@ def create_app(config: MockConfig | None = None) -> Starlette:
 def _refuse_credentials(request: Request, token: str, effects: FaultEffects) -> Response | None:
     """The 401 answer, or None when the request may proceed."""
     tokens = presented_tokens(
-        request.headers, request.query_params, jwt_query=effects.honours_jwt_query, bearer=effects.honours_bearer
+        request.headers,
+        request.query_params,
+        jwt_query=effects.honours_jwt_query,
+        bearer=effects.honours_bearer,
     )
     if not tokens:
         if effects.admits_anonymous:

@@ -152,7 +152,7 @@ class FaultEffects:
         return 0.0
 
     def fails_intermittently(self, request_number: int) -> bool:
-        """Whether the ``request_number``-th ``POST /rest/sms`` (1-based), a valid send, gets a 500 instead."""
+        """Whether the ``request_number``-th ``POST /rest/sms`` (1-based), a valid send, gets a 500."""
         return self._on("intermittent_500") and request_number % INTERMITTENT_EVERY == 0
 
     def refused_credentials(self, body: Mapping[str, Any], *, presented: bool) -> Response:
