@@ -32,6 +32,7 @@ from conformance.mock.payloads import (
     auth_error_body,
     not_found_body,
     server_error_body,
+    throttled_body,
     success_body,
     success_payload,
     validation_error_body,
@@ -61,6 +62,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         delay = effects.delay_seconds(number)
         if delay:
             await asyncio.sleep(delay)
+        if effects.throttles(number):
+            return json_response(throttled_body(), 429)
         refusal = _refuse_credentials(request, config.token, effects)
         if refusal is not None:
             return refusal

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 SLOW_EVERY = 10
+THROTTLE_EVERY = 25  # throttle_without_retry_after: every 25th request gets a bare 429
 INTERMITTENT_EVERY = 7  # intermittent_500: every 7th request that would send fails once
 SLOW_DELAY_SECONDS = 0.4
 SHORT_MESSAGE_LIMIT = 160
@@ -58,6 +59,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "requires_json_body",
         "lenient_numbers",
         "intermittent_500",
+        "throttle_without_retry_after",
         # auth refusals
         "wrong_token_403",
         "auth_401_empty",
@@ -150,6 +152,10 @@ class FaultEffects:
         if self._on("slow_responses") and request_number % SLOW_EVERY == 0:
             return SLOW_DELAY_SECONDS
         return 0.0
+
+    def throttles(self, request_number: int) -> bool:
+        """Whether the ``request_number``-th ``POST /rest/sms`` (1-based) is refused with a bare 429."""
+        return self._on("throttle_without_retry_after") and request_number % THROTTLE_EVERY == 0
 
     def fails_intermittently(self, request_number: int) -> bool:
         """Whether the ``request_number``-th ``POST /rest/sms`` (1-based), a valid send, gets a 500."""

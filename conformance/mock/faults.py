@@ -113,6 +113,12 @@ FAULTS: tuple[Fault, ...] = (
         "a valid send arriving as the 7th, 14th, … request gets HTTP 500; the same request re-sent succeeds",
         "valid_data_rejected",
     ),
+    Fault(
+        "throttle_without_retry_after",
+        "rate limit",
+        "every 25th request is answered HTTP 429 without a Retry-After header (D16)",
+        "status_documented",
+    ),
     # content type and malformed bodies
     Fault("content_type_text", "content type", "success responses are labelled text/plain", "content_type"),
     Fault(

@@ -18,6 +18,7 @@ __all__ = [
     "format_timestamp",
     "not_found_body",
     "server_error_body",
+    "throttled_body",
     "success_body",
     "success_payload",
     "validation_error_body",
@@ -100,3 +101,8 @@ def auth_error_body(message: str) -> dict[str, Any]:
 def server_error_body() -> dict[str, Any]:
     """A server error in the documented envelope (a mock bug, or the intermittent_500 fault)."""
     return {"success": False, "status": 500, "message": "Internal Server Error"}
+
+
+def throttled_body() -> dict[str, Any]:
+    """Throttling in the envelope, with no hint of when to retry (the throttle_without_retry_after fault)."""
+    return {"success": False, "status": 429, "message": "Too Many Requests"}

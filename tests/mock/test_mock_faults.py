@@ -364,6 +364,17 @@ def probe_lenient_numbers(pair: Pair) -> None:
         assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
 
 
+def probe_throttle_without_retry_after(pair: Pair) -> None:
+    for number in range(1, 27):
+        params = VALID if number % 2 else INVALID  # every request counts, whatever its outcome
+        clean, faulty = pair.send(params)
+        if number == 25:
+            assert faulty.status_code == 429 and "retry-after" not in faulty.headers
+            assert faulty.json() == {"success": False, "status": 429, "message": "Too Many Requests"}
+        else:
+            assert faulty.status_code == clean.status_code, number
+
+
 PROBES: dict[str, Callable[[Pair], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in list(globals().items())
