@@ -32,9 +32,9 @@ from conformance.mock.payloads import (
     auth_error_body,
     not_found_body,
     server_error_body,
-    throttled_body,
     success_body,
     success_payload,
+    throttled_body,
     validation_error_body,
 )
 from conformance.mock.responses import json_response

@@ -18,9 +18,9 @@ __all__ = [
     "format_timestamp",
     "not_found_body",
     "server_error_body",
-    "throttled_body",
     "success_body",
     "success_payload",
+    "throttled_body",
     "validation_error_body",
 ]
 
