@@ -24,6 +24,11 @@ __all__ = ["ReferenceApp", "Request", "Response"]
 SEND_PATH = "/rest/sms"
 INTERMITTENT_EVERY = 7  # intermittent_500: every 7th valid send
 THROTTLE_EVERY = 25  # throttle_without_retry_after: every 25th request
+URL_LIMIT = 8192  # url_limit_414: a front proxy's request-target limit (nginx's default 8k buffers)
+_PROXY_414 = (
+    b"<html><head><title>414 Request-URI Too Large</title></head>"
+    b"<body><center><h1>414 Request-URI Too Large</h1></center></body></html>"
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class ReferenceApp:
         with self._lock:
             self._requests += 1
             throttled = config.on("throttle_without_retry_after") and self._requests % THROTTLE_EVERY == 0
+        if config.on("url_limit_414") and len(request.path) + 1 + len(request.query) > URL_LIMIT:
+            return Response(414, _PROXY_414, (("Content-Type", "text/html"),))
         if request.path != SEND_PATH:
             return _json(404, payloads.envelope(404, f"No route for {request.path}", config))
         if request.method != "POST":
@@ -103,8 +110,10 @@ class ReferenceApp:
         if authorization is not None:
             scheme, _, value = authorization.partition(" ")
             presented.append(value.strip() if scheme.lower() == "bearer" else authorization)
-        expected = self.config.token.encode()
-        if presented and all(hmac.compare_digest(p.encode(), expected) for p in presented):
+        expected = self.config.token
+        if self.config.on("token_case_insensitive"):
+            expected, presented = expected.lower(), [p.lower() for p in presented]
+        if presented and all(hmac.compare_digest(p.encode(), expected.encode()) for p in presented):
             return None
         if presented and self.config.on("wrong_token_403"):
             return _json(403, payloads.envelope(403, "Forbidden: the token is not valid", self.config))

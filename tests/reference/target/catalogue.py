@@ -73,6 +73,13 @@ _ENTRIES = (
     ),
     # --- the length and content of valid texts (D5: 1..918 code points are valid)
     Deviation(
+        "echo_strips_zero_width",
+        "echo",
+        "zero-width characters (ZWJ U+200D, ZWNJ, ZWSP, BOM) are removed from the message",
+        "error",
+        "D15: error (semantic_echo) when an echoed value differs from what was sent",
+    ),
+    Deviation(
         "length_in_utf8_bytes",
         "length",
         "Message is limited to 918 UTF-8 bytes, not 918 characters",
@@ -85,6 +92,20 @@ _ENTRIES = (
         "Message is limited to 918 UTF-16 code units (astral characters count 2)",
         "error",
         "D5: error (valid_data_rejected) when any length from 1 to 918 is refused",
+    ),
+    Deviation(
+        "gsm_extension_counted_double",
+        "length",
+        "GSM-7 extension characters ({ } [ ] ~ \\ ^ | €) count 2 toward the 918 limit",
+        "error",
+        "D5: error (valid_data_rejected) when any length from 1 to 918 (code points) is refused",
+    ),
+    Deviation(
+        "url_limit_414",
+        "length",
+        "a front proxy answers 414 (HTML page) when the request target exceeds 8 KiB",
+        "error",
+        "D5: error (valid_data_rejected) for a refused 918-character text; D14 error for a non-JSON body",
     ),
     Deviation(
         "rejects_control_chars",
@@ -205,6 +226,13 @@ _ENTRIES = (
         "D11: error (rejection_status) for any other 4xx than 400",
     ),
     # --- auth (D12)
+    Deviation(
+        "token_case_insensitive",
+        "auth",
+        "the token is compared case-insensitively: the real token with its case flipped is accepted",
+        "error",
+        "D12: error (auth_enforced) for a 2xx with a wrong token",
+    ),
     Deviation(
         "wrong_token_403",
         "auth",

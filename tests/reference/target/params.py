@@ -26,6 +26,7 @@ MAX_TEXT = 918
 _DIGITS = re.compile(r"[0-9]{3,15}")
 _E164 = re.compile(r"\+([0-9]{3,15})")
 _PARSE_INT_PREFIX = re.compile(r"[ \t\n\r]*\+?([0-9]+)")
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # GSM 03.38 extension table: two septets each on the air
 
 
 class QueryError(ValueError):
@@ -129,6 +130,8 @@ def _text_length(text: str, config: ReferenceConfig) -> int:
         return len(text.encode("utf-8"))
     if config.on("length_in_utf16_units"):
         return len(text.encode("utf-16-le")) // 2
+    if config.on("gsm_extension_counted_double"):
+        return len(text) + sum(c in GSM7_EXTENSION for c in text)
     return len(text)
 
 

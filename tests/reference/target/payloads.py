@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import random
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -25,12 +27,14 @@ __all__ = [
     "Identifiers",
     "envelope",
     "lease_times",
+    "not_found_envelope",
     "stamp",
     "success_payload",
     "validation_envelope",
 ]
 
 LOCAL_OFFSET = timedelta(hours=-5)  # the wall clock of a server in US Eastern standard time
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 NOT_FOUND_MESSAGE = "TNLease and SMSCampaign not found"  # S1 404 tab, verbatim
 
 
@@ -73,9 +77,7 @@ class Identifiers:
 
 
 def _echo(text: str, config: ReferenceConfig) -> str:
-    import html
-    import unicodedata
-
+    """The text as this server stores and echoes it (D15: exactly what was sent, when faithful)."""
     if config.on("echo_html_escaped"):
         text = html.escape(text, quote=True)
     if config.on("echo_trims_whitespace"):
@@ -84,6 +86,8 @@ def _echo(text: str, config: ReferenceConfig) -> str:
         text = text.replace("\r\n", "\n")
     if config.on("echo_nfc_normalised"):
         text = unicodedata.normalize("NFC", text)
+    if config.on("echo_strips_zero_width"):
+        text = "".join(c for c in text if c not in ZERO_WIDTH)
     return text
 
 
@@ -149,4 +153,5 @@ def validation_envelope(
 
 
 def not_found_envelope(config: ReferenceConfig) -> dict[str, Any]:
+    """The S1 404 tab: an unleased sender, or one without an SMS campaign (D11)."""
     return envelope(404, NOT_FOUND_MESSAGE, config)
