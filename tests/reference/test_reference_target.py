@@ -142,6 +142,17 @@ def test_faithful_rejects_a_parameter_given_twice() -> None:
     assert response.json()["fields"]["params.to"]["value"] == [DEST, "14155550101"]
 
 
+def test_faithful_names_a_parameter_that_is_not_utf8() -> None:
+    with served() as client:
+        response = client.post(
+            f"/rest/sms?FROM={SENDER}&TO={DEST}&Message=caf%E9", headers={"X-Auth-Token": TOKEN}
+        )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "params.message": {"message": "is not valid UTF-8", "value": "caf%E9"}
+    }
+
+
 def test_faithful_accepts_918_astral_characters_and_counts_code_points() -> None:
     with served() as client:
         assert send(client, Message="\U0001f600" * 918).status_code == 200

@@ -89,7 +89,8 @@ class ReferenceApp:
         try:
             query = parse_query(request.query)
         except QueryError as exc:
-            return _json(400, payloads.envelope(400, str(exc), config))
+            status = 422 if config.on("validation_422") else 400
+            return _json(status, payloads.validation_envelope(status, [exc.problem], config))
         refused = self._refuse_credentials(request, query)
         if refused is not None:
             return refused

@@ -29,15 +29,19 @@ _PARSE_INT_PREFIX = re.compile(r"[ \t\n\r]*\+?([0-9]+)")
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # GSM 03.38 extension table: two septets each on the air
 
 
-class QueryError(ValueError):
-    """A query string that is not valid percent-encoded UTF-8."""
-
-
 @dataclass(frozen=True)
 class FieldProblem:
     key: str  # "to", "from", "message" -> fields["params.<key>"]
     message: str
     value: Any  # the value as received (None when missing)
+
+
+class QueryError(ValueError):
+    """A query parameter that is not valid percent-encoded UTF-8 (``problem`` names it for ``fields``)."""
+
+    def __init__(self, problem: FieldProblem) -> None:
+        super().__init__(f"query parameter {problem.key!r} {problem.message}")
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,9 @@ def parse_query(raw: str) -> dict[str, list[str]]:
         try:
             key = unquote_plus(name, errors="strict")
             decoded = unquote_plus(value, errors="strict")
-        except UnicodeDecodeError as exc:
-            raise QueryError(f"query parameter {name[:40]!r} is not UTF-8: {exc.reason}") from None
+        except UnicodeDecodeError:
+            key = unquote_plus(name, errors="replace")
+            raise QueryError(FieldProblem(key.lower(), "is not valid UTF-8", value)) from None
         pairs.setdefault(key, []).append(decoded)
     return pairs
 
