@@ -133,9 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures.append(
                     Figure(
                         f"{name} (could not be measured)",
-                        str(exc).splitlines()[0][:60],
+                        "failed: see the note",
                         "a measurement",
                         None,
+                        note=" ".join(str(exc).split())[:300],
                     )
                 )
     print()

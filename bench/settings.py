@@ -17,7 +17,7 @@ class Settings:
     report_deviations: int = 100_000
     latency_ms: float = 100.0
     baseline_rev: str = DEFAULT_BASELINE_REV
-    timeout_s: float = 300.0  # of any one child process
+    timeout_s: float = 1200.0  # of any one child process (schemathesis took 220-270 s at load 10)
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.max_examples < 1 or self.wrk_seconds < 1 or self.report_deviations < 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,28 +157,55 @@ def measure_throughput(folder: Path, settings: Settings) -> list[Figure]:
         flush=True,
     )
     sides: dict[str, list[Side]] = {"gate": [], "schemathesis": [], "wrk": []}
+    failure = ""
     for index in range(settings.rounds):
         order = ["gate", "schemathesis", "wrk"] if has_wrk else ["gate", "schemathesis"]
         order = order[index % len(order) :] + order[: index % len(order)]
-        round_folder = folder / f"round-{index + 1}"
-        with MockProcess(round_folder) as mock:
-            for name in order:
-                side_folder = round_folder / name
-                side_folder.mkdir()
-                if name == "gate":
-                    side = _gate(mock, side_folder, settings)
-                elif name == "schemathesis":
-                    side = _schemathesis(mock, side_folder, settings, st_examples)
-                else:
-                    side = _wrk(mock, side_folder, settings)
-                sides[name].append(side)
+        try:
+            _round(folder / f"round-{index + 1}", settings, st_examples, order, sides)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            failure = f"round {index + 1} failed, {index} complete round(s) kept: {exc}"
+            print(f"  {failure}", flush=True)
+            for runs in sides.values():
+                del runs[index:]  # pairs need complete rounds
+            break
         done = [(name, sides[name][-1]) for name in order]
         print(
             f"  round {index + 1}: "
             + "; ".join(f"{name} {s.requests} req in {s.wall_s:.2f} s ({s.remark})" for name, s in done),
             flush=True,
         )
-    return _figures(sides, settings, has_wrk)
+    if not sides["gate"]:
+        raise RuntimeError(failure)
+    figures = _figures(sides, settings, has_wrk)
+    if failure:
+        figures.append(
+            Figure(
+                "throughput: every round complete",
+                f"{len(sides['gate'])} of {settings.rounds}",
+                f"{settings.rounds} rounds",
+                None,
+                note=failure[:300],
+            )
+        )
+    return figures
+
+
+def _round(
+    folder: Path, settings: Settings, st_examples: int, order: list[str], sides: dict[str, list[Side]]
+) -> None:
+    """One round on a fresh mock: each side in ``order``, appended to ``sides``."""
+    with MockProcess(folder) as mock:
+        for name in order:
+            side_folder = folder / name
+            side_folder.mkdir()
+            if name == "gate":
+                side = _gate(mock, side_folder, settings)
+            elif name == "schemathesis":
+                side = _schemathesis(mock, side_folder, settings, st_examples)
+            else:
+                side = _wrk(mock, side_folder, settings)
+            sides[name].append(side)
 
 
 def _figures(sides: dict[str, list[Side]], settings: Settings, has_wrk: bool) -> list[Figure]:
