@@ -101,9 +101,8 @@ def _auth(b: CaseBuilder, seed: int) -> Iterator[Case]:
         evidence="S1 header X-auth Token required; 401 inferred (notes §4.5)",
         decision="D12",
     )
-    for bad in draw(sms.bad_tokens(kinds=("empty", "malformed", "wrong", "truncated_jwt")), 8, seed):
-        if bad.value is None:
-            continue
+    drawn = draw(sms.bad_tokens(kinds=("empty", "malformed", "wrong", "truncated_jwt")), 8, seed)
+    for bad in {t.value: t for t in drawn if t.value is not None}.values():  # each distinct value once
         yield b.case(
             "auth",
             f"{bad.kind} token",

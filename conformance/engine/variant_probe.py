@@ -90,12 +90,11 @@ def downgrade_rescued(
 
     ``send`` returns None when the budget allows no more requests.
     """
-    refused = [
-        d for d in deviations if d.check in CHECKS and d.severity is Severity.ERROR and d.case_id in cases
-    ]
+    refused = [d for d in deviations if _is_refusal(d) and d.case_id in cases]
     if not refused or not variants:
         return list(deviations)
-    first = cases[refused[0].case_id]
+    # the variant is chosen on an error first; a warning-level refusal only joins the rescue
+    first = cases[min(refused, key=lambda d: d.severity is not Severity.ERROR).case_id]
     chosen: Variant | None = None
     for variant in variants:
         exchange = send(variant_case(first, variant))
@@ -116,8 +115,22 @@ def downgrade_rescued(
     return [_downgraded(d, rescued[d.case_id]) if _rescuable(d, rescued) else d for d in deviations]
 
 
+def _is_refusal(deviation: Deviation) -> bool:
+    """An error a variant form may explain, or a valid request refused at warning level with no variant
+    named yet (leading zeros, D33): the variant form tells whether the spelling or the form was refused."""
+    if deviation.check not in CHECKS:
+        return False
+    if deviation.severity is Severity.ERROR:
+        return True
+    return (
+        deviation.check == "valid_data_rejected"
+        and deviation.severity is Severity.WARNING
+        and deviation.evidence.variant is None
+    )
+
+
 def _rescuable(deviation: Deviation, rescued: Mapping[str, _Rescue]) -> bool:
-    return deviation.check in CHECKS and deviation.severity is Severity.ERROR and deviation.case_id in rescued
+    return _is_refusal(deviation) and deviation.case_id in rescued
 
 
 def _downgraded(deviation: Deviation, rescue: _Rescue) -> Deviation:

@@ -102,14 +102,18 @@ TEXT: dict[str, Callable[[str], bool]] = {
     "text:surrounding-tabs": lambda m: m.startswith("\t") and m.endswith("\t"),
     "text:line-feed": lambda m: "\n" in m.replace("\r\n", ""),
     "text:crlf": lambda m: "\r\n" in m,
-    "text:gsm7-extension": lambda m: EXTENSION <= set(m),
-    "text:ucs2": lambda m: any(c not in GSM7 | EXTENSION and ord(c) <= 0xFFFF for c in m) and units(m) == len(m),
+    "text:gsm7-extension": lambda m: set(m) >= EXTENSION,
+    "text:ucs2": lambda m: (
+        any(c not in GSM7 | EXTENSION and ord(c) <= 0xFFFF for c in m) and units(m) == len(m)
+    ),
     "text:astral-emoji": lambda m: any(0x1F300 <= ord(c) <= 0x1FAFF for c in m),
-    "text:zwj-sequence": lambda m: re.search("[\U0001f000-\U0001faff]\ufe0f?\u200d[\U0001f000-\U0001faff]", m)
-    is not None,
+    "text:zwj-sequence": lambda m: (
+        re.search("[\U0001f000-\U0001faff]\ufe0f?\u200d[\U0001f000-\U0001faff]", m) is not None
+    ),
     "text:skin-tone-modifier": lambda m: any(0x1F3FB <= ord(c) <= 0x1F3FF for c in m),
-    "text:combining-marks": lambda m: any(unicodedata.combining(c) for c in m)
-    and unicodedata.normalize("NFC", m) != m,
+    "text:combining-marks": lambda m: (
+        any(unicodedata.combining(c) for c in m) and unicodedata.normalize("NFC", m) != m
+    ),
     "text:right-to-left": lambda m: any(unicodedata.bidirectional(c) in ("R", "AL") for c in m),
     "text:zero-width": lambda m: any(c in m for c in "\u200b\u200c\u200d\u2060\ufeff"),
 }
@@ -117,27 +121,31 @@ TEXT: dict[str, Callable[[str], bool]] = {
 LENGTH: dict[str, Callable[[Case], bool]] = {
     "length:gsm7-160-chars": lambda c: len(message(c)) == 160 and set(message(c)) <= GSM7,
     "length:gsm7-161-chars": lambda c: len(message(c)) == 161 and set(message(c)) <= GSM7,
-    "length:gsm7-160-septets-with-extension": lambda c: septets(message(c)) == 160
-    and len(message(c)) < 160
-    and set(message(c)) <= GSM7 | EXTENSION,
-    "length:gsm7-161-septets-with-extension": lambda c: septets(message(c)) == 161
-    and len(message(c)) < 160
-    and set(message(c)) <= GSM7 | EXTENSION,
+    "length:gsm7-160-septets-with-extension": lambda c: (
+        septets(message(c)) == 160 and len(message(c)) < 160 and set(message(c)) <= GSM7 | EXTENSION
+    ),
+    "length:gsm7-161-septets-with-extension": lambda c: (
+        septets(message(c)) == 161 and len(message(c)) < 160 and set(message(c)) <= GSM7 | EXTENSION
+    ),
     "length:ucs2-70-chars": lambda c: len(message(c)) == 70 and not set(message(c)) <= GSM7 | EXTENSION,
     "length:ucs2-71-chars": lambda c: len(message(c)) == 71 and not set(message(c)) <= GSM7 | EXTENSION,
     "length:utf16-918-units": lambda c: units(message(c)) == 918 and len(message(c)) == 459,
-    "length:utf16-1836-units": lambda c: len(message(c)) == 918
-    and units(message(c)) == 1836
-    and len(message(c).encode()) == 3672,
+    "length:utf16-1836-units": lambda c: (
+        len(message(c)) == 918 and units(message(c)) == 1836 and len(message(c).encode()) == 3672
+    ),
     "length:utf8-2754-bytes": lambda c: len(message(c)) == 918 and len(message(c).encode()) == 2754,
     "length:gsm7-918-chars": lambda c: len(message(c)) == 918 and set(message(c)) <= GSM7,
-    "length:astral-919-chars": lambda c: c.expectation is Expectation.VALIDATION
-    and len(c.params.get("Message", "")) == 919,
-    "length:request-line-under-8KiB": lambda c: c.expectation is Expectation.SUCCESS
-    and 8192 - 100 <= request_line(c) < 8192,
-    "length:request-line-over-8KiB": lambda c: c.expectation is Expectation.SUCCESS
-    and 8192 < request_line(c) <= 8192 + 100
-    and len(message(c)) <= 918,
+    "length:astral-919-chars": lambda c: (
+        c.expectation is Expectation.VALIDATION and len(c.params.get("Message", "")) == 919
+    ),
+    "length:request-line-under-8KiB": lambda c: (
+        c.expectation is Expectation.SUCCESS and 8192 - 100 <= request_line(c) < 8192
+    ),
+    "length:request-line-over-8KiB": lambda c: (
+        c.expectation is Expectation.SUCCESS
+        and 8192 < request_line(c) <= 8192 + 100
+        and len(message(c)) <= 918
+    ),
 }
 
 NUMBER: dict[str, Callable[[Case], bool]] = {
@@ -147,14 +155,19 @@ NUMBER: dict[str, Callable[[Case], bool]] = {
     "number:inner-sign": lambda c: re.fullmatch(r"[0-9]+[-+][0-9]+", single_to(c) or "") is not None,
     "number:decimal": lambda c: re.fullmatch(r"[0-9]+\.[0-9]+", single_to(c) or "") is not None,
     "number:exponent": lambda c: re.fullmatch(r"[0-9](\.[0-9]+)?e[0-9]+", single_to(c) or "") is not None,
-    "number:fullwidth-digits": lambda c: bool(single_to(c))
-    and all("\uff10" <= ch <= "\uff19" for ch in single_to(c) or ""),
-    "number:other-unicode-digits": lambda c: bool(single_to(c))
-    and all(unicodedata.category(ch) == "Nd" and not ch.isascii() and not "\uff10" <= ch <= "\uff19"
-            for ch in single_to(c) or ""),
-    "number:surrounding-whitespace": lambda c: (v := single_to(c)) is not None
-    and v != v.strip()
-    and digits_of(v.strip()),
+    "number:fullwidth-digits": lambda c: (
+        bool(single_to(c)) and all("\uff10" <= ch <= "\uff19" for ch in single_to(c) or "")
+    ),
+    "number:other-unicode-digits": lambda c: (
+        bool(single_to(c))
+        and all(
+            unicodedata.category(ch) == "Nd" and not ch.isascii() and not "\uff10" <= ch <= "\uff19"
+            for ch in single_to(c) or ""
+        )
+    ),
+    "number:surrounding-whitespace": lambda c: (
+        (v := single_to(c)) is not None and v != v.strip() and digits_of(v.strip())
+    ),
     "number:inner-whitespace": lambda c: re.fullmatch(r"[0-9]+ [0-9]+", single_to(c) or "") is not None,
     "number:too-short": lambda c: digits_of(v := single_to(c)) and len(v or "") < 3,
     "number:too-long": lambda c: digits_of(v := single_to(c)) and len(v or "") > 15,
@@ -165,17 +178,23 @@ NUMBER: dict[str, Callable[[Case], bool]] = {
 
 TOKEN: dict[str, Callable[[str], bool]] = {
     "token:case_flipped": lambda t: t == JWT.swapcase(),
-    "token:one_char_changed": lambda t: len(t) == len(JWT) and sum(a != b for a, b in zip(t, JWT)) == 1,
+    "token:one_char_changed": lambda t: (
+        len(t) == len(JWT) and sum(a != b for a, b in zip(t, JWT, strict=True)) == 1
+    ),
     "token:truncated": lambda t: JWT.startswith(t) and len(t) < len(JWT),
     "token:extended": lambda t: t.startswith(JWT) and len(t) > len(JWT),
     "token:signature_stripped": lambda t: t.endswith(".") and t[:-1] == JWT.rsplit(".", 1)[0],
     "token:alg_none": lambda t: claims(t, 0).get("alg") == "none" and t.split(".")[1] == JWT.split(".")[1],
-    "token:expired": lambda t: t.count(".") == 2
-    and isinstance(exp := claims(t, 1).get("exp"), int)
-    and exp < time.time()
-    and t.split(".")[0] == JWT.split(".")[0],
-    "token:random-wrong": lambda t: re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", t, re.ASCII) is not None
-    and t.split(".")[1] != JWT.split(".")[1],
+    "token:expired": lambda t: (
+        t.count(".") == 2
+        and isinstance(exp := claims(t, 1).get("exp"), int)
+        and exp < time.time()
+        and t.split(".")[0] == JWT.split(".")[0]
+    ),
+    "token:random-wrong": lambda t: (
+        re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", t, re.ASCII) is not None
+        and t.split(".")[1] != JWT.split(".")[1]
+    ),
     "token:random-malformed": lambda t: re.fullmatch(r"[\w-]+\.[\w-]+(\.[\w-]*)?", t, re.ASCII) is None,
 }
 
@@ -239,7 +258,14 @@ def test_coverage_values_vary_with_the_seed_but_not_the_classes() -> None:
 
 
 def test_an_opaque_token_gets_only_the_kinds_that_apply_to_it() -> None:
-    options = GenerationOptions(seed=0, phases=("coverage",), token_kinds=derived_token_kinds("opaque-0123abcd"))
+    options = GenerationOptions(
+        seed=0, phases=("coverage",), token_kinds=derived_token_kinds("opaque-0123abcd")
+    )
     kinds = {c.token for c in generate_cases(mock_profile(), load_spec(), options)}
     derived = {k for k in kinds if k.startswith("derived:")}
-    assert derived == {"derived:case_flipped", "derived:one_char_changed", "derived:truncated", "derived:extended"}
+    assert derived == {
+        "derived:case_flipped",
+        "derived:one_char_changed",
+        "derived:truncated",
+        "derived:extended",
+    }

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-ENTRY_IDS = [f"D{n}" for n in range(1, 17)]
+ENTRY_IDS = [f"D{n}" for n in range(1, 17)]  # one per §7 ambiguity
+# decided later, for classes the §7 list does not name (coverage phase: D33-D35)
+LATER_IDS = ["D33", "D34", "D35"]
 PARTS = ("**Question.**", "**Decision.**", "**Evidence.**", "**Suite treatment.**")
 SEVERITY_WORD = re.compile(r"\b(error|warning|info)\b", re.IGNORECASE)
 SOURCE_ID = re.compile(r"\bS(?:[1-9]|1[0-9]|2[0-2])\b")
@@ -48,10 +50,13 @@ def decision_citations(node: Any, pointer: str = "") -> Iterator[tuple[str, str]
 
 
 def test_decisions_has_entries_d1_to_d16_in_order(decisions: dict[str, tuple[str, str]]) -> None:
-    assert list(decisions) == ENTRY_IDS
+    assert list(decisions)[: len(ENTRY_IDS)] == ENTRY_IDS
+    later = [int(d[1:]) for d in list(decisions)[len(ENTRY_IDS) :]]
+    assert later == sorted(later) and min(later, default=17) > 16  # later decisions follow, in order
+    assert set(LATER_IDS) <= set(decisions)
 
 
-@pytest.mark.parametrize("entry_id", ENTRY_IDS)
+@pytest.mark.parametrize("entry_id", ENTRY_IDS + LATER_IDS)
 def test_entry_has_question_decision_evidence_and_treatment(
     entry_id: str, decisions: dict[str, tuple[str, str]]
 ) -> None:
