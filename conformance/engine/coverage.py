@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 import httpx
 
 import strategies as sms
-from conformance.contract.classify import classify_params
+from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params
 from conformance.contract.schemas import OPERATION_PATH
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.client import DERIVED_TOKEN_PREFIX
@@ -54,6 +54,7 @@ def _text_of_request_line(rng: random.Random, params: Mapping[str, str], target:
     """A message (at most 918 characters) that makes the request line exactly `target` bytes long."""
     room = target - request_line_length({**params, "Message": ""})
     wide, narrow = divmod(room, 9)  # a CJK character is 3 UTF-8 bytes, 9 once percent-encoded
+    wide = min(wide, MAX_MESSAGE_LENGTH - narrow)  # never past 918 characters (then a little short)
     characters = [rng.choice(_CJK) for _ in range(wide)] + [rng.choice(_ASCII) for _ in range(narrow)]
     rng.shuffle(characters)
     return "".join(characters)
