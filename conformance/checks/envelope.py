@@ -49,7 +49,7 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
             evidence=Evidence(source="S1 404 example (status 404)", decision="D11"),
         )
     case = exchange.case
-    if case.expectation is Expectation.VALIDATION and status in (400, 500):
+    if case.expectation in (Expectation.VALIDATION, Expectation.EITHER) and status in (400, 500):
         yield from _validation_fields(ctx, exchange, body)
     if case.expectation is Expectation.NOT_FOUND and status == 404:
         message = body.get("message")

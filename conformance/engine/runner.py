@@ -14,7 +14,7 @@ from conformance.checks import CHECKS, CheckContext, describe, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants, response_variants
-from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.client import TargetClient, TargetUnreachableError, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
@@ -22,6 +22,7 @@ from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
+from strategies.derived_tokens import derived_token_kinds
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
 
@@ -115,10 +116,12 @@ class _Tally:
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
         self.positive: Counter[str] = Counter()
+        self.classes: dict[str, set[str]] = defaultdict(set)  # phase -> domain classes of sent cases
 
     def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
         case, response = exchange.case, exchange.response
         self.sent[case.phase] += 1
+        self.classes[case.phase].update(case.classes)
         self.status_counts[case.phase][str(response.status) if response else "no-response"] += 1
         if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
             self.positive["total"] += 1
@@ -143,6 +146,7 @@ class _Tally:
                 sent=self.sent[p],
                 skipped=self.skipped[p],
                 status_counts=dict(self.status_counts[p]),
+                classes=tuple(sorted(self.classes[p])),
             )
             for p in (*PHASES, PROBE_PHASE)
             if planned[p]
@@ -180,6 +184,7 @@ def execute(options: RunOptions) -> RunResults:
         max_examples=options.max_examples,
         negative_only=options.negative_only,
         phases=options.phases,
+        token_kinds=derived_token_kinds(token) if token else (),
     )
     cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
     ctx = CheckContext(
@@ -187,7 +192,7 @@ def execute(options: RunOptions) -> RunResults:
         variants=response_variants(spec),
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
-        secrets=(token,),
+        secrets=credential_secrets(token),
     )
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()

@@ -90,9 +90,9 @@ def _as_documented(exchange: Exchange) -> bool:
     response = exchange.response
     if response is None:
         return False
-    if exchange.case.expectation is Expectation.SUCCESS:
-        return 200 <= response.status < 300
-    return response.status == EXPECTED_STATUS[exchange.case.expectation]
+    if exchange.case.expectation.may_succeed and 200 <= response.status < 300:
+        return True
+    return response.status == EXPECTED_STATUS.get(exchange.case.expectation)
 
 
 def downgrade_rescued(
@@ -108,11 +108,11 @@ def downgrade_rescued(
     answer, the refusal is an intermittent error and no variant is tried for it. ``send`` returns None
     when the budget allows no more requests; refusals without a control stay as they are.
     """
-    refused = [
-        d for d in deviations if d.check in CHECKS and d.severity is Severity.ERROR and d.case_id in cases
-    ]
+    refused = [d for d in deviations if _is_refusal(d) and d.case_id in cases]
     if not refused:
         return list(deviations)
+    # the variant is chosen on an error first; a warning-level refusal only joins the rescue
+    refused.sort(key=lambda d: d.severity is not Severity.ERROR)
     controls: dict[str, Exchange] = {}
     for case_id in dict.fromkeys(d.case_id for d in refused):
         control = send(control_case(cases[case_id]))
@@ -124,7 +124,7 @@ def downgrade_rescued(
     rescued = _rescue(persistent, cases, variants, send) if persistent and variants else {}
     out = []
     for d in deviations:
-        if d.check not in CHECKS or d.severity is not Severity.ERROR:
+        if not _is_refusal(d):
             out.append(d)
         elif d.case_id in transient:
             out.append(_intermittent(d, controls[d.case_id], secrets))
@@ -173,6 +173,7 @@ def _intermittent(deviation: Deviation, control: Exchange, secrets: Sequence[str
     status = response.status if response is not None else 0
     return replace(
         deviation,
+        severity=Severity.ERROR,
         title=f"{deviation.title} (intermittent: the same request, re-sent, got the documented answer)",
         detail=(
             f"{deviation.detail} Re-sent unchanged as a control, the same request got HTTP {status}: the "
@@ -181,6 +182,20 @@ def _intermittent(deviation: Deviation, control: Exchange, secrets: Sequence[str
         ),
         other_response={} if response is None else response.to_dict(secrets),
         evidence=Evidence(source="control: the canonical request re-sent", decision="D24"),
+    )
+
+
+def _is_refusal(deviation: Deviation) -> bool:
+    """An error a variant form may explain, or a valid request refused at warning level with no variant
+    named yet (leading zeros, D33): the variant form tells whether the spelling or the form was refused."""
+    if deviation.check not in CHECKS:
+        return False
+    if deviation.severity is Severity.ERROR:
+        return True
+    return (
+        deviation.check == "valid_data_rejected"
+        and deviation.severity is Severity.WARNING
+        and deviation.evidence.variant is None
     )
 
 
