@@ -77,6 +77,8 @@ def _as_documented(exchange: Exchange) -> bool:
         return False
     if exchange.case.expectation is Expectation.SUCCESS:
         return 200 <= response.status < 300
+    if exchange.case.expectation is Expectation.REFUSED:
+        return response.status in EXPECTED_STATUS.values()
     return response.status == EXPECTED_STATUS[exchange.case.expectation]
 
 
