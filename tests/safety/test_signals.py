@@ -41,6 +41,27 @@ def _start(tmp_path: Path, profile: Path) -> subprocess.Popen[str]:
     )
 
 
+def _interrupt(
+    tmp_path: Path, profile: Path, server: LenientSmsServer, signum: signal.Signals, moment: str, early: float
+) -> tuple[str, str, int]:
+    process = _start(tmp_path, profile)
+    started = time.monotonic()
+    try:
+        if moment == "at 0.5 s":
+            time.sleep(early)
+        else:
+            while server.traffic.requests < 3 and time.monotonic() - started < 120:
+                time.sleep(0.05)
+            assert server.traffic.requests >= 3, "the run never got going"
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return stdout, stderr, process.returncode
+
+
 def _old_run_artefacts(out: Path) -> None:
     """What an earlier, finished run left in the directory: it must not survive next to the new run's."""
     out.mkdir()
@@ -59,30 +80,24 @@ def test_an_interrupted_run_leaves_incomplete_artefacts(
     _old_run_artefacts(out)
     with LenientSmsServer(delay_s=0.3) as server:
         profile = write_profile(tmp_path / "p.yaml", server.url, max_sends=10)
-        process = _start(tmp_path, profile)
-        started = time.monotonic()
-        try:
-            if moment == "at 0.5 s":
-                time.sleep(0.5)
-            else:
-                while server.traffic.requests < 3 and time.monotonic() - started < 120:
-                    time.sleep(0.05)
-                assert server.traffic.requests >= 3, "the run never got going"
-            process.send_signal(signum)
-            stdout, stderr = process.communicate(timeout=120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
+        early = 0.5
+        for _attempt in range(4):
+            stdout, stderr, returncode = _interrupt(tmp_path, profile, server, signum, moment, early)
+            if moment != "at 0.5 s" or returncode != -signum:
+                break
+            # killed by the default action: the interpreter had not reached our code yet (site-packages
+            # start-up on a loaded machine); nothing of ours can run then, so try a little later
+            print(f"{signum.name} at {early:.2f} s came before Python reached the CLI; retrying later")
+            early += 0.25
         requests, naming = server.traffic.requests, server.traffic.naming_leased
     results = json.loads((out / "results.json").read_text())
     html = (out / "report.html").read_text()
     junit = (out / "junit.xml").read_text()
     print(
-        f"{signum.name} {moment}: exit {process.returncode}, server saw {requests} requests, "
+        f"{signum.name} {moment}: exit {returncode}, server saw {requests} requests, "
         f"results.json sent {results['stats'].get('sent')}, verdict {results['run']['verdict']}"
     )
-    assert process.returncode == EXPECTED_EXIT[signum], stderr
+    assert returncode == EXPECTED_EXIT[signum], stderr
     assert "Traceback" not in stderr
     assert results["run"]["partial"] is True and results["run"]["verdict"] == "incomplete"
     assert "verdict: PASS" not in stdout + stderr and "INCOMPLETE" in stdout + stderr
@@ -92,4 +107,4 @@ def test_an_interrupted_run_leaves_incomplete_artefacts(
     assert sent <= requests <= sent + 1  # at most the request in flight when the signal came
     assert naming <= int(results["stats"].get("sends_used", 0)) <= naming + 1
     if moment == "mid-run":
-        assert sent >= 3
+        assert sent >= 2  # the server had seen 3 requests; the third may have been in flight
