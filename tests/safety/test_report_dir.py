@@ -101,3 +101,39 @@ def test_an_artefact_name_taken_by_a_directory_is_a_clear_error(
     done = _run(tmp_path, write_profile(tmp_path / "p.yaml", lenient.url), "out")
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert lenient.traffic.requests == 0
+
+
+_BIG_WRITER = """
+import sys
+from pathlib import Path
+from conformance.model.results import write_atomic
+write_atomic(Path(sys.argv[1]), "x" * 80_000_000)
+"""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # renamed into place in the meantime
+        return 0
+
+
+def test_kill_9_in_the_middle_of_a_write_leaves_nothing_after_the_next_write(tmp_path: Path) -> None:
+    target = tmp_path / "results.json"
+    for _attempt in range(5):
+        writer = subprocess.Popen([sys.executable, "-c", _BIG_WRITER, str(target)])
+        caught: list[Path] = []
+        while writer.poll() is None and not caught:
+            caught = [p for p in tmp_path.glob(".results.json.*.tmp") if _size(p) > 0]
+        if caught:
+            os.kill(writer.pid, 9)
+        writer.wait()
+        if caught and caught[0].exists():
+            break
+        target.unlink(missing_ok=True)  # the write finished before the kill: try again
+    else:
+        pytest.fail("never caught the writer in the middle of its write")
+    left = caught[0].stat().st_size
+    write_atomic(target, "{}\n")
+    print(f"kill -9 mid-write left a {left / 1e6:.1f} MB temporary file; the next write removed it")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
