@@ -122,6 +122,14 @@ def render_junit(results: RunResults) -> str:
                 ET.SubElement(case, "system-out").text = _listing(other)
 
     errors = 0
+    if results.partial:  # an interrupted run must fail in CI, never read as a pass (D19)
+        errors += 1
+        tests += 1
+        case = ET.SubElement(
+            suite, "testcase", classname=f"{SUITE_NAME}.run", name="run incomplete", time="0"
+        )
+        reason = results.partial_reason or "the run stopped before every case was sent"
+        ET.SubElement(case, "error", type="Incomplete", message=xml_text(f"verdict incomplete: {reason}"))
     for crash in results.crashes:
         errors += 1
         tests += 1

@@ -62,7 +62,7 @@ class ReportView:
     """Everything the page shows, in display order."""
 
     title: str
-    verdict: str  # "pass" | "fail"
+    verdict: str  # "pass" | "fail" | "incomplete"
     verdict_text: str
     gate_text: str
     partial: bool
@@ -116,6 +116,9 @@ def verdict_text(results: RunResults) -> str:
     gating = len(results.gating())
     threshold = results.fail_on.value
     total = len(results.deviations)
+    if results.partial:
+        found = f"{plural(gating, 'deviation')} at or above {threshold} in the cases sent so far"
+        return f"Incomplete run, not a pass: {results.partial_reason or 'stopped early'}; {found}"
     if results.baseline is not None:
         if gating:
             return f"{plural(gating, 'new deviation')} at or above {threshold} since the baseline"
@@ -197,7 +200,7 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
         total_cases=sum(phase.cases for phase in results.phases),
         counts=severity_counts(results.deviations),
         total=len(results.deviations),
-        clean=not results.deviations,
+        clean=not results.deviations and not results.partial,
         baseline=baseline,
         checks=_check_rows(results, None if comparison is None else set(comparison.new)),
         sections=build_sections(

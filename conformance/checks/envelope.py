@@ -49,9 +49,12 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
             evidence=Evidence(source="S1 404 example (status 404)", decision="D11"),
         )
     case = exchange.case
-    if case.expectation in (Expectation.VALIDATION, Expectation.EITHER) and status in (400, 500):
+    refused = case.expectation is Expectation.REFUSED  # negative-only, unleased sender (D18)
+    if (case.expectation in (Expectation.VALIDATION, Expectation.EITHER) and status in (400, 500)) or (
+        refused and status == 400 and case.invalid_params
+    ):
         yield from _validation_fields(ctx, exchange, body)
-    if case.expectation is Expectation.NOT_FOUND and status == 404:
+    if (case.expectation is Expectation.NOT_FOUND or refused) and status == 404:
         message = body.get("message")
         if message != NOT_FOUND_MESSAGE:
             yield ctx.deviation(

@@ -23,6 +23,7 @@ EXPECTED_STATUS = {
     Expectation.NOT_FOUND: 404,
     Expectation.EITHER: 400,  # the refusal it may get (D34); a 2xx is the other documented outcome
 }
+DOCUMENTED_REFUSALS = frozenset(EXPECTED_STATUS.values())  # what an Expectation.REFUSED case may get (D18)
 RATE_LIMITED = 429
 
 
@@ -98,6 +99,17 @@ def check_negative_data_accepted(ctx: CheckContext, exchange: Exchange) -> Itera
             expected="HTTP 400 validation error",
             actual=f"HTTP {response.status}",
         )
+    elif case.expectation is Expectation.REFUSED:
+        yield ctx.deviation(
+            "negative_data_accepted",
+            exchange,
+            severity=case.severity,
+            title="Request from an unleased sender with invalid data was accepted",
+            detail=f"{case.kind}: sent from the unleased FROM={exchange.sent.get('FROM')!r} (negative-only, "
+            f"D18) and answered HTTP {response.status}; any documented refusal (400, 401, 404) was expected.",
+            expected="HTTP 400, 401 or 404",
+            actual=f"HTTP {response.status}",
+        )
     elif case.expectation is Expectation.NOT_FOUND:
         yield ctx.deviation(
             "negative_data_accepted",
@@ -154,9 +166,25 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     """A rejected request got the status documented (or decided) for its kind of problem."""
     response = exchange.response
     case = exchange.case
-    if response is None or case.expectation not in EXPECTED_STATUS:
+    if response is None or (
+        case.expectation not in EXPECTED_STATUS and case.expectation is not Expectation.REFUSED
+    ):
         return
     status = response.status
+    if case.expectation is Expectation.REFUSED:
+        if not (_is_success(status) or status in (*DOCUMENTED_REFUSALS, RATE_LIMITED)):
+            yield ctx.deviation(
+                "rejection_status",
+                exchange,
+                severity=Severity.ERROR,
+                title="refused rejection answered with an unexpected status",
+                detail=f"{case.kind}: expected a documented refusal (HTTP 400, 401 or 404), got "
+                f"{_summary(exchange)}.",
+                expected="HTTP 400, 401 or 404",
+                actual=f"HTTP {status}",
+                evidence=Evidence(source=case.evidence or "S1", decision="D18"),
+            )
+        return
     expected = EXPECTED_STATUS[case.expectation]
     validation = case.expectation in (Expectation.VALIDATION, Expectation.EITHER)
     if _is_success(status) or status in (expected, RATE_LIMITED):

@@ -3,7 +3,7 @@
 Exit codes (documented in the README):
   0  clean at the gate threshold        1  deviations at/above --fail-on (or a suite crash)
   2  usage or configuration error       3  target unreachable
-  130 interrupted: the results so far were written, marked partial
+  130 incomplete (Ctrl-C, time budget)  143 incomplete (SIGTERM): results so far written, marked partial
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from conformance import __version__
+from conformance.commands import signals
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_DEVIATIONS,
@@ -51,16 +52,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    signals.install()  # first: SIGTERM at any moment becomes an incomplete run, not a silent death
     try:
+        parser = build_parser()
+        args = parser.parse_args(arguments)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
         return int(_commands()[args.command].run(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted_early(arguments, exc)
+
+
+def _option(arguments: list[str], name: str) -> str | None:
+    for index, item in enumerate(arguments):
+        if item == name and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if item.startswith(f"{name}="):
+            return item.split("=", 1)[1]
+    return None
+
+
+def _interrupted_early(arguments: list[str], exc: KeyboardInterrupt) -> int:
+    """Interrupted before a command held its report directory: still leave incomplete artefacts."""
+    reason = str(getattr(exc, "reason", "") or "Ctrl-C")
+    with signals.deferred():
+        command = next((a for a in arguments if not a.startswith("-")), None)
+        if command in ("run", "diff") and "--list-checks" not in arguments:
+            from pathlib import Path
+
+            from conformance.commands.run import write_incomplete
+
+            seed = _option(arguments, "--seed") or "0"
+            report_dir = Path(_option(arguments, "--report-dir") or "conformance-report")
+            write_incomplete(report_dir, command, int(seed) if seed.isdigit() else 0, reason)
+        print(f"opentact-conformance: interrupted ({reason}); verdict: INCOMPLETE", file=sys.stderr)
+    return signals.exit_code()
 
 
 if __name__ == "__main__":  # pragma: no cover

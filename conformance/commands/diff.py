@@ -20,11 +20,17 @@ from typing import Any
 from conformance import __version__
 from conformance.commands.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.commands.options import add_generation_and_gate_options
-from conformance.commands.run import finish
+from conformance.commands.report_dir import ReportDirError, claimed_report_dir
+from conformance.commands.run import finish, incomplete_results
 from conformance.contract.specfile import SpecError, load_spec
-from conformance.engine.client import TargetClient, TargetUnreachableError, credential_secrets
+from conformance.engine.client import (
+    BudgetExhaustedError,
+    TargetClient,
+    TargetUnreachableError,
+    credential_secrets,
+)
 from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
-from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.generation import PHASES, GenerationOptions, generate_cases, unsendable
 from conformance.engine.profiles import (
     Profile,
     ProfileError,
@@ -32,7 +38,7 @@ from conformance.engine.profiles import (
     load_profile,
     resolve_token,
 )
-from conformance.engine.runner import SafetyError, check_safety, could_send, resolved_target
+from conformance.engine.runner import SafetyError, check_safety, interruption, resolved_target
 from conformance.mock.faults import UnknownFaultError
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
@@ -143,11 +149,18 @@ def _status(exchange: Exchange | None) -> str:
 @contextlib.contextmanager
 def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bool) -> Iterator[_Side]:
     with resolved_target(profile, token, seed) as target:
+        budget = SendBudget(profile.max_sends)
         client = TargetClient(
-            target.base_url, token, timeout_s=target.timeout_s, rate_limit_per_s=target.rate_limit_per_s
+            target.base_url,
+            token,
+            timeout_s=target.timeout_s,
+            rate_limit_per_s=target.rate_limit_per_s,
+            budget=budget,
+            senders=target.senders,
+            auth_method=target.auth.method,
         )
         try:
-            yield _Side(label, target, client, SendBudget(profile.max_sends), negative_only)
+            yield _Side(label, target, client, budget, negative_only)
         finally:
             client.close()
 
@@ -182,6 +195,10 @@ def execute_diff(options: DiffOptions) -> RunResults:
     one_side = 0
     partial_reason = ""
     negative = [chosen in (p.name, label) or p.negative_only for p, label in zip((a, b), labels, strict=True)]
+    if any(negative):
+        # a case for a negative-only side goes to both sides in a form that cannot send (D18)
+        safe = ((c if not c.expectation.rejects else unsendable(c, a)) for c in cases)
+        cases = [c for c in safe if c is not None]
     with (
         _side(labels[0], a, tokens[0], options.seed, negative[0]) as side_a,
         # a different mock seed on B: its uuids and threads differ from A's, as between two real targets
@@ -191,8 +208,12 @@ def execute_diff(options: DiffOptions) -> RunResults:
             for case in cases:
                 b_case = map_case(case, a, b)
                 to_a, to_b = side_a.wants(case), side_b.wants(b_case)
-                need_a = to_a and could_send(case, side_a.profile)
-                need_b = to_b and could_send(b_case, side_b.profile)
+                if side_b.negative_only and to_b and side_b.client.needs_budget(b_case):
+                    to_b = False  # B's senders read as one of its leases only after mapping: never sent
+                if side_a.negative_only and to_a and side_a.client.needs_budget(case):
+                    to_a = False
+                need_a = to_a and side_a.client.needs_budget(case)
+                need_b = to_b and side_b.client.needs_budget(b_case)
                 if (
                     (not to_a and not to_b)
                     or (need_a and side_a.budget.exhausted)
@@ -200,11 +221,12 @@ def execute_diff(options: DiffOptions) -> RunResults:
                 ):
                     skipped[case.phase] += 1
                     continue
-                for needed, side in ((need_a, side_a), (need_b, side_b)):
-                    if needed:
-                        side.budget.try_spend()
-                a_exchange = side_a.send(case) if to_a else None
-                b_exchange = side_b.send(b_case) if to_b else None
+                try:
+                    a_exchange = side_a.send(case) if to_a else None
+                    b_exchange = side_b.send(b_case) if to_b else None
+                except BudgetExhaustedError:  # checked above; kept as the last line of defence
+                    skipped[case.phase] += 1
+                    continue
                 pairs[case.phase][f"{_status(a_exchange)}/{_status(b_exchange)}"] += 1
                 if a_exchange is None or b_exchange is None:
                     one_side += 1
@@ -218,8 +240,8 @@ def execute_diff(options: DiffOptions) -> RunResults:
                     )
                 except Exception as exc:  # a bug in the comparison must not stop the run
                     crashes.append(Crash(CHECK_ID, case.id, f"{type(exc).__name__}: {exc}"))
-        except KeyboardInterrupt:
-            partial_reason = "interrupted (Ctrl-C) before every case was sent"
+        except KeyboardInterrupt as exc:
+            partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
         urls = tuple(
             EMBEDDED if p.embedded_mock else s.profile.base_url for p, s in ((a, side_a), (b, side_b))
         )
@@ -323,12 +345,16 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.quiet:
             print(f"opentact-conformance: diff {a.name} vs {b.name} (seed {args.seed})", file=sys.stderr)
-        results = execute_diff(options)
-    except (ProfileError, SafetyError, SpecError, UnknownFaultError) as exc:
+        with claimed_report_dir(args.report_dir):
+            try:
+                results = execute_diff(options)
+            except KeyboardInterrupt as exc:  # before the sending loop
+                results = incomplete_results(f"{a.name} vs {b.name}", args.seed, interruption(exc), "diff")
+            return finish(results, args.report_dir, _summary(results))
+    except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))
     except SideUnreachableError as exc:
         return _fail(
             f"target {exc.side} unreachable: {exc}. Check its base URL and that the server is running.",
             EXIT_UNREACHABLE,
         )
-    return finish(results, args.report_dir, _summary(results))

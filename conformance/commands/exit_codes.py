@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["EXIT_CLEAN", "EXIT_DEVIATIONS", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE"]
+__all__ = [
+    "EXIT_CLEAN",
+    "EXIT_DEVIATIONS",
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
+    "EXIT_UNREACHABLE",
+    "EXIT_USAGE",
+]
 
 EXIT_CLEAN = 0  # clean at the gate threshold
 EXIT_DEVIATIONS = 1  # deviations at/above --fail-on (or a suite crash)
 EXIT_USAGE = 2  # usage or configuration error
 EXIT_UNREACHABLE = 3  # target unreachable
-EXIT_INTERRUPTED = 130  # interrupted: the results so far were written, marked partial
+EXIT_INTERRUPTED = 130  # incomplete (Ctrl-C or time budget): the results so far written, marked partial
+EXIT_TERMINATED = 143  # incomplete after SIGTERM: the results so far written, marked partial

@@ -10,26 +10,27 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks import CHECKS, describe
+from conformance.commands import signals
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_DEVIATIONS,
-    EXIT_INTERRUPTED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
 from conformance.commands.options import add_generation_and_gate_options
+from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.contract.specfile import SpecError
 from conformance.engine.client import TargetUnreachableError
 from conformance.engine.generation import PHASES
 from conformance.engine.profiles import ProfileError, load_profile
-from conformance.engine.runner import RunOptions, SafetyError, execute
+from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
 from conformance.mock.faults import UnknownFaultError, resolve_faults
 from conformance.model.cases import Case
 from conformance.model.deviations import Severity
 from conformance.model.exchange import Exchange
-from conformance.model.results import ResultsError, RunResults, load_results
+from conformance.model.results import ResultsError, RunResults, TargetInfo, load_results
 
-__all__ = ["add_parser", "finish", "run", "write_artefacts"]
+__all__ = ["add_parser", "finish", "incomplete_results", "run", "write_artefacts", "write_incomplete"]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -183,28 +184,65 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
-        results = execute(options)
-    except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError) as exc:
+        with claimed_report_dir(args.report_dir):
+            try:
+                results = execute(options)
+            except KeyboardInterrupt as exc:  # before the sending loop: nothing or little was sent
+                results = incomplete_results(profile.name, args.seed, interruption(exc))
+            if baseline is not None:
+                from reports.baseline import compare
+
+                results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
+            return finish(results, args.report_dir, _summary(results))
+    except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))
     except TargetUnreachableError as exc:
         return _fail(
             f"target unreachable: {exc}. Check the base URL and that the server is running.", EXIT_UNREACHABLE
         )
-    if baseline is not None:
-        from reports.baseline import compare
 
-        results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
-    return finish(results, args.report_dir, _summary(results))
+
+def incomplete_results(name: str, seed: int, reason: str, command: str = "run") -> RunResults:
+    """The results of a run stopped before its sending loop: nothing checked, verdict incomplete."""
+    from datetime import UTC, datetime
+
+    from conformance import __version__
+
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return RunResults(
+        target=TargetInfo(name, "(not reached)"),
+        spec={},
+        seed=seed,
+        started_at=now,
+        finished_at=now,
+        duration_s=0.0,
+        fail_on=Severity.ERROR,
+        stats={"sent": 0, "sends_used": 0},
+        partial=True,
+        partial_reason=f"interrupted ({reason}) before any result was collected",
+        command=command,
+        tool_version=__version__,
+    )
+
+
+def write_incomplete(report_dir: Path, command: str, seed: int, reason: str) -> None:
+    """Artefacts of a run interrupted before it could claim its report directory (best effort)."""
+    try:
+        with claimed_report_dir(report_dir):
+            write_artefacts(incomplete_results(command, seed, reason, command), report_dir)
+    except (ReportDirError, OSError) as exc:
+        print(f"opentact-conformance: no partial report written: {exc}", file=sys.stderr)
 
 
 def finish(results: RunResults, report_dir: Path, summary: str) -> int:
     """Write the artefacts, print the summary and where they went; the exit code of the gate."""
     try:
-        paths = write_artefacts(results, report_dir)
+        with signals.deferred():
+            paths = write_artefacts(results, report_dir)
     except OSError as exc:
         return _fail(f"cannot write the report into {report_dir}: {exc.strerror}. Pass --report-dir.")
     print(summary)
     print("results: " + ", ".join(str(p) for p in paths))
     if results.partial:
-        return EXIT_INTERRUPTED
+        return signals.exit_code()
     return EXIT_DEVIATIONS if results.gating() or results.crashes else EXIT_CLEAN

@@ -1,8 +1,9 @@
 """The engine: from a target profile to exchanges and deviations.
 
 Holds: ``profiles`` (YAML target profiles, the send budget, the token), ``generation`` (the seeded
-cases of every phase, hypothesis and schemathesis), ``client`` (sending one case within the safety
-and timing rules), ``runner`` (one whole run: generate, send, check, collect), ``variant_probe``
+cases of every phase, hypothesis and schemathesis), ``leases`` (which requests name a leased sender,
+read leniently: the budget's rule, D17), ``client`` (sending one case within the budget, the total
+deadline and the rate limit), ``runner`` (one whole run: generate, send, check, collect), ``variant_probe``
 (re-sending refusals in other documented forms), ``differential`` (comparing two targets' answers).
 
 May import: ``conformance.checks``, ``conformance.contract``, ``conformance.model``, ``strategies``,

@@ -1,15 +1,24 @@
-"""Sending cases to a target: credentials placement, rate limit, bounded bodies, timing."""
+"""Sending cases to a target: credentials placement, send budget, rate limit, deadlines, bounded bodies.
+
+Every request leaves the process through ``TargetClient.send``: that is where the send budget is
+spent (D17) and where the total deadline of a request (connect, headers and body together, and the
+run's time budget) is enforced, by a network backend that bounds every socket operation by the time
+left (D19)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
+import httpcore
 import httpx
 
 from conformance.contract.schemas import OPERATION_PATH
+from conformance.engine.leases import names_leased_sender
+from conformance.engine.profiles import SendBudget
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from strategies.derived_tokens import derive_token, derived_tokens
@@ -17,6 +26,8 @@ from strategies.derived_tokens import derive_token, derived_tokens
 __all__ = [
     "DERIVED_TOKEN_PREFIX",
     "MAX_BODY_BYTES",
+    "BudgetExhaustedError",
+    "DeadlineBackend",
     "RateLimiter",
     "TargetClient",
     "TargetUnreachableError",
@@ -43,6 +54,10 @@ def credential_secrets(token: str) -> tuple[str, ...]:
 
 class TargetUnreachableError(ConnectionError):
     """The target refused or could not be reached before anything was sent."""
+
+
+class BudgetExhaustedError(RuntimeError):
+    """The request names a leased sender and the send budget is spent: it was not sent."""
 
 
 class RateLimiter:
@@ -97,8 +112,96 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write is bounded by the time left to its request."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: DeadlineBackend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._backend.clip(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._backend.clip(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        clipped = self._backend.clip(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, clipped), self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend with one wall-clock deadline per request.
+
+    httpx's timeouts bound each socket operation, so a server trickling one byte a second never
+    times out; here every operation gets at most the time left until ``deadline`` (a
+    ``time.monotonic()`` value set by ``TargetClient`` before each request).
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+        self.deadline: float | None = None
+
+    def clip(self, timeout: float | None, error: type[Exception]) -> float | None:
+        if self.deadline is None:
+            return timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise error("the request's total deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, self.clip(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - the suite never uses unix sockets
+        clipped = self.clip(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_unix_socket(path, clipped, socket_options)
+        return _DeadlineStream(stream, self)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport on the deadline backend (no proxies: ``trust_env`` is off)."""
+
+    def __init__(self, backend: DeadlineBackend) -> None:
+        super().__init__(trust_env=False)
+        self._pool.close()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend
+        )
+
+
 class TargetClient:
-    """One httpx client bound to a target's base URL and token."""
+    """One httpx client bound to a target's base URL and token.
+
+    ``budget`` and ``senders``: every request naming a leased sender (``conformance.engine.leases``)
+    spends one unit before it leaves; when the budget is spent, ``send`` raises
+    ``BudgetExhaustedError`` and sends nothing. ``auth_method`` is the profile's documented
+    placement of the valid token (``header`` or ``jwt-query``). ``deadline`` (``time.monotonic()``),
+    when set, ends any request still running at that moment: the run's time budget.
+    """
 
     def __init__(
         self,
@@ -108,18 +211,31 @@ class TargetClient:
         timeout_s: float,
         rate_limit_per_s: float | None = None,
         transport: httpx.BaseTransport | None = None,
+        budget: SendBudget | None = None,
+        senders: tuple[str, ...] = (),
+        auth_method: str = "header",
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout_s = timeout_s
         self.limiter = RateLimiter(rate_limit_per_s)
+        self.budget = budget
+        self.senders = senders
+        self.auth_method = auth_method
+        self.deadline = deadline
+        self._backend = DeadlineBackend()
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=timeout_s,
-            transport=transport,
+            transport=transport if transport is not None else _DeadlineTransport(self._backend),
             follow_redirects=False,
             trust_env=False,
         )
+
+    def needs_budget(self, case: Case) -> bool:
+        """The request this case becomes names a leased sender: sending it spends budget."""
+        return names_leased_sender(self.build(case), self.senders)
 
     def close(self) -> None:
         self._client.close()
@@ -129,11 +245,14 @@ class TargetClient:
         query = [*case.params.items(), *case.extra_query]
         headers: list[tuple[str, str]] = [("Accept", "application/json")]
         token = self._credential(case.token)
-        if case.auth is AuthPlacement.HEADER:
+        placement = case.auth
+        if placement is AuthPlacement.PROFILE:
+            placement = AuthPlacement.JWT_QUERY if self.auth_method == "jwt-query" else AuthPlacement.HEADER
+        if placement is AuthPlacement.HEADER:
             headers.append(("X-Auth-Token", token))
-        elif case.auth is AuthPlacement.JWT_QUERY:
+        elif placement is AuthPlacement.JWT_QUERY:
             query.append(("jwt", token))
-        elif case.auth is AuthPlacement.BEARER:
+        elif placement is AuthPlacement.BEARER:
             headers.append(("Authorization", f"Bearer {token}"))
         headers += [(k, self.token if v == "profile" else v) for k, v in case.extra_headers.items()]
         if case.body is not None:
@@ -148,8 +267,12 @@ class TargetClient:
         return reference
 
     def send(self, case: Case) -> Exchange:
-        """Send once. Only a refused connection (nothing sent) is tried again; a 429 slows what follows."""
+        """Send once, within the budget. Only a refused connection (nothing sent) is tried again; a 429
+        slows what follows. Raises ``BudgetExhaustedError`` (nothing sent) when the budget is spent."""
         request = self.build(case)
+        spends = self.budget is not None and names_leased_sender(request, self.senders)
+        if spends and self.budget is not None and not self.budget.try_spend():
+            raise BudgetExhaustedError(f"send budget of {self.budget.limit} spent")
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             self.limiter.wait()
             try:
@@ -163,6 +286,8 @@ class TargetClient:
     def _send_once(self, case: Case, request: RecordedRequest) -> Exchange:
         sent_at = datetime.now(UTC)
         started = time.perf_counter()
+        total = time.monotonic() + self.timeout_s
+        self._backend.deadline = total if self.deadline is None else min(total, self.deadline)
         try:
             with self._client.stream(
                 request.method,
@@ -184,6 +309,8 @@ class TargetClient:
         except (httpx.HTTPError, _BodyStalledError) as exc:
             error = f"{type(exc).__name__.lstrip('_')}: {exc or 'no detail'}"
             return Exchange(case=case, request=request, response=None, error=error, sent_at=sent_at)
+        finally:
+            self._backend.deadline = None
         if recorded.status == RATE_LIMITED:
             wait = parse_retry_after(recorded.headers.get("retry-after"))
             self.limiter.delay(min(DEFAULT_RETRY_AFTER_S if wait is None else wait, MAX_RETRY_AFTER_S))

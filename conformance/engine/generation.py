@@ -13,7 +13,7 @@ import contextlib
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import schemathesis
@@ -26,11 +26,12 @@ from conformance.contract.specfile import Spec
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.coverage import COVERAGE_PHASE, coverage_cases
 from conformance.engine.drawing import draw
+from conformance.engine.leases import value_names_leased
 from conformance.engine.profiles import Profile
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
 
-__all__ = ["PHASES", "GenerationOptions", "generate_cases"]
+__all__ = ["PHASES", "GenerationOptions", "generate_cases", "negative_only_cases", "unsendable"]
 
 T = TypeVar("T")
 
@@ -298,8 +299,43 @@ def generate_cases(profile: Profile, spec: Spec, options: GenerationOptions) -> 
             if phase in options.phases:
                 cases.extend(producers[phase]())
     if options.negative_only or profile.negative_only:
-        cases = [c for c in cases if c.expectation.rejects]
+        cases = negative_only_cases(cases, profile)
     return cases
+
+
+def unsendable(case: Case, profile: Profile) -> Case | None:
+    """A rejected case in a form no server can send, or None when there is no such form (D18).
+
+    No value of the request may be read as a leased sender by any lenient parser
+    (``conformance.engine.leases``). A case whose ``FROM`` names a leased sender while its defect is
+    elsewhere (``TO``, ``Message``, credentials) is sent from the profile's unleased sender instead,
+    and then expects any documented refusal (``Expectation.REFUSED``). A case whose defective value
+    itself reads as a leased sender (``FROM=+12017771234``), or whose other values do, is dropped.
+    """
+    if not case.expectation.rejects:
+        return None
+    unsafe = {name for name, value in case.params.items() if value_names_leased(value, profile.senders)}
+    if not unsafe:
+        return case
+    if unsafe != {"FROM"} or "FROM" in case.invalid_params:
+        return None
+    if value_names_leased(profile.unleased_sender, profile.senders):
+        return None  # a profile whose unleased sender reads as a leased one: nothing is safe to rewrite
+    params = {**case.params, "FROM": profile.unleased_sender}
+    expectation = Expectation.NOT_FOUND if case.expectation is Expectation.NOT_FOUND else Expectation.REFUSED
+    return replace(
+        case,
+        params=params,
+        expectation=expectation,
+        kind=f"{case.kind} (from the unleased sender, D18)",
+        decision="D18",
+    )
+
+
+def negative_only_cases(cases: list[Case], profile: Profile) -> list[Case]:
+    """The cases the documentation says must be rejected, each in a form that cannot send (D18)."""
+    kept = (unsendable(case, profile) for case in cases)
+    return [case for case in kept if case is not None]
 
 
 def _chain(*parts: Iterator[Case]) -> Iterator[Case]:

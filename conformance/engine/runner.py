@@ -14,8 +14,14 @@ from conformance.checks import CHECKS, CheckContext, describe, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants, response_variants
-from conformance.engine.client import TargetClient, TargetUnreachableError, credential_secrets
+from conformance.engine.client import (
+    BudgetExhaustedError,
+    TargetClient,
+    TargetUnreachableError,
+    credential_secrets,
+)
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.leases import value_names_leased
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
@@ -24,7 +30,7 @@ from conformance.model.exchange import Exchange
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
-__all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
+__all__ = ["RunOptions", "SafetyError", "could_send", "execute", "interruption", "resolved_target"]
 
 ProgressCallback = Callable[[Exchange | None, Case, int, int], None]
 
@@ -86,8 +92,14 @@ def resolved_target(profile: Profile, token: str, seed: int) -> Iterator[Profile
 
 
 def could_send(case: Case, profile: Profile) -> bool:
-    """Counts against the budget: any request naming a leased sender and some destination."""
-    return case.params.get("FROM") in profile.senders and bool(case.params.get("TO"))
+    """Counts against the budget: any parameter that some lenient parser may read as a leased sender
+    (D17). ``TargetClient`` applies the same rule to the request as it goes out, JSON bodies included."""
+    return any(value_names_leased(value, profile.senders) for value in case.params.values())
+
+
+def interruption(exc: BaseException) -> str:
+    """How a run was interrupted, for its partial reason: the signal's name if the CLI set one."""
+    return str(getattr(exc, "reason", "") or "Ctrl-C")
 
 
 def shard_cases(cases: list[Case], shard: tuple[int, int] | None) -> list[Case]:
@@ -197,31 +209,51 @@ def execute(options: RunOptions) -> RunResults:
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
     started, clock = datetime.now(UTC), time.perf_counter()
+    limit = profile.time_budget_s
+    deadline = None if limit is None else time.monotonic() + limit
     partial_reason = ""
     waited = 0.0
     with resolved_target(profile, token, options.seed) as target:
         client = TargetClient(
-            target.base_url, token, timeout_s=target.timeout_s, rate_limit_per_s=target.rate_limit_per_s
+            target.base_url,
+            token,
+            timeout_s=target.timeout_s,
+            rate_limit_per_s=target.rate_limit_per_s,
+            budget=budget,
+            senders=target.senders,
+            auth_method=target.auth.method,
+            deadline=deadline,
         )
+
+        def out_of_time(done: int) -> bool:
+            nonlocal partial_reason
+            if deadline is None or time.monotonic() + client.limiter.pending() < deadline:
+                return False
+            partial_reason = f"time budget of {limit:g} s spent after {done} of {len(cases)} cases"
+            return True
+
         try:
             for index, case in enumerate(cases):
-                limit = target.time_budget_s
-                if limit is not None and time.perf_counter() - clock + client.limiter.pending() > limit:
-                    partial_reason = f"time budget of {limit:g} s spent after {index} of {len(cases)} cases"
+                if out_of_time(index):
                     break
-                if could_send(case, target) and not budget.try_spend():
+                try:
+                    exchange = _send(client, case, anything_sent=bool(tally.sent))
+                except BudgetExhaustedError:
                     tally.skipped[case.phase] += 1
                     continue
-                exchange = _send(client, case, anything_sent=bool(tally.sent))
+                if out_of_time(index):  # the time budget ended this request: not the target's fault
+                    tally.count(exchange)
+                    break
                 tally.record(exchange, ctx, check_names)
                 if options.progress is not None:
                     options.progress(exchange, case, index + 1, len(cases))
             if not partial_reason and "valid_data_rejected" in check_names:
 
                 def probe(case: Case) -> Exchange | None:
-                    if not budget.try_spend():
+                    try:
+                        exchange = _send(client, case, anything_sent=True)
+                    except BudgetExhaustedError:
                         return None
-                    exchange = _send(client, case, anything_sent=True)
                     tally.count(exchange)
                     return exchange
 
@@ -230,10 +262,10 @@ def execute(options: RunOptions) -> RunResults:
                     {c.id: c for c in cases},
                     request_variants(load_variants()),
                     probe,
-                    secrets=(token,),
+                    secrets=credential_secrets(token),
                 )
-        except KeyboardInterrupt:
-            partial_reason = "interrupted (Ctrl-C) before every case was sent"
+        except KeyboardInterrupt as exc:
+            partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
         finally:
             waited = client.limiter.waited_s
             client.close()

@@ -92,6 +92,8 @@ def _as_documented(exchange: Exchange) -> bool:
         return False
     if exchange.case.expectation.may_succeed and 200 <= response.status < 300:
         return True
+    if exchange.case.expectation is Expectation.REFUSED:
+        return response.status in EXPECTED_STATUS.values()
     return response.status == EXPECTED_STATUS.get(exchange.case.expectation)
 
 

@@ -9,7 +9,9 @@ Routes:
 
 In-process state lives on ``app.state``: ``config`` (MockConfig), ``store`` (MessageStore),
 ``identifiers`` (IdentifierSource), ``errors`` (exceptions the app raised; answered as a JSON 500,
-re-raised by ``MockServer.stop()``). Faults only ever change ``POST /rest/sms``.
+re-raised by ``MockServer.stop()``; at most ``MAX_ERRORS_KEPT``, without their tracebacks, and
+``errors_dropped`` counts the rest). A body past ``MockConfig.max_body_bytes`` is answered 413 in the
+error envelope without being read whole. Faults only ever change ``POST /rest/sms``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from conformance.mock.config import MockConfig
+from conformance.mock.config import MAX_ERRORS_KEPT, MockConfig
 from conformance.mock.credentials import presented_tokens
 from conformance.mock.fault_effects import FaultEffects
 from conformance.mock.identifiers import IdentifierSource
@@ -67,10 +69,13 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         refusal = _refuse_credentials(request, config.token, effects)
         if refusal is not None:
             return refusal
+        body = await _bounded_body(request, config.max_body_bytes)
+        if body is None:
+            return json_response(_too_large_body(config.max_body_bytes), 413)
         checked = validate_send(
             read_send_request(
                 request.query_params,
-                await request.body(),
+                body,
                 canonical_names=effects.reads_canonical_names,
                 query_form=effects.reads_query_form,
             ),
@@ -125,7 +130,27 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     app.state.store = store
     app.state.identifiers = identifiers
     app.state.errors = []
+    app.state.errors_dropped = 0
     return app
+
+
+def _too_large_body(limit: int) -> dict[str, object]:
+    return {"success": False, "status": 413, "message": f"Request body larger than {limit} bytes"}
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _refuse_credentials(request: Request, token: str, effects: FaultEffects) -> Response | None:
@@ -154,5 +179,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     """A bug in the mock: recorded for ``MockServer.stop()`` and answered in the envelope."""
-    request.app.state.errors.append(exc)
+    state = request.app.state
+    if len(state.errors) < MAX_ERRORS_KEPT:
+        state.errors.append(exc.with_traceback(None))  # a traceback holds every frame's locals
+    else:
+        state.errors_dropped += 1
     return json_response(server_error_body(), 500)

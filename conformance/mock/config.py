@@ -12,6 +12,8 @@ from conformance.mock.faults import resolve_faults
 __all__ = [
     "DEFAULT_SENDERS",
     "DEFAULT_TOKEN",
+    "MAX_BODY_BYTES",
+    "MAX_ERRORS_KEPT",
     "SUCCESS_STATUSES",
     "MockConfig",
     "MockConfigError",
@@ -22,6 +24,11 @@ DEFAULT_TOKEN = "mock-token-0123456789abcdef"
 DEFAULT_SENDERS: tuple[str, ...] = ("12017771234", "12013046585")
 # Documented success statuses and the payload type each one shows (S1 200 / 201 tabs, D6).
 SUCCESS_STATUSES: dict[int, str] = {200: "smso", 201: "smsr"}
+
+# A send request is a query string or a JSON body of a few hundred bytes (918 characters at most,
+# 4 bytes each in UTF-8): anything past 64 KiB is answered 413 without being read further.
+MAX_BODY_BYTES = 65_536
+MAX_ERRORS_KEPT = 100  # app.state.errors keeps the first this many exceptions, tracebacks dropped
 
 _SENDER = re.compile(r"[0-9]{3,15}")
 
@@ -44,6 +51,7 @@ class MockConfig:
     seed: int = 0
     success_status: int = 200
     clock: Callable[[], datetime] | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
         if not isinstance(self.token, str) or not self.token:
@@ -57,6 +65,8 @@ class MockConfig:
         if isinstance(self.faults, str):
             raise MockConfigError(f"faults must be a set of fault names, got the string {self.faults!r}")
         object.__setattr__(self, "faults", resolve_faults(self.faults))
+        if not isinstance(self.max_body_bytes, int) or self.max_body_bytes < 0:
+            raise MockConfigError(f"max_body_bytes must be an integer >= 0, got {self.max_body_bytes!r}")
         if self.success_status not in SUCCESS_STATUSES:
             raise MockConfigError(
                 f"success_status must be one of {sorted(SUCCESS_STATUSES)}, got {self.success_status!r}"

@@ -147,7 +147,7 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
         return None
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past Python's stack: not JSON here
         return None
     return document if isinstance(document, dict) else None
 

@@ -21,6 +21,9 @@ class Expectation(enum.Enum):
     # the docs leave the outcome open (D34): a 2xx that echoes one of the values sent, or the validation
     # envelope; anything else is a deviation
     EITHER = "either"
+    # any documented refusal (400 validation, 401, 404): a negative-only case whose sender was
+    # replaced by an unleased one, so that no parser can send it (D18)
+    REFUSED = "refused"
 
     @property
     def rejects(self) -> bool:
@@ -36,6 +39,7 @@ class Expectation(enum.Enum):
 class AuthPlacement(enum.Enum):
     """Where a case carries its credentials."""
 
+    PROFILE = "profile"  # where the target profile says (auth.method: header or jwt-query)
     HEADER = "header"  # X-Auth-Token
     JWT_QUERY = "jwt-query"  # ?jwt=
     BEARER = "bearer"  # Authorization: Bearer (documented variant, S2/S3)
@@ -59,7 +63,7 @@ class Case:
     kind: str
     expectation: Expectation
     params: Mapping[str, str] = field(default_factory=dict)
-    auth: AuthPlacement = AuthPlacement.HEADER
+    auth: AuthPlacement = AuthPlacement.PROFILE
     token: str = "profile"
     # how strongly the docs demand the expected outcome (DECISIONS severity)
     severity: Severity = Severity.ERROR

@@ -22,6 +22,7 @@ __all__ = [
     "RunResults",
     "TargetInfo",
     "load_results",
+    "remove_stale_temporaries",
     "write_atomic",
 ]
 
@@ -166,6 +167,9 @@ class RunResults:
 
     @property
     def verdict(self) -> str:
+        """``incomplete`` for a partial run (interrupted, out of time): it never reads as a pass (D19)."""
+        if self.partial:
+            return "incomplete"
         return "fail" if self.gating() else "pass"
 
     def with_baseline(self, comparison: BaselineComparison) -> RunResults:
@@ -232,9 +236,14 @@ class RunResults:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see either the old or the whole new content."""
+    """Write a file so that readers see either the old or the whole new content.
+
+    The temporary file is named ``.NAME.PID.*.tmp``; a writer killed with ``kill -9`` leaves it
+    behind, and the next write of the same file removes it (``remove_stale_temporaries``).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -245,6 +254,28 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Remove ``write_atomic``'s temporary files for ``path`` whose writing process is gone."""
+    removed: list[Path] = []
+    for candidate in path.parent.glob(f".{path.name}.*.tmp"):
+        pid_text = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
+            continue  # another live process is writing it right now
+        candidate.unlink(missing_ok=True)
+        removed.append(candidate)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _current_umask() -> int:

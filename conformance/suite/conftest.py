@@ -2,9 +2,12 @@
 
 Cases are generated once per shard (hypothesis and schemathesis under the seed), sent within
 the profile's budget and checked; each test then asserts one phase of one shard. Without
-pytest-xdist there is one shard. With `-n N` there are N shards, each kept on one worker
-(`--dist loadgroup`), every worker writes its shard's results, and the controller merges
-them into one results.json, report.html and junit.xml in --report-dir.
+pytest-xdist there is one shard. With `-n N` there are N shards, each with its share of
+`max_sends`. xdist may hand tests of one shard to several workers whatever the grouping, so each
+shard is *claimed* by exactly one process (a file created with O_EXCL under
+`--report-dir/.shards/<session>/`): that process sends the shard and writes its results, the
+others wait for that file and read it. No shard is ever sent twice, so the sends of all workers
+together stay within `max_sends`, and the merged results.json counts what was sent (D17).
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +28,9 @@ from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, load_results
 
 PARTS = ".shards"
+SESSION_KEY = "opentact_conformance_session"
+CLAIM_POLL_S = 0.2
+CLAIM_WAIT_LIMIT_S = 6 * 3600.0  # a claimed shard that never finishes while its owner lives
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,9 +53,62 @@ def shard_count() -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # every test of a shard on the same worker, so each shard is generated and sent exactly once
+    # keep a shard's tests together where xdist can; the claims below make it correct regardless
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
+    if not hasattr(config, "workerinput"):
+        config.stash[_SESSION] = uuid.uuid4().hex
+
+
+_SESSION = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker learns this session's id (its shard claims live under it)."""
+    node.workerinput[SESSION_KEY] = node.config.stash[_SESSION]
+
+
+def _session_dir(config: pytest.Config) -> Path:
+    workerinput = getattr(config, "workerinput", None)
+    session = workerinput[SESSION_KEY] if workerinput else config.stash[_SESSION]
+    return _report_dir(config) / PARTS / session
+
+
+def _claim(path: Path) -> bool:
+    """True for the one process that creates the claim file of a shard."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as handle:
+        handle.write(str(os.getpid()))
+    return True
+
+
+def _owner_alive(claim: Path) -> bool:
+    text = claim.read_text().strip() if claim.exists() else ""
+    if not text.isdigit():
+        return True  # being written right now
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _wait_for(results_path: Path, claim: Path) -> RunResults:
+    """The results of a shard another worker claimed, once it has written them."""
+    waited = 0.0
+    while not results_path.exists():
+        if not _owner_alive(claim) or waited > CLAIM_WAIT_LIMIT_S:
+            pytest.fail(f"shard claimed in {claim} stopped without writing {results_path.name}")
+        time.sleep(CLAIM_POLL_S)
+        waited += CLAIM_POLL_S
+    return load_results(results_path)
 
 
 def _report_dir(config: pytest.Config) -> Path:
@@ -55,6 +117,20 @@ def _report_dir(config: pytest.Config) -> Path:
 
 @functools.cache
 def _run(config: pytest.Config, index: int, count: int) -> RunResults:
+    if count == 1:
+        return _send_shard(config, index, count)
+    parts = _session_dir(config)
+    results_path = parts / f"results-{index}-of-{count}.json"
+    claim = parts / f"shard-{index}-of-{count}.claim"
+    if not _claim(claim):
+        return _wait_for(results_path, claim)
+    results = _send_shard(config, index, count)
+    results.write(results_path)
+    return results
+
+
+def _send_shard(config: pytest.Config, index: int, count: int) -> RunResults:
+    """Generate, send and check one shard in this process (the only process that sends it)."""
     option = config.getoption
     try:
         profile = load_profile(option("--profile")).with_overrides(
@@ -77,8 +153,6 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
         from conformance.commands.run import write_artefacts
 
         write_artefacts(results, _report_dir(config))
-    else:
-        results.write(_report_dir(config) / PARTS / f"results-{index}-of-{count}.json")
     return results
 
 
@@ -105,9 +179,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """On the xdist controller: merge the shards' results into one set of artefacts."""
     if hasattr(session.config, "workerinput"):
         return
-    parts_dir = _report_dir(session.config) / PARTS
+    parts_dir = _session_dir(session.config)
     parts = sorted(parts_dir.glob("results-*.json")) if parts_dir.is_dir() else []
     if not parts:
+        shutil.rmtree(parts_dir, ignore_errors=True)
         return
     from conformance.commands.run import write_artefacts
     from reports.merge import merge_results
@@ -115,3 +190,5 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     merged = merge_results([load_results(p) for p in parts])
     write_artefacts(merged, _report_dir(session.config))
     shutil.rmtree(parts_dir, ignore_errors=True)
+    if parts_dir.parent.is_dir() and not any(parts_dir.parent.iterdir()):
+        parts_dir.parent.rmdir()

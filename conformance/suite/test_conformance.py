@@ -23,3 +23,8 @@ def test_phase_conforms_to_the_documented_contract(shard_results: RunResults, ph
 def test_no_check_crashed(shard_results: RunResults) -> None:
     crashes = [f"{c.check} on {c.case_id}: {c.error}" for c in shard_results.crashes]
     assert not crashes, "suite bugs:\n" + "\n".join(crashes)
+
+
+def test_the_run_was_complete(shard_results: RunResults) -> None:
+    """A partial run (time budget spent) is incomplete: it must not pass as conforming (D19)."""
+    assert not shard_results.partial, f"verdict incomplete: {shard_results.partial_reason}"
