@@ -56,9 +56,13 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         return config.clock() if config.clock is not None else datetime.now(UTC)
 
     async def send_sms(request: Request) -> Response:
-        delay = effects.delay_seconds(store.count_request())
+        number = store.count_request()
+        delay = effects.delay_seconds(number)
         if delay:
             await asyncio.sleep(delay)
+        failure = effects.intermittent_failure(number)
+        if failure is not None:
+            return failure
         refusal = _refuse_credentials(request, config.token, effects)
         if refusal is not None:
             return refusal
@@ -83,7 +87,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             thread=identifiers.thread_for(int(checked.sender), recipient),
             now=moment,
         )
-        shaped = effects.shape_payload(payload, checked, moment)
+        shaped = effects.shape_payload(payload, checked, moment, sequence=len(store.messages()) + 1)
         store.add(StoredMessage(payload["uuid"], checked.sender, checked.to, checked.message, shaped))
         return effects.success_response(success_body(shaped), config.success_status)
 

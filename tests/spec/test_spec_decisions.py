@@ -48,7 +48,14 @@ def decision_citations(node: Any, pointer: str = "") -> Iterator[tuple[str, str]
 
 
 def test_decisions_has_entries_d1_to_d16_in_order(decisions: dict[str, tuple[str, str]]) -> None:
-    assert list(decisions) == ENTRY_IDS
+    assert list(decisions)[: len(ENTRY_IDS)] == ENTRY_IDS
+    later = [int(entry_id[1:]) for entry_id in list(decisions)[len(ENTRY_IDS) :]]
+    assert later == sorted(later) and all(n > len(ENTRY_IDS) for n in later)  # D17… after, in order
+
+
+def test_entries_after_d16_are_complete_too(decisions: dict[str, tuple[str, str]]) -> None:
+    for entry_id in list(decisions)[len(ENTRY_IDS) :]:
+        test_entry_has_question_decision_evidence_and_treatment(entry_id, decisions)
 
 
 @pytest.mark.parametrize("entry_id", ENTRY_IDS)
