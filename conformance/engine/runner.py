@@ -139,7 +139,7 @@ class _Tally:
         self.exchanges.append(_kept(exchange))
 
     def count(self, exchange: Exchange) -> None:
-        """A probe: counted in its phase's statistics, not checked."""
+        """A probe, a repeat or a superseded 429: counted in its phase's statistics, not checked."""
         self.sent[exchange.case.phase] += 1
         response = exchange.response
         self.status_counts[exchange.case.phase][str(response.status) if response else "no-response"] += 1

@@ -5,6 +5,10 @@ the profile's budget and checked; each test then asserts one phase of one shard.
 pytest-xdist there is one shard. With `-n N` there are N shards, each kept on one worker
 (`--dist loadgroup`), every worker writes its shard's results, and the controller merges
 them into one results.json, report.html and junit.xml in --report-dir.
+
+Run-level checks run once per shard, over that shard's exchanges (each shard sends its own
+repeats); a finding is reported on the earliest exchange involved, so the test of that exchange's
+phase fails on it, and a crashing run-level check fails ``test_no_check_crashed``.
 """
 
 from __future__ import annotations

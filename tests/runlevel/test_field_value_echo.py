@@ -1,10 +1,10 @@
-"""field_value_echo on hand-built rejections: fires when fields.*.value is not what was sent."""
+"""field_value_echo on hand-built runs: fires when fields.*.value is not the value that was sent."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks import run_checks
+from conformance.checks import run_run_checks
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Severity
 
@@ -12,12 +12,13 @@ from .builders import CTX, SENT, exchange
 
 
 def rejected(
-    fields: dict[str, Any], query: tuple[tuple[str, str], ...], status: int = 400
+    fields: dict[str, Any], query: tuple[tuple[str, str], ...], status: int = 400, *, accepted: bool = True
 ) -> list[Deviation]:
+    """The rejection, after a documented send the target accepted (it reads FROM, TO and Message)."""
     body = {"success": False, "status": status, "message": "Validation failed", "fields": fields}
-    found, crashes = run_checks(
-        CTX, exchange(status, body, query=query, expectation=Expectation.VALIDATION), ["field_value_echo"]
-    )
+    run = [exchange()] if accepted else []
+    run.append(exchange(status, body, query=query, expectation=Expectation.VALIDATION))
+    found, crashes = run_run_checks(CTX, run, ["field_value_echo"])
     assert crashes == []
     return found
 
@@ -64,3 +65,25 @@ def test_names_are_matched_case_insensitively_and_entries_without_value_are_left
 ):
     assert rejected({"params.TO": {"message": "invalid", "value": "qwerty123456789"}}, BAD_TO) == []
     assert rejected({"params.to": {"message": "invalid"}}, BAD_TO) == []
+
+
+def test_a_null_value_is_not_judged_when_the_target_never_accepted_that_parameter_name() -> None:
+    """A target that reads only lowercase names (D3 variant) rightly reports FROM/TO/Message missing."""
+    missing = {"params.to": {"message": "is required", "value": None}}
+    assert rejected(missing, BAD_TO, accepted=False) == []
+    assert len(rejected(missing, BAD_TO, accepted=True)) == 1
+    wrong = {"params.to": {"message": "invalid", "value": "qwerty"}}
+    assert len(rejected(wrong, BAD_TO, accepted=False)) == 1  # a wrong non-null echo is judged anyway
+
+
+def test_a_deliberate_repeat_is_not_judged_twice() -> None:
+    body = {
+        "success": False,
+        "status": 400,
+        "message": "x",
+        "fields": {"params.to": {"message": "m", "value": None}},
+    }
+    original = exchange(400, body, query=BAD_TO, expectation=Expectation.VALIDATION)
+    again = exchange(400, body, query=BAD_TO, expectation=Expectation.VALIDATION, repeat_of=original.case.id)
+    found, _ = run_run_checks(CTX, [exchange(), original, again], ["field_value_echo"])
+    assert [d.case_id for d in found] == [original.case.id]
