@@ -3,6 +3,9 @@ mock silent, --check and the registry, crashes recorded, repeats budget-counted,
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -129,3 +132,36 @@ def test_each_shard_sends_its_own_repeats_and_finds_repeated_uuids() -> None:
     for shard in shards:
         assert shard.stats["repeats_sent"] > 0
         assert any(d.check == "uuid_unique" for d in shard.deviations)
+
+
+def test_the_pytest_route_fails_the_phase_of_a_run_level_finding(tmp_path: Path) -> None:
+    suite = Path(__file__).resolve().parents[2] / "conformance" / "suite"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(suite),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--profile",
+            "mock:uuid_from_content",
+            "--seed",
+            "2",
+            "--max-examples",
+            "2",
+            "--report-dir",
+            "out",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "[error] uuid_unique: Two sends got the same payload.uuid" in done.stdout
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {d["check"] for d in results["deviations"]} == {"uuid_unique"}
+    assert results["crashes"] == []
