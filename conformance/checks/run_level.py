@@ -191,18 +191,20 @@ def check_automated_consistent(ctx: CheckContext, exchanges: Sequence[Exchange])
     if len(counts) < 2:
         return
     usual = counts[True] > counts[False]
-    odd = next(e for e, flag in flags if flag is not usual)
-    first_usual = next(e for e, flag in flags if flag is usual)
+    odd = next(i for i, (_, flag) in enumerate(flags) if flag is not usual)
+    first_usual = next(i for i, (_, flag) in enumerate(flags) if flag is usual)
+    earliest, other = sorted((odd, first_usual))  # reported on the earliest: never a repeat
     deviation = ctx.deviation(
         "automated_consistent",
-        odd,
+        flags[earliest][0],
         severity=Severity.WARNING,
         title="payload.automated differs between sends of the same kind",
         detail=f"automated was false in {counts[False]} and true in {counts[True]} answers to API sends "
-        "made the same way; a fresh API send is documented automated: false.",
+        f"made the same way (first different: {flags[odd][0].case.id}); a fresh API send is documented "
+        "automated: false.",
         path="$.payload.automated",
         expected=usual,
         actual=not usual,
         evidence=Evidence(source="S1, S2, S3 examples: automated false", decision="D31"),
     )
-    yield with_other(ctx, deviation, first_usual)
+    yield with_other(ctx, deviation, flags[other][0])

@@ -118,10 +118,20 @@ def test_a_repeat_is_not_judged_again_for_its_deleted_lease() -> None:
 # -- automated_consistent ------------------------------------------------------------------------
 
 
-def test_sends_that_disagree_on_automated_are_one_warning_on_the_odd_one() -> None:
-    odd = exchange(body=payload(2, automated=True))
-    found = run("automated_consistent", [exchange(body=payload(1)), odd, exchange(body=payload(3))])
-    assert [(d.severity, d.case_id, d.expected) for d in found] == [(Severity.WARNING, odd.case.id, "false")]
+def test_sends_that_disagree_on_automated_are_one_warning_on_the_earliest_of_the_two() -> None:
+    first, odd = exchange(body=payload(1)), exchange(body=payload(2, automated=True))
+    found = run("automated_consistent", [first, odd, exchange(body=payload(3))])
+    assert [(d.severity, d.case_id, d.expected) for d in found] == [
+        (Severity.WARNING, first.case.id, "false")
+    ]
+    assert odd.case.id in found[0].detail and found[0].other_response["body"] == odd.response.body.decode()  # type: ignore[union-attr]
+
+
+def test_an_odd_flag_on_a_repeat_is_reported_on_the_original_send() -> None:
+    first = exchange(body=payload(1))
+    again = exchange(body=payload(2, automated=True), repeat_of=first.case.id, phase="repeats")
+    found = run("automated_consistent", [first, exchange(body=payload(3)), again])
+    assert [(d.case_id, d.phase) for d in found] == [(first.case.id, "positive")]
 
 
 def test_automated_true_everywhere_is_not_this_checks_business() -> None:
