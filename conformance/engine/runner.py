@@ -138,6 +138,14 @@ class _Tally:
         self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
         self.exchanges.append(_kept(exchange))
 
+    def record_superseded(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
+        """A 429 that a re-send replaces: counted and checked (e.g. a missing Retry-After, D16), but not
+        a case's answer: no positive-share count, not given to the run-level checks."""
+        self.count(exchange)
+        found, crashed = run_checks(ctx, exchange, check_names)
+        self.deviations.extend(found)
+        self.crashes.extend(Crash(name, exchange.case.id, error) for name, error in crashed)
+
     def count(self, exchange: Exchange) -> None:
         """A probe, a repeat or a superseded 429: counted in its phase's statistics, not checked."""
         self.sent[exchange.case.phase] += 1
@@ -189,7 +197,12 @@ def _kept(exchange: Exchange) -> Exchange:
 
 
 def _processed_sender(
-    client: TargetClient, target: Profile, budget: SendBudget, tally: _Tally, out_of_time: Callable[[], bool]
+    client: TargetClient,
+    target: Profile,
+    budget: SendBudget,
+    tally: _Tally,
+    out_of_time: Callable[[], bool],
+    superseded: Callable[[Exchange], None],
 ) -> Callable[[Case], Exchange]:
     """``send(case)``: one case until processed; a 429 is waited out (Retry-After) and re-sent (D16)."""
 
@@ -201,7 +214,7 @@ def _processed_sender(
 
     def send(case: Case) -> Exchange:
         return send_until_processed(
-            send_once, case, may_resend=may_resend, superseded=tally.count, tally=tally.throttle
+            send_once, case, may_resend=may_resend, superseded=superseded, tally=tally.throttle
         )
 
     return send
@@ -280,7 +293,14 @@ def execute(options: RunOptions) -> RunResults:
             limit = target.time_budget_s
             return limit is not None and time.perf_counter() - clock + client.limiter.pending() > limit
 
-        send = _processed_sender(client, target, budget, tally, out_of_time)
+        send = _processed_sender(
+            client,
+            target,
+            budget,
+            tally,
+            out_of_time,
+            lambda ex: tally.record_superseded(ex, ctx, check_names),
+        )
         try:
             for index, case in enumerate(cases):
                 limit = target.time_budget_s

@@ -55,7 +55,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "reject_long_message",
         "unleased_sender_sends",
         "slow_responses",
-        "intermittent_500",
+        "flaky_backend_500",
         # success payload
         "to_as_string",
         "uuid_malformed",
@@ -137,7 +137,7 @@ class FaultEffects:
 
     def intermittent_failure(self, request_number: int) -> Response | None:
         """The flaky backend's answer to the ``request_number``-th ``POST /rest/sms``, or None."""
-        if self._on("intermittent_500") and request_number % FAIL_EVERY == 0:
+        if self._on("flaky_backend_500") and request_number % FAIL_EVERY == 0:
             return json_response({"success": False, "status": 500, "message": "Internal Server Error"}, 500)
         return None
 

@@ -195,7 +195,7 @@ FAULTS: tuple[Fault, ...] = (
         "uuid_unique",
     ),
     Fault(
-        "intermittent_500",
+        "flaky_backend_500",
         "across the run",
         "every 4th send request is answered HTTP 500 whatever it holds (a flaky backend)",
         "equal_requests_same_outcome",

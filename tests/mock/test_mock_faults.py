@@ -295,7 +295,7 @@ def probe_uuid_from_content(pair: Pair) -> None:
     assert other.json()["payload"]["uuid"] != first["uuid"]
 
 
-def probe_intermittent_500(pair: Pair) -> None:
+def probe_flaky_backend_500(pair: Pair) -> None:
     statuses = []
     for number in range(1, 9):
         clean, faulty = pair.send(VALID if number % 2 else INVALID)

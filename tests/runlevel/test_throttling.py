@@ -90,3 +90,16 @@ def test_re_sends_are_bounded_budget_counted_and_a_never_processed_case_makes_th
     assert stats["throttle_resends"] == 3 + 0 + 3
     assert results.partial and "3 case(s) still throttled (429)" in results.partial_reason
     assert results.verdict == "pass" and results.partial  # the exit code is 130, never a clean pass
+
+
+def test_a_429_that_a_re_send_replaces_is_still_checked_for_its_missing_retry_after(mock: MockServer) -> None:
+    """D16: info for a 429 without Retry-After, even when the re-send then gets a real answer."""
+    with throttling_proxy(mock.url, every=4, retry_after=None) as proxy:
+        results = execute(
+            RunOptions(profile=profile(proxy.url, max_sends=10_000), phases=("examples", "auth"))
+        )
+        throttled = proxy.throttled
+    bare = [d for d in results.deviations if d.title == "HTTP 429 without Retry-After"]
+    assert throttled > 0 and len(bare) == throttled
+    assert {(d.check, d.severity.value) for d in bare} == {("status_documented", "info")}
+    assert not results.partial and results.stats["throttled_unresolved"] == 0

@@ -30,7 +30,10 @@ class _Handler(BaseHTTPRequestHandler):
             throttle = self.server.requests % self.server.every == 0
             self.server.throttled += int(throttle)
         if throttle:
-            self._answer(429, "application/json", THROTTLED_BODY, {"Retry-After": self.server.retry_after})
+            wait = self.server.retry_after
+            self._answer(
+                429, "application/json", THROTTLED_BODY, {} if wait is None else {"Retry-After": wait}
+            )
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
         answer = self.server.upstream.post(self.path, headers=headers, content=body)
@@ -50,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
 class ThrottlingProxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, target_url: str, every: int, retry_after: str) -> None:
+    def __init__(self, target_url: str, every: int, retry_after: str | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.upstream = httpx.Client(base_url=target_url, timeout=10.0, trust_env=False)
         self.every = every
@@ -66,7 +69,10 @@ class ThrottlingProxy(ThreadingHTTPServer):
 
 
 @contextmanager
-def throttling_proxy(target_url: str, *, every: int = 2, retry_after: str = "0") -> Iterator[ThrottlingProxy]:
+def throttling_proxy(
+    target_url: str, *, every: int = 2, retry_after: str | None = "0"
+) -> Iterator[ThrottlingProxy]:
+    """``retry_after=None``: the 429 carries no Retry-After header."""
     proxy = ThrottlingProxy(target_url, every, retry_after)
     thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
