@@ -21,7 +21,7 @@ from conformance.checks import (
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants, response_variants
-from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.client import TargetClient, TargetUnreachableError, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats, send_until_processed
@@ -30,6 +30,7 @@ from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
+from strategies.derived_tokens import derived_token_kinds
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
 
@@ -125,10 +126,12 @@ class _Tally:
         self.positive: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
+        self.classes: dict[str, set[str]] = defaultdict(set)  # phase -> domain classes of sent cases
 
     def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
         case, response = exchange.case, exchange.response
         self.sent[case.phase] += 1
+        self.classes[case.phase].update(case.classes)
         self.status_counts[case.phase][str(response.status) if response else "no-response"] += 1
         if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
             self.positive["total"] += 1
@@ -163,6 +166,7 @@ class _Tally:
                 sent=self.sent[p],
                 skipped=self.skipped[p],
                 status_counts=dict(self.status_counts[p]),
+                classes=tuple(sorted(self.classes[p])),
             )
             for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
             if planned[p]
@@ -270,6 +274,7 @@ def execute(options: RunOptions) -> RunResults:
         max_examples=options.max_examples,
         negative_only=options.negative_only,
         phases=options.phases,
+        token_kinds=derived_token_kinds(token) if token else (),
     )
     cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
     ctx = CheckContext(
@@ -277,7 +282,7 @@ def execute(options: RunOptions) -> RunResults:
         variants=response_variants(spec),
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
-        secrets=(token,),
+        secrets=credential_secrets(token),
     )
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
@@ -324,7 +329,11 @@ def execute(options: RunOptions) -> RunResults:
                     return exchange
 
                 tally.deviations = downgrade_rescued(
-                    tally.deviations, {c.id: c for c in cases}, request_variants(load_variants()), probe
+                    tally.deviations,
+                    {c.id: c for c in cases},
+                    request_variants(load_variants()),
+                    probe,
+                    secrets=(token,),
                 )
             if not partial_reason and REPEAT_CHECKS.intersection(check_names):
                 _send_repeats(send, target, budget, tally, out_of_time)
