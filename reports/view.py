@@ -78,6 +78,7 @@ class ReportView:
     started_at: str
     finished_at: str
     duration: str
+    throttled: str  # "" when the target never answered 429
     fail_on: str
     command: str
     tool_version: str
@@ -193,6 +194,7 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
         started_at=results.started_at,
         finished_at=results.finished_at,
         duration=format_duration(results.duration_s),
+        throttled=results.throttled,
         fail_on=threshold,
         command=results.command,
         tool_version=results.tool_version,

@@ -1,25 +1,61 @@
-"""The checks: one pure function each, registered by id, run on one exchange at a time.
+"""The checks: one pure function each, registered by id, run on one exchange or on the whole run.
 
-Holds: ``base`` (the registry and the context every check receives) and one module per concern —
-``schema``, ``status``, ``content``, ``envelope``, ``semantics``.
+Holds: ``base`` (the two registries and the context every check receives), one module per concern
+of the per-exchange checks — ``schema``, ``status``, ``content``, ``envelope``, ``semantics``,
+``validation_echo`` — and the run-level checks, which look across every exchange of a run:
+``run_level`` (uuids, threads, leases, the automated flag), ``run_outcomes`` (equal requests,
+equal answers), ``run_clock`` (timestamps against the response's Date header).
 
 May import: ``conformance.contract`` and ``conformance.model``. Never the engine, the commands,
-pytest or schemathesis: a check is unit-testable with a hand-built exchange.
+pytest or schemathesis: a check is unit-testable with hand-built exchanges.
 """
 
-from conformance.checks import content, envelope, schema, semantics, status
-from conformance.checks.base import CHECKS, CheckContext, CheckFunction, describe, register, run_checks
+from conformance.checks import (
+    content,
+    envelope,
+    run_clock,
+    run_level,
+    run_outcomes,
+    schema,
+    semantics,
+    status,
+    validation_echo,
+)
+from conformance.checks.base import (
+    CHECKS,
+    REPEAT_CHECKS,
+    RUN_CHECKS,
+    CheckContext,
+    CheckFunction,
+    RunCheckFunction,
+    all_check_names,
+    describe,
+    register,
+    register_run_check,
+    run_checks,
+    run_run_checks,
+)
 
 __all__ = [
     "CHECKS",
+    "REPEAT_CHECKS",
+    "RUN_CHECKS",
     "CheckContext",
     "CheckFunction",
+    "RunCheckFunction",
+    "all_check_names",
     "content",
     "describe",
     "envelope",
     "register",
+    "register_run_check",
     "run_checks",
+    "run_clock",
+    "run_level",
+    "run_outcomes",
+    "run_run_checks",
     "schema",
     "semantics",
     "status",
+    "validation_echo",
 ]

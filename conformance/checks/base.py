@@ -1,4 +1,10 @@
-"""The check registry and what every check receives: a context and one exchange."""
+"""The check registries and what every check receives: a context and one exchange, or the run's.
+
+Two registries side by side, one id space: ``CHECKS`` holds per-exchange checks
+``(ctx, exchange) -> Iterator[Deviation]``; ``RUN_CHECKS`` holds run-level checks
+``(ctx, exchanges) -> Iterator[Deviation]`` that look across every checked exchange of a run
+(or of a shard: a shard's run-level checks see only that shard's exchanges).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,27 @@ from conformance.contract.schemas import Contract
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
-__all__ = ["CHECKS", "CheckContext", "CheckFunction", "register", "shorten"]
+__all__ = [
+    "CHECKS",
+    "REPEAT_CHECKS",
+    "RUN_CHECKS",
+    "CheckContext",
+    "CheckFunction",
+    "RunCheckFunction",
+    "all_check_names",
+    "register",
+    "register_run_check",
+    "run_checks",
+    "run_run_checks",
+    "shorten",
+]
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterator[Deviation]]
+RunCheckFunction = Callable[["CheckContext", Sequence[Exchange]], Iterator[Deviation]]
 CHECKS: dict[str, CheckFunction] = {}
+RUN_CHECKS: dict[str, RunCheckFunction] = {}
+# run-level checks that need some requests sent twice on purpose (the runner sends repeats only for them)
+REPEAT_CHECKS: set[str] = set()
 
 _MAX_SHOWN = 300
 
@@ -23,7 +46,7 @@ def register(name: str) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under the id used in config, CLI, reports and the fault catalogue."""
 
     def wrap(func: CheckFunction) -> CheckFunction:
-        if name in CHECKS:
+        if name in CHECKS or name in RUN_CHECKS:
             raise ValueError(f"check {name!r} registered twice")
         CHECKS[name] = func
         return func
@@ -31,9 +54,32 @@ def register(name: str) -> Callable[[CheckFunction], CheckFunction]:
     return wrap
 
 
+def register_run_check(name: str, *, repeats: bool = False) -> Callable[[RunCheckFunction], RunCheckFunction]:
+    """Register a run-level check: it receives every checked exchange of the run, after the last one.
+
+    ``repeats=True``: the check needs equal requests, so the runner re-sends a few on purpose.
+    """
+
+    def wrap(func: RunCheckFunction) -> RunCheckFunction:
+        if name in CHECKS or name in RUN_CHECKS:
+            raise ValueError(f"check {name!r} registered twice")
+        RUN_CHECKS[name] = func
+        if repeats:
+            REPEAT_CHECKS.add(name)
+        return func
+
+    return wrap
+
+
+def all_check_names() -> tuple[str, ...]:
+    """Every check id, per-exchange first, then run-level, each in registration order."""
+    return (*CHECKS, *RUN_CHECKS)
+
+
 def describe(name: str) -> str:
     """The first docstring line of a check: its description in reports and --list-checks."""
-    doc = CHECKS[name].__doc__ or name
+    func = CHECKS.get(name) or RUN_CHECKS[name]
+    doc = func.__doc__ or name
     return doc.strip().splitlines()[0]
 
 
@@ -96,12 +142,29 @@ class CheckContext:
 def run_checks(
     ctx: CheckContext, exchange: Exchange, names: Sequence[str] | None = None
 ) -> tuple[list[Deviation], list[tuple[str, str]]]:
-    """Run every (or the named) check on one exchange; a check that raises is a suite bug, not a deviation."""
+    """Run every (or the named) check on one exchange; a check that raises is a suite bug, not a deviation.
+
+    ``names`` may also hold run-level check ids: they are skipped here (``run_run_checks`` runs them).
+    """
     deviations: list[Deviation] = []
     crashes: list[tuple[str, str]] = []
-    for name in names or list(CHECKS):
+    for name in list(CHECKS) if names is None else [n for n in names if n in CHECKS]:
         try:
             deviations.extend(CHECKS[name](ctx, exchange))
+        except Exception as exc:  # a crashing check must not stop the run
+            crashes.append((name, f"{type(exc).__name__}: {exc}"))
+    return deviations, crashes
+
+
+def run_run_checks(
+    ctx: CheckContext, exchanges: Sequence[Exchange], names: Sequence[str] | None = None
+) -> tuple[list[Deviation], list[tuple[str, str]]]:
+    """Run every (or the named) run-level check on the run's exchanges; a crash is a suite bug."""
+    deviations: list[Deviation] = []
+    crashes: list[tuple[str, str]] = []
+    for name in list(RUN_CHECKS) if names is None else [n for n in names if n in RUN_CHECKS]:
+        try:
+            deviations.extend(RUN_CHECKS[name](ctx, exchanges))
         except Exception as exc:  # a crashing check must not stop the run
             crashes.append((name, f"{type(exc).__name__}: {exc}"))
     return deviations, crashes

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from conformance.checks import CHECKS, describe
+from conformance.checks import CHECKS, RUN_CHECKS, describe
 from conformance.commands import signals
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
@@ -140,6 +140,8 @@ def _summary(results: RunResults) -> str:
             f"baseline: {len(results.baseline.new)} new, {len(results.baseline.persisting)} persisting, "
             f"{len(results.baseline.fixed)} fixed"
         )
+    if results.throttled:
+        lines.append(f"throttled: {results.throttled}")
     if results.partial:
         lines.append(f"PARTIAL: {results.partial_reason}")
     gating = results.gating()
@@ -152,7 +154,10 @@ def _summary(results: RunResults) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
         for name in sorted(CHECKS):
-            print(f"{name:<24} {describe(name)}")
+            print(f"{name:<28} {describe(name)}")
+        print("run-level (after the last exchange, across all of them):")
+        for name in sorted(RUN_CHECKS):
+            print(f"{name:<28} {describe(name)}")
         return EXIT_CLEAN
     try:
         profile = load_profile(args.profile)

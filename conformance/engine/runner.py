@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from conformance import __version__
-from conformance.checks import CHECKS, CheckContext, describe, run_checks
+from conformance.checks import (
+    REPEAT_CHECKS,
+    CheckContext,
+    all_check_names,
+    describe,
+    run_checks,
+    run_run_checks,
+)
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants, response_variants
@@ -23,6 +30,7 @@ from conformance.engine.client import (
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.leases import value_names_leased
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats, send_until_processed
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
@@ -128,6 +136,8 @@ class _Tally:
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
         self.positive: Counter[str] = Counter()
+        self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
+        self.throttle = ThrottleTally()
         self.classes: dict[str, set[str]] = defaultdict(set)  # phase -> domain classes of sent cases
 
     def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
@@ -141,9 +151,18 @@ class _Tally:
         found, crashed = run_checks(ctx, exchange, check_names)
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
+        self.exchanges.append(_kept(exchange))
+
+    def record_superseded(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
+        """A 429 that a re-send replaces: counted and checked (e.g. a missing Retry-After, D16), but not
+        a case's answer: no positive-share count, not given to the run-level checks."""
+        self.count(exchange)
+        found, crashed = run_checks(ctx, exchange, check_names)
+        self.deviations.extend(found)
+        self.crashes.extend(Crash(name, exchange.case.id, error) for name, error in crashed)
 
     def count(self, exchange: Exchange) -> None:
-        """A probe: counted in its phase's statistics, not checked."""
+        """A probe, a repeat or a superseded 429: counted in its phase's statistics, not checked."""
         self.sent[exchange.case.phase] += 1
         response = exchange.response
         self.status_counts[exchange.case.phase][str(response.status) if response else "no-response"] += 1
@@ -151,6 +170,7 @@ class _Tally:
     def phases(self, cases: list[Case]) -> tuple[PhaseStats, ...]:
         planned = Counter(c.phase for c in cases)
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
+        planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
         return tuple(
             PhaseStats(
                 name=p,
@@ -160,7 +180,7 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (*PHASES, PROBE_PHASE)
+            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
             if planned[p]
         )
 
@@ -181,14 +201,89 @@ def _send(client: TargetClient, case: Case, anything_sent: bool) -> Exchange:
         )
 
 
+KEPT_BODY_BYTES = 65_536  # a send answer is a few hundred bytes; run-level checks need no more
+
+
+def _kept(exchange: Exchange) -> Exchange:
+    """The exchange as kept for the run-level checks: an oversized body is cut, so memory stays bounded."""
+    response = exchange.response
+    if response is None or len(response.body) <= KEPT_BODY_BYTES:
+        return exchange
+    return replace(exchange, response=replace(response, body=response.body[:KEPT_BODY_BYTES], truncated=True))
+
+
+def _processed_sender(
+    client: TargetClient,
+    tally: _Tally,
+    out_of_time: Callable[[], bool],
+    superseded: Callable[[Exchange], None],
+) -> Callable[[Case], Exchange]:
+    """``send(case)``: one case until processed; a 429 is waited out (Retry-After) and re-sent (D16).
+
+    Every request, re-sends included, spends the send budget in the client where it leaves (D17):
+    ``send`` raises ``BudgetExhaustedError`` when the first one cannot, and a 429 is not re-sent
+    when the budget has no room for it.
+    """
+    budget = client.budget
+
+    def may_resend(case: Case) -> bool:
+        if out_of_time():
+            return False
+        return budget is None or not budget.exhausted or not client.needs_budget(case)
+
+    def send_once(case: Case) -> Exchange:
+        return _send(client, case, anything_sent=bool(tally.sent))
+
+    def send(case: Case) -> Exchange:
+        return send_until_processed(
+            send_once, case, may_resend=may_resend, superseded=superseded, tally=tally.throttle
+        )
+
+    return send
+
+
+def _send_repeats(
+    send: Callable[[Case], Exchange],
+    tally: _Tally,
+    out_of_time: Callable[[], bool],
+) -> None:
+    """Send a few requests a second time (budget spent in the client), for equal_requests_same_outcome."""
+    for case in select_repeats(tally.exchanges):
+        if out_of_time():
+            return  # extra evidence only: every planned case was sent already
+        try:
+            exchange = send(case)
+        except BudgetExhaustedError:
+            tally.skipped[case.phase] += 1
+            continue
+        tally.count(exchange)
+        tally.exchanges.append(_kept(exchange))
+
+
+def _run_level(tally: _Tally, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
+    """The run-level checks, after the last exchange; a crash is a suite bug recorded for the run."""
+    found, crashed = run_run_checks(ctx, tally.exchanges, check_names)
+    tally.deviations.extend(found)
+    tally.crashes.extend(Crash(name, "(run)", error) for name, error in crashed)
+
+
+def _throttle_stats(tally: _Tally) -> dict[str, int]:
+    return {
+        "throttled_cases": tally.throttle.cases,
+        "throttle_resends": tally.throttle.resends,
+        "throttled_unresolved": tally.throttle.unresolved,
+        "repeats_sent": tally.sent[REPEAT_PHASE],
+    }
+
+
 def execute(options: RunOptions) -> RunResults:
     """Run every case against the target and return the results (partial if interrupted or out of time)."""
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
     spec = load_spec()
-    check_names = options.checks or tuple(CHECKS)
-    unknown = [c for c in check_names if c not in CHECKS]
+    check_names = options.checks or all_check_names()
+    unknown = [c for c in check_names if c not in all_check_names()]
     if unknown:
         raise ProfileError(f"unknown check(s) {unknown}; `opentact-conformance run --list-checks` lists them")
     generation = GenerationOptions(
@@ -225,19 +320,27 @@ def execute(options: RunOptions) -> RunResults:
             deadline=deadline,
         )
 
-        def out_of_time(done: int) -> bool:
+        def out_of_time(done: int | None = None) -> bool:
+            """The time budget is spent; with ``done``, the run ends partial for it."""
             nonlocal partial_reason
             if deadline is None or time.monotonic() + client.limiter.pending() < deadline:
                 return False
-            partial_reason = f"time budget of {limit:g} s spent after {done} of {len(cases)} cases"
+            if done is not None:
+                partial_reason = f"time budget of {limit:g} s spent after {done} of {len(cases)} cases"
             return True
 
+        send = _processed_sender(
+            client,
+            tally,
+            out_of_time,
+            lambda ex: tally.record_superseded(ex, ctx, check_names),
+        )
         try:
             for index, case in enumerate(cases):
                 if out_of_time(index):
                     break
                 try:
-                    exchange = _send(client, case, anything_sent=bool(tally.sent))
+                    exchange = send(case)
                 except BudgetExhaustedError:
                     tally.skipped[case.phase] += 1
                     continue
@@ -264,11 +367,19 @@ def execute(options: RunOptions) -> RunResults:
                     probe,
                     secrets=credential_secrets(token),
                 )
+            if not partial_reason and REPEAT_CHECKS.intersection(check_names):
+                _send_repeats(send, tally, out_of_time)
         except KeyboardInterrupt as exc:
             partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
         finally:
             waited = client.limiter.waited_s
             client.close()
+    _run_level(tally, ctx, check_names)
+    if tally.throttle.unresolved:
+        unresolved = (
+            f"{tally.throttle.unresolved} case(s) still throttled (429) after every re-send: not evaluated"
+        )
+        partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
     total = tally.positive["total"]
     stats = {
         "cases": len(cases),
@@ -283,6 +394,7 @@ def execute(options: RunOptions) -> RunResults:
         "positive_2xx_share": round(tally.positive["2xx"] / total, 4) if total else None,
         "negative_only": options.negative_only or profile.negative_only,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
+        **_throttle_stats(tally),
     }
     return RunResults(
         target=TargetInfo(

@@ -45,7 +45,8 @@ def _encode(variant: Variant, role: str, value: str) -> Any:
     if role == "text":
         return value
     if style == "integer":
-        return int(value)
+        # a value that is no integer (an empty or lettered number of a refused case) goes as sent
+        return int(value) if value.isascii() and value.isdigit() else value
     if style == "e164-plus":
         return f"+{value}"
     return value

@@ -64,6 +64,9 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         delay = effects.delay_seconds(number)
         if delay:
             await asyncio.sleep(delay)
+        failure = effects.intermittent_failure(number)
+        if failure is not None:
+            return failure
         if effects.throttles(number):
             return json_response(throttled_body(), 429)
         refusal = _refuse_credentials(request, config.token, effects)
@@ -98,7 +101,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             thread=identifiers.thread_for(int(checked.sender), recipient),
             now=moment,
         )
-        shaped = effects.shape_payload(payload, checked, moment)
+        shaped = effects.shape_payload(payload, checked, moment, sequence=len(store.messages()) + 1)
         store.add(StoredMessage(payload["uuid"], checked.sender, checked.to, checked.message, shaped))
         return effects.success_response(success_body(shaped), config.success_status)
 

@@ -9,7 +9,9 @@ the documented behaviour. Each fault changes exactly what its catalogue descript
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +23,7 @@ from conformance.mock.responses import encode_json, json_response
 from conformance.mock.validation import DIGITS, MAX_MESSAGE_LENGTH, ValidationRules, ValidSend
 
 __all__ = [
+    "FAIL_EVERY",
     "HTML_NOT_FOUND",
     "IMPLEMENTED_FAULTS",
     "SLOW_DELAY_SECONDS",
@@ -30,6 +33,8 @@ __all__ = [
 ]
 
 SLOW_EVERY = 10
+FAIL_EVERY = 4
+LOCAL_OFFSET = timedelta(hours=2)
 THROTTLE_EVERY = 25  # throttle_without_retry_after: every 25th request gets a bare 429
 INTERMITTENT_EVERY = 7  # intermittent_500: every 7th request that would send fails once
 SLOW_DELAY_SECONDS = 0.4
@@ -59,6 +64,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "requires_json_body",
         "lenient_numbers",
         "intermittent_500",
+        "flaky_backend_500",
         "throttle_without_retry_after",
         # auth refusals
         "wrong_token_403",
@@ -83,6 +89,11 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "state_not_created",
         "modified_before_created",
         "stale_timestamps",
+        "uuid_from_content",
+        "thread_per_message",
+        "lease_deleted",
+        "automated_alternates",
+        "local_time_as_utc",
         # success response
         "success_status_202",
         "content_type_text",
@@ -94,6 +105,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "error_success_true",
         "error_status_mismatch",
         "validation_without_fields",
+        "field_value_null",
     }
 )
 
@@ -153,6 +165,12 @@ class FaultEffects:
             return SLOW_DELAY_SECONDS
         return 0.0
 
+    def intermittent_failure(self, request_number: int) -> Response | None:
+        """The flaky backend's answer to the ``request_number``-th ``POST /rest/sms``, or None."""
+        if self._on("flaky_backend_500") and request_number % FAIL_EVERY == 0:
+            return json_response({"success": False, "status": 500, "message": "Internal Server Error"}, 500)
+        return None
+
     def throttles(self, request_number: int) -> bool:
         """Whether the ``request_number``-th ``POST /rest/sms`` (1-based) is refused with a bare 429."""
         return self._on("throttle_without_retry_after") and request_number % THROTTLE_EVERY == 0
@@ -171,9 +189,12 @@ class FaultEffects:
 
     # -- success ------------------------------------------------------------------------------
 
-    def shape_payload(self, payload: Mapping[str, Any], send: ValidSend, now: datetime) -> dict[str, Any]:
-        """The clean SmsPayload with the payload faults applied."""
+    def shape_payload(
+        self, payload: Mapping[str, Any], send: ValidSend, now: datetime, *, sequence: int = 1
+    ) -> dict[str, Any]:
+        """The clean SmsPayload with the payload faults applied; ``sequence``: the n-th accepted send."""
         shaped = copy.deepcopy(dict(payload))
+        self._shape_identity(shaped, send, now, sequence)
         if self._on("echo_non_ascii_mangled"):
             shaped["message"] = send.message.encode("utf-8").decode("latin-1")
         if self._on("echo_to_drops_country_code") and send.to.startswith("1") and len(send.to) == 11:
@@ -210,11 +231,31 @@ class FaultEffects:
         self._shape_timestamps(shaped, now)
         return shaped
 
+    def _shape_identity(self, shaped: dict[str, Any], send: ValidSend, now: datetime, sequence: int) -> None:
+        """The faults that only show across sends: uuid, thread, lease, automated flag."""
+        if self._on("uuid_from_content"):
+            content = f"{send.sender}:{send.to}:{send.message}".encode()
+            shaped["uuid"] = str(
+                uuid.UUID(bytes=hashlib.blake2b(content, digest_size=16).digest(), version=4)
+            )
+        if self._on("thread_per_message"):
+            shaped["thread"] = hashlib.blake2b(shaped["uuid"].encode(), digest_size=16).hexdigest()
+        if self._on("lease_deleted"):
+            shaped["tn"]["deleted_on"] = format_timestamp(now - timedelta(days=1))
+        if self._on("automated_alternates"):
+            shaped["automated"] = sequence % 2 == 0
+
     def _shape_timestamps(self, shaped: dict[str, Any], now: datetime) -> None:
-        timestamp_faults = {"stale_timestamps", "modified_before_created", "timestamp_no_millis"}
+        timestamp_faults = {
+            "stale_timestamps",
+            "modified_before_created",
+            "timestamp_no_millis",
+            "local_time_as_utc",
+        }
         if not self.active & timestamp_faults:
             return
         created = STALE_TIME if self._on("stale_timestamps") else now
+        created += LOCAL_OFFSET if self._on("local_time_as_utc") else timedelta(0)
         modified = created - timedelta(seconds=1) if self._on("modified_before_created") else created
         millis = not self._on("timestamp_no_millis")
         shaped["created_on"] = format_timestamp(created, millis=millis)
@@ -242,6 +283,12 @@ class FaultEffects:
             return Response(HTML_NOT_FOUND, status_code=404, media_type="text/html; charset=utf-8")
         if outcome is Outcome.INVALID and self._on("validation_without_fields"):
             shaped.pop("fields", None)
+        if (
+            outcome is Outcome.INVALID
+            and self._on("field_value_null")
+            and isinstance(shaped.get("fields"), dict)
+        ):
+            shaped["fields"] = {key: {**entry, "value": None} for key, entry in shaped["fields"].items()}
         if self._on("error_success_true"):
             shaped["success"] = True
         if self._on("error_status_mismatch"):

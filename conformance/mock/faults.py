@@ -265,6 +265,49 @@ FAULTS: tuple[Fault, ...] = (
     ),
     # latency
     Fault("slow_responses", "latency", "every 10th send is answered after a 400 ms delay", "response_time"),
+    # across the run (run-level checks, and the validation echo)
+    Fault(
+        "uuid_from_content",
+        "across the run",
+        "payload.uuid is derived from sender, destination and text, so equal sends share one uuid",
+        "uuid_unique",
+    ),
+    Fault(
+        "flaky_backend_500",
+        "across the run",
+        "every 4th send request is answered HTTP 500 whatever it holds (a flaky backend)",
+        "equal_requests_same_outcome",
+    ),
+    Fault(
+        "thread_per_message",
+        "across the run",
+        "payload.thread is new for every message, even between the same two numbers",
+        "thread_per_pair",
+    ),
+    Fault(
+        "lease_deleted",
+        "across the run",
+        "payload.tn.deleted_on is a day before the send: the lease that sent is reported deleted",
+        "lease_live",
+    ),
+    Fault(
+        "automated_alternates",
+        "across the run",
+        "payload.automated is true on every second accepted send",
+        "automated_consistent",
+    ),
+    Fault(
+        "local_time_as_utc",
+        "across the run",
+        "created_on/modified_on are local time (UTC+2) labelled Z",
+        "clock_matches_date",
+    ),
+    Fault(
+        "field_value_null",
+        "across the run",
+        "validation errors give fields.*.value as null instead of the rejected value",
+        "field_value_echo",
+    ),
 )
 
 _BY_NAME = {fault.name: fault for fault in FAULTS}

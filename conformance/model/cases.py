@@ -73,6 +73,8 @@ class Case:
     decision: str | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
+    # a deliberate re-send of the case with this id (the same request, for run-level checks), else None
+    repeat_of: str | None = None
     extra_query: tuple[tuple[str, str], ...] = ()
     classes: tuple[str, ...] = ()
 

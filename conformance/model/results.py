@@ -166,6 +166,17 @@ class RunResults:
         return tuple(at_or_above)
 
     @property
+    def throttled(self) -> str:
+        """How much throttling (429) the run met and what came of it; empty when none."""
+        cases = int(self.stats.get("throttled_cases", 0) or 0)
+        if not cases:
+            return ""
+        resends = int(self.stats.get("throttle_resends", 0) or 0)
+        unresolved = int(self.stats.get("throttled_unresolved", 0) or 0)
+        outcome = f"{unresolved} never processed (not evaluated)" if unresolved else "all then evaluated"
+        return f"{cases} case(s) throttled (429), {resends} re-send(s) after waiting; {outcome}"
+
+    @property
     def verdict(self) -> str:
         """``incomplete`` for a partial run (interrupted, out of time): it never reads as a pass (D19)."""
         if self.partial:

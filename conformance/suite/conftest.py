@@ -8,6 +8,10 @@ shard is *claimed* by exactly one process (a file created with O_EXCL under
 `--report-dir/.shards/<session>/`): that process sends the shard and writes its results, the
 others wait for that file and read it. No shard is ever sent twice, so the sends of all workers
 together stay within `max_sends`, and the merged results.json counts what was sent (D17).
+
+Run-level checks run once per shard, over that shard's exchanges (each shard sends its own
+repeats); a finding is reported on the earliest exchange involved, so the test of that exchange's
+phase fails on it, and a crashing run-level check fails ``test_no_check_crashed``.
 """
 
 from __future__ import annotations

@@ -286,6 +286,59 @@ def probe_slow_responses(pair: Pair) -> None:
     assert others[len(others) // 2] < elapsed[9]  # only the 10th waits (no absolute upper bound: CI load)
 
 
+def probe_uuid_from_content(pair: Pair) -> None:
+    first = only_payload_members_differ(pair, "uuid")
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["uuid"])
+    clean, again = pair.send(VALID)
+    assert again.json()["payload"]["uuid"] == first["uuid"] != clean.json()["payload"]["uuid"]
+    other = pair.faulty.post("/rest/sms", params={**VALID, "Message": "other"}, headers=AUTH)
+    assert other.json()["payload"]["uuid"] != first["uuid"]
+
+
+def probe_flaky_backend_500(pair: Pair) -> None:
+    statuses = []
+    for number in range(1, 9):
+        clean, faulty = pair.send(VALID if number % 2 else INVALID)
+        statuses.append(faulty.status_code)
+        if number % 4:
+            assert faulty.status_code == clean.status_code
+        else:
+            assert faulty.json() == {"success": False, "status": 500, "message": "Internal Server Error"}
+    assert statuses == [200, 400, 200, 500, 200, 400, 200, 500]
+
+
+def probe_thread_per_message(pair: Pair) -> None:
+    first = only_payload_members_differ(pair, "thread")
+    assert re.fullmatch(r"[0-9a-f]{32}", first["thread"])
+    clean, again = pair.send(VALID)
+    assert again.json()["payload"]["thread"] != first["thread"]
+    assert clean.json()["payload"]["thread"] == success_pair(pair)[0]["thread"]  # clean: one thread per pair
+
+
+def probe_lease_deleted(pair: Pair) -> None:
+    assert (
+        only_payload_members_differ(pair, "tn.deleted_on")["tn"]["deleted_on"] == "2026-04-30T12:00:00.123Z"
+    )
+
+
+def probe_automated_alternates(pair: Pair) -> None:
+    only_payload_members_differ(pair)  # the first accepted send is documented
+    assert only_payload_members_differ(pair, "automated")["automated"] is True
+    only_payload_members_differ(pair)
+
+
+def probe_local_time_as_utc(pair: Pair) -> None:
+    payload = only_payload_members_differ(pair, "created_on", "modified_on")
+    assert payload["created_on"] == payload["modified_on"] == "2026-05-01T14:00:00.123Z"
+
+
+def probe_field_value_null(pair: Pair) -> None:
+    clean, faulty = pair.send(INVALID)
+    assert clean.status_code == faulty.status_code == 400
+    assert differing_paths(clean.json(), faulty.json()) == {"$.fields.params.to.value"}
+    assert faulty.json()["fields"]["params.to"] == {"message": "invalid integer number", "value": None}
+
+
 def probe_missing_type(pair: Pair) -> None:
     assert "type" not in only_payload_members_differ(pair, "type")
 
@@ -357,9 +410,12 @@ def probe_lenient_numbers(pair: Pair) -> None:
     for lenient in ("+14155550100", " 14155550100 ", "١٤١٥٥٥٥٠١٠٠", "0", "1415555010012345678"):
         clean, faulty = pair.send({**VALID, "TO": lenient})
         assert (clean.status_code, faulty.status_code) == (400, 200), lenient
-    assert pair.faulty.post("/rest/sms", params={**VALID, "TO": "+١٤١٥٥٥٥٠١٠٠"}, headers=AUTH).json()[
-        "payload"
-    ]["to"] == 14155550100
+    assert (
+        pair.faulty.post("/rest/sms", params={**VALID, "TO": "+١٤١٥٥٥٥٠١٠٠"}, headers=AUTH).json()["payload"][
+            "to"
+        ]
+        == 14155550100
+    )
     for invalid in ("qwerty123456789", "14155550100abc", "", "1.5e10"):
         assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
 

@@ -189,6 +189,22 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
         ),
         Situation("an empty 401 body", "json_body", "warning", ("auth_401_empty",), phases=("auth",)),
     ),
+    # run-level rows: each fault of the mock's "across the run" category
+    "D26": (Situation("equal sends share one uuid", "uuid_unique", "error", ("uuid_from_content",)),),
+    "D27": (
+        Situation(
+            "every 4th request answered 500", "equal_requests_same_outcome", "error", ("flaky_backend_500",)
+        ),
+    ),
+    "D28": (Situation("a new thread per message", "thread_per_pair", "warning", ("thread_per_message",)),),
+    "D29": (Situation("fields.*.value null", "field_value_echo", "error", ("field_value_null",)),),
+    "D30": (Situation("the lease reported deleted", "lease_live", "error", ("lease_deleted",)),),
+    "D31": (
+        Situation(
+            "automated on every second send", "automated_consistent", "warning", ("automated_alternates",)
+        ),
+    ),
+    "D32": (Situation("local time labelled Z", "clock_matches_date", "error", ("local_time_as_utc",)),),
 }
 
 NOT_DRIVEN: dict[str, str] = {
