@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,7 @@ class ValidationRules:
     sender_pattern: re.Pattern[str] = DIGITS
     allow_empty_message: bool = False
     max_message_length: int = MAX_MESSAGE_LENGTH
+    message_length: Callable[[str], int] = len  # the unit the maximum counts: code points (D5)
 
 
 def read_send_request(
@@ -119,7 +120,7 @@ def validate_send(request: SendRequest, rules: ValidationRules) -> ValidSend | R
         problems["params.message"] = FieldProblem("must be a string", message)
     elif not message and not rules.allow_empty_message:
         problems["params.message"] = FieldProblem("should not be empty", message)
-    elif len(message) > rules.max_message_length:
+    elif rules.message_length(message) > rules.max_message_length:
         problems["params.message"] = FieldProblem(
             f"must be at most {rules.max_message_length} characters", message
         )

@@ -43,6 +43,9 @@ class Situation:
     phases: tuple[str, ...] = ("examples", "auth", "not_found", "negative", "positive")
     title_has: str = ""  # at least one of the check's deviations carries this in its title
     silent: tuple[str, ...] = ()  # checks that must not fire at all in this situation
+    # only the check's deviations on cases of this kind (their detail opens with the case's kind), for a
+    # fault that also meets cases a row grades otherwise, e.g. parseInt accepting junk and decimals (D33)
+    case_kind: str = ""
     driver: str = "run"  # run: a gate run on the embedded mock; see DRIVERS for the others
 
 
@@ -178,6 +181,50 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             title_has="intermittent",
         ),
     ),
+    "D33": (
+        Situation(
+            "junk after the digits accepted",
+            "negative_data_accepted",
+            "error",
+            ("to_read_like_parseint",),
+            phases=("coverage",),
+            case_kind="number:trailing-junk",
+        ),
+        Situation(
+            "a decimal form accepted",
+            "negative_data_accepted",
+            "warning",
+            ("to_read_like_parseint",),
+            phases=("coverage",),
+            case_kind="number:decimal",
+        ),
+        Situation(
+            "leading zeros refused",
+            "valid_data_rejected",
+            "warning",
+            ("leading_zeros_refused",),
+            phases=("coverage",),
+        ),
+    ),
+    "D34": (
+        Situation(
+            "a repeated parameter answered 500",
+            "rejection_status",
+            "error",
+            ("repeated_parameter_500",),
+            phases=("coverage",),
+            case_kind="given twice",
+        ),
+    ),
+    "D35": (
+        Situation(
+            "918 characters refused for their UTF-16 units",
+            "valid_data_rejected",
+            "error",
+            ("message_length_in_utf16_units",),
+            phases=("coverage", "boundaries"),
+        ),
+    ),
     "D25": (
         Situation(
             "403 for a wrong token: one verdict",
@@ -243,6 +290,8 @@ def test_the_mock_in_this_situation_gets_the_promised_severity(
     fired = [d for d in found if d.check == situation.check]
     if situation.driver.startswith("only:"):
         fired = [d for d in fired if d.path == situation.driver.split(":", 1)[1]]
+    if situation.case_kind:
+        fired = [d for d in fired if situation.case_kind in d.detail.split(": ", 1)[0]]
     assert fired, f"{decision} {situation.label}: {situation.check} did not fire"
     assert {d.severity.value for d in fired} == {situation.severity}, [d.title for d in fired]
     if situation.variant:
