@@ -9,6 +9,7 @@ the documented behaviour. Each fault changes exactly what its catalogue descript
 from __future__ import annotations
 
 import copy
+import decimal
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from conformance.mock.responses import encode_json, json_response
 from conformance.mock.validation import (
     DIGITS,
     MAX_MESSAGE_LENGTH,
+    NumberRule,
     ValidationRules,
     ValidSend,
     recipient_number,
@@ -52,6 +54,8 @@ _NO_LEADING_ZERO = re.compile(r"[1-9][0-9]{2,14}")
 # to_read_like_parseint: parseInt's prefix (whitespace, a +, the digits) with 3 to 15 digits; the rest ignored
 _PARSEINT_PREFIX = re.compile(r"\s*\+?([0-9]+)")
 _PARSEINT_NUMBER = re.compile(r"\s*\+?[0-9]{3,15}(?![0-9]).*", re.DOTALL)
+# to_read_as_number: what JavaScript's Number() reads (ASCII decimal, fraction, exponent, spaces around)
+_JS_NUMBER = re.compile(r"\s*\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*", re.ASCII)
 _SEND_PARAMS = ("FROM", "TO", "Message", "from", "to", "message")
 QUEUED_STATE = "queued"
 
@@ -73,6 +77,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "leading_zeros_refused",
         "message_length_in_utf16_units",
         "to_read_like_parseint",
+        "to_read_as_number",
         "repeated_parameter_500",
         "intermittent_500",
         "throttle_without_retry_after",
@@ -153,9 +158,11 @@ class FaultEffects:
     def validation_rules(self) -> ValidationRules:
         lenient = self._on("lenient_numbers")
         digits = _NO_LEADING_ZERO if self._on("leading_zeros_refused") else DIGITS
-        recipient = _LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else digits
+        recipient: NumberRule = _LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else digits
         if self._on("to_read_like_parseint"):
             recipient = _PARSEINT_NUMBER
+        if self._on("to_read_as_number"):
+            recipient = _IntegerValue()
         return ValidationRules(
             recipient_pattern=_LENIENT_NUMBER if lenient else recipient,
             sender_pattern=_LENIENT_NUMBER if lenient else digits,
@@ -166,6 +173,8 @@ class FaultEffects:
 
     def recipient(self, to: str) -> int:
         """The destination the send goes to: parseInt's leading digits under ``to_read_like_parseint``."""
+        if self._on("to_read_as_number") and _JS_NUMBER.fullmatch(to):
+            return int(decimal.Decimal(to.strip()))
         prefix = _PARSEINT_PREFIX.match(to) if self._on("to_read_like_parseint") else None
         return int(prefix.group(1)) if prefix is not None else recipient_number(to)
 
@@ -283,3 +292,14 @@ class FaultEffects:
 def _utf16_units(text: str) -> int:
     """UTF-16 code units, what JavaScript's ``length`` counts: two for each character past U+FFFF."""
     return sum(2 if ord(character) > 0xFFFF else 1 for character in text)
+
+
+class _IntegerValue:
+    """``to_read_as_number``: any spelling Number() reads as a whole number of 3 to 15 digits is valid."""
+
+    def fullmatch(self, string: str) -> bool:
+        if _JS_NUMBER.fullmatch(string) is None:
+            return False
+        value = decimal.Decimal(string.strip())
+        # 3 to 15 digits before the point (checked first: no huge integer is ever built), nothing after it
+        return 2 <= value.adjusted() <= 14 and value == value.to_integral_value()

@@ -239,6 +239,13 @@ FAULTS: tuple[Fault, ...] = (
         "negative_data_accepted",
     ),
     Fault(
+        "to_read_as_number",
+        "request parsing",
+        "TO is read like JavaScript Number(): decimal and exponent forms of a whole number (1.41555501e10) "
+        "are accepted (D33)",
+        "negative_data_accepted",
+    ),
+    Fault(
         "repeated_parameter_500",
         "request parsing",
         "a parameter given twice (TO=a&TO=b) arrives as a list and crashes the handler: HTTP 500 (D34)",

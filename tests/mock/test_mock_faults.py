@@ -394,6 +394,16 @@ def probe_to_read_like_parseint(pair: Pair) -> None:
         assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
 
 
+def probe_to_read_as_number(pair: Pair) -> None:
+    only_payload_members_differ(pair)
+    for spelling in ("1.41555501e10", "14155550100.0", "1.41555501E+10", " 14155550100 "):
+        clean, faulty = pair.send({**VALID, "TO": spelling})
+        assert (clean.status_code, faulty.status_code) == (400, 200), spelling
+        assert faulty.json()["payload"]["to"] == 14155550100  # the same whole number
+    for invalid in ("14155550100.5", "14155550100abc", "1e999999999", "qwerty123456789", "", "1.2e1"):
+        assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
+
+
 def probe_repeated_parameter_500(pair: Pair) -> None:
     only_payload_members_differ(pair)  # each parameter once: sent as before
     for repeated in ([*VALID.items(), ("TO", "qwerty123456789")], [*VALID.items(), ("Message", "again")]):

@@ -191,6 +191,14 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             case_kind="number:trailing-junk",
         ),
         Situation(
+            "an exponent form accepted",
+            "negative_data_accepted",
+            "error",
+            ("to_read_as_number",),
+            phases=("coverage",),
+            case_kind="number:exponent",
+        ),
+        Situation(
             "a decimal form accepted",
             "negative_data_accepted",
             "warning",
@@ -245,6 +253,13 @@ NOT_DRIVEN: dict[str, str] = {
     "D4 (missing/empty accepted)": "the same error rule as letters (classify_params); no mock fault "
     "accepts a missing or empty number, and one would only repeat the letters situation",
     "D5 (>918 accepted)": "the same warning rule as an empty Message (classify_params)",
+    "D33 (leading zeros echoed as another number)": "the integer comparison of D15's situation "
+    "(semantic_echo reads payload.to and TO as integers); no mock fault re-reads leading zeros",
+    "D34 (2xx echoing neither value)": "the same semantic_echo rule as D15's situation, over every value "
+    "sent; D34's safe cases pair one valid destination with an invalid value, so a faithful reading "
+    "echoes the valid one",
+    "D35 (request line over 8 KiB refused)": "a front end's limit, not the app's: the mock runs behind no "
+    "proxy; the second reference's fault url_limit_414 is reported at that error (tests/reference)",
     "D16 (429 with Retry-After)": "'none' is a promise of silence: the clean mock's zero deviations "
     "(tests/engine/test_selftest.py) and the 429 storm test of tests/client hold it",
 }
