@@ -41,7 +41,7 @@ from conformance.mock.payloads import (
 )
 from conformance.mock.responses import json_response
 from conformance.mock.store import MessageStore, StoredMessage
-from conformance.mock.validation import Rejection, read_send_request, recipient_number, validate_send
+from conformance.mock.validation import Rejection, read_send_request, validate_send
 
 __all__ = ["SEND_PATH", "create_app"]
 
@@ -75,6 +75,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         body = await _bounded_body(request, config.max_body_bytes)
         if body is None:
             return json_response(_too_large_body(config.max_body_bytes), 413)
+        if effects.crashes_on_repeated(request.query_params.multi_items()):
+            return json_response(server_error_body(), 500)
         checked = validate_send(
             read_send_request(
                 request.query_params,
@@ -91,7 +93,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         if effects.fails_intermittently(number):
             return json_response(server_error_body(), 500)
         moment = now()
-        recipient = recipient_number(checked.to)
+        recipient = effects.recipient(checked.to)
         payload = success_payload(
             uuid=identifiers.new_uuid(),
             payload_type=config.payload_type,

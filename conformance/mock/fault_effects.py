@@ -9,10 +9,11 @@ the documented behaviour. Each fault changes exactly what its catalogue descript
 from __future__ import annotations
 
 import copy
+import decimal
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,14 @@ from starlette.responses import Response
 
 from conformance.mock.payloads import Outcome, format_timestamp
 from conformance.mock.responses import encode_json, json_response
-from conformance.mock.validation import DIGITS, MAX_MESSAGE_LENGTH, ValidationRules, ValidSend
+from conformance.mock.validation import (
+    DIGITS,
+    MAX_MESSAGE_LENGTH,
+    NumberRule,
+    ValidationRules,
+    ValidSend,
+    recipient_number,
+)
 
 __all__ = [
     "FAIL_EVERY",
@@ -46,6 +54,14 @@ EXTRA_FIELD = ("debug_route", "POST /rest/sms -> mock.send")
 _LETTERS_OR_DIGITS = re.compile(r"[0-9A-Za-z]{3,15}")
 # lenient_numbers: what int() accepts: digits of any script, a sign, surrounding whitespace, any length
 _LENIENT_NUMBER = re.compile(r"\s*\+?\d+\s*")
+# leading_zeros_refused: a number must start 1-9, as an E.164 reading would have it
+_NO_LEADING_ZERO = re.compile(r"[1-9][0-9]{2,14}")
+# to_read_like_parseint: parseInt's prefix (whitespace, a +, the digits) with 3 to 15 digits; the rest ignored
+_PARSEINT_PREFIX = re.compile(r"\s*\+?([0-9]+)")
+_PARSEINT_NUMBER = re.compile(r"\s*\+?[0-9]{3,15}(?![0-9]).*", re.DOTALL)
+# to_read_as_number: what JavaScript's Number() reads (ASCII decimal, fraction, exponent, spaces around)
+_JS_NUMBER = re.compile(r"\s*\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*", re.ASCII)
+_SEND_PARAMS = ("FROM", "TO", "Message", "from", "to", "message")
 QUEUED_STATE = "queued"
 
 IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
@@ -63,6 +79,11 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "bearer_refused",
         "requires_json_body",
         "lenient_numbers",
+        "leading_zeros_refused",
+        "message_length_in_utf16_units",
+        "to_read_like_parseint",
+        "to_read_as_number",
+        "repeated_parameter_500",
         "intermittent_500",
         "flaky_backend_500",
         "throttle_without_retry_after",
@@ -148,13 +169,31 @@ class FaultEffects:
 
     def validation_rules(self) -> ValidationRules:
         lenient = self._on("lenient_numbers")
-        recipient = _LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else DIGITS
+        digits = _NO_LEADING_ZERO if self._on("leading_zeros_refused") else DIGITS
+        recipient: NumberRule = _LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else digits
+        if self._on("to_read_like_parseint"):
+            recipient = _PARSEINT_NUMBER
+        if self._on("to_read_as_number"):
+            recipient = _IntegerValue()
         return ValidationRules(
             recipient_pattern=_LENIENT_NUMBER if lenient else recipient,
-            sender_pattern=_LENIENT_NUMBER if lenient else DIGITS,
+            sender_pattern=_LENIENT_NUMBER if lenient else digits,
             allow_empty_message=self._on("accept_empty_message"),
             max_message_length=SHORT_MESSAGE_LIMIT if self._on("reject_long_message") else MAX_MESSAGE_LENGTH,
+            message_length=_utf16_units if self._on("message_length_in_utf16_units") else len,
         )
+
+    def recipient(self, to: str) -> int:
+        """The destination the send goes to: parseInt's leading digits under ``to_read_like_parseint``."""
+        if self._on("to_read_as_number") and _JS_NUMBER.fullmatch(to):
+            return int(decimal.Decimal(to.strip()))
+        prefix = _PARSEINT_PREFIX.match(to) if self._on("to_read_like_parseint") else None
+        return int(prefix.group(1)) if prefix is not None else recipient_number(to)
+
+    def crashes_on_repeated(self, query: Sequence[tuple[str, str]]) -> bool:
+        """Whether this query (all its pairs) makes the handler fail: a send parameter given twice."""
+        names = [name for name, _ in query if name in _SEND_PARAMS]
+        return self._on("repeated_parameter_500") and len(names) != len(set(names))
 
     def is_leased(self, sender: int, leased: frozenset[int]) -> bool:
         return self._on("unleased_sender_sends") or sender in leased
@@ -295,3 +334,19 @@ class FaultEffects:
             # the seed's template: an error body saying 500 whatever the HTTP status (400 on a 500)
             shaped["status"] = 500 if status != 500 else 400
         return json_response(shaped, status)
+
+
+def _utf16_units(text: str) -> int:
+    """UTF-16 code units, what JavaScript's ``length`` counts: two for each character past U+FFFF."""
+    return sum(2 if ord(character) > 0xFFFF else 1 for character in text)
+
+
+class _IntegerValue:
+    """``to_read_as_number``: any spelling Number() reads as a whole number of 3 to 15 digits is valid."""
+
+    def fullmatch(self, string: str) -> bool:
+        if _JS_NUMBER.fullmatch(string) is None:
+            return False
+        value = decimal.Decimal(string.strip())
+        # 3 to 15 digits before the point (checked first: no huge integer is ever built), nothing after it
+        return 2 <= value.adjusted() <= 14 and value == value.to_integral_value()

@@ -218,6 +218,39 @@ FAULTS: tuple[Fault, ...] = (
         "messages longer than 160 characters are rejected with 400",
         "valid_data_rejected",
     ),
+    Fault(
+        "leading_zeros_refused",
+        "valid data rejected",
+        "a number with leading zeros (0014155550100) is refused with 400, as if it had to start 1-9 (D33)",
+        "valid_data_rejected",
+    ),
+    Fault(
+        "message_length_in_utf16_units",
+        "valid data rejected",
+        "Message length is counted in UTF-16 code units (JavaScript's length): 918 emoji get 400 (D35)",
+        "valid_data_rejected",
+    ),
+    # request parsing
+    Fault(
+        "to_read_like_parseint",
+        "request parsing",
+        "TO is read like JavaScript parseInt: its leading digits; junk after them (14155550100abc) is "
+        "ignored (D33)",
+        "negative_data_accepted",
+    ),
+    Fault(
+        "to_read_as_number",
+        "request parsing",
+        "TO is read like JavaScript Number(): decimal and exponent forms of a whole number (1.41555501e10) "
+        "are accepted (D33)",
+        "negative_data_accepted",
+    ),
+    Fault(
+        "repeated_parameter_500",
+        "request parsing",
+        "a parameter given twice (TO=a&TO=b) arrives as a list and crashes the handler: HTTP 500 (D34)",
+        "rejection_status",
+    ),
     # semantic echo
     Fault(
         "echo_non_ascii_mangled",

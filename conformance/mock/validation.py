@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "DIGITS",
     "MAX_MESSAGE_LENGTH",
     "FieldProblem",
+    "NumberRule",
     "Rejection",
     "SendRequest",
     "ValidSend",
@@ -72,14 +73,21 @@ class Rejection:
     fields: Mapping[str, FieldProblem]
 
 
+class NumberRule(Protocol):
+    """What decides a number parameter: a compiled pattern, or a fault's own reading of the value."""
+
+    def fullmatch(self, string: str) -> object: ...
+
+
 @dataclass(frozen=True)
 class ValidationRules:
     """The documented rules; faults swap in looser or stricter ones."""
 
-    recipient_pattern: re.Pattern[str] = DIGITS
-    sender_pattern: re.Pattern[str] = DIGITS
+    recipient_pattern: NumberRule = DIGITS
+    sender_pattern: NumberRule = DIGITS
     allow_empty_message: bool = False
     max_message_length: int = MAX_MESSAGE_LENGTH
+    message_length: Callable[[str], int] = len  # the unit the maximum counts: code points (D5)
 
 
 def read_send_request(
@@ -119,7 +127,7 @@ def validate_send(request: SendRequest, rules: ValidationRules) -> ValidSend | R
         problems["params.message"] = FieldProblem("must be a string", message)
     elif not message and not rules.allow_empty_message:
         problems["params.message"] = FieldProblem("should not be empty", message)
-    elif len(message) > rules.max_message_length:
+    elif rules.message_length(message) > rules.max_message_length:
         problems["params.message"] = FieldProblem(
             f"must be at most {rules.max_message_length} characters", message
         )

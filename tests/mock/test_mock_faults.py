@@ -420,6 +420,54 @@ def probe_lenient_numbers(pair: Pair) -> None:
         assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
 
 
+def probe_leading_zeros_refused(pair: Pair) -> None:
+    only_payload_members_differ(pair)  # a number starting 1-9: sent as before (first: uuids stay in step)
+    for zeros in ("014155550100", "0014155550100"):
+        clean, faulty = pair.send({**VALID, "TO": zeros})
+        assert (clean.status_code, faulty.status_code) == (200, 400), zeros
+        assert clean.json()["payload"]["to"] == 14155550100
+        assert list(faulty.json()["fields"]) == ["params.to"]
+
+
+def probe_message_length_in_utf16_units(pair: Pair) -> None:
+    for fits in ("😀" * 459, "你" * 918):  # 918 units; 918 characters in the basic plane
+        only_payload_members_differ(pair, params={**VALID, "Message": fits})
+    clean, faulty = pair.send({**VALID, "Message": "😀" * 918})  # 918 characters, 1,836 UTF-16 units
+    assert (clean.status_code, faulty.status_code) == (200, 400)
+    assert list(faulty.json()["fields"]) == ["params.message"]
+
+
+def probe_to_read_like_parseint(pair: Pair) -> None:
+    only_payload_members_differ(pair)
+    for spelling in ("14155550100abc", "14155550100.00", "14155550100 x"):
+        clean, faulty = pair.send({**VALID, "TO": spelling})
+        assert (clean.status_code, faulty.status_code) == (400, 200), spelling
+        assert faulty.json()["payload"]["to"] == 14155550100  # the digits before the junk
+    for invalid in ("qwerty123456789", "abc14155550100", "", "1.41555501e10", "1234567890123456"):
+        assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
+
+
+def probe_to_read_as_number(pair: Pair) -> None:
+    only_payload_members_differ(pair)
+    for spelling in ("1.41555501e10", "14155550100.0", "1.41555501E+10", " 14155550100 "):
+        clean, faulty = pair.send({**VALID, "TO": spelling})
+        assert (clean.status_code, faulty.status_code) == (400, 200), spelling
+        assert faulty.json()["payload"]["to"] == 14155550100  # the same whole number
+    for invalid in ("14155550100.5", "14155550100abc", "1e999999999", "qwerty123456789", "", "1.2e1"):
+        assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
+
+
+def probe_repeated_parameter_500(pair: Pair) -> None:
+    only_payload_members_differ(pair)  # each parameter once: sent as before
+    for repeated in ([*VALID.items(), ("TO", "qwerty123456789")], [*VALID.items(), ("Message", "again")]):
+        clean = pair.clean.post("/rest/sms", params=repeated, headers=AUTH)
+        faulty = pair.faulty.post("/rest/sms", params=repeated, headers=AUTH)
+        assert clean.status_code in (200, 400) and faulty.status_code == 500
+        assert faulty.json() == {"success": False, "status": 500, "message": "Internal Server Error"}
+    clean, faulty = pair.send(INVALID)
+    assert clean.status_code == faulty.status_code == 400
+
+
 def probe_throttle_without_retry_after(pair: Pair) -> None:
     for number in range(1, 27):
         params = VALID if number % 2 else INVALID  # every request counts, whatever its outcome

@@ -43,6 +43,9 @@ class Situation:
     phases: tuple[str, ...] = ("examples", "auth", "not_found", "negative", "positive")
     title_has: str = ""  # at least one of the check's deviations carries this in its title
     silent: tuple[str, ...] = ()  # checks that must not fire at all in this situation
+    # only the check's deviations on cases of this kind (their detail opens with the case's kind), for a
+    # fault that also meets cases a row grades otherwise, e.g. parseInt accepting junk and decimals (D33)
+    case_kind: str = ""
     driver: str = "run"  # run: a gate run on the embedded mock; see DRIVERS for the others
 
 
@@ -178,6 +181,58 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             title_has="intermittent",
         ),
     ),
+    "D33": (
+        Situation(
+            "junk after the digits accepted",
+            "negative_data_accepted",
+            "error",
+            ("to_read_like_parseint",),
+            phases=("coverage",),
+            case_kind="number:trailing-junk",
+        ),
+        Situation(
+            "an exponent form accepted",
+            "negative_data_accepted",
+            "error",
+            ("to_read_as_number",),
+            phases=("coverage",),
+            case_kind="number:exponent",
+        ),
+        Situation(
+            "a decimal form accepted",
+            "negative_data_accepted",
+            "warning",
+            ("to_read_like_parseint",),
+            phases=("coverage",),
+            case_kind="number:decimal",
+        ),
+        Situation(
+            "leading zeros refused",
+            "valid_data_rejected",
+            "warning",
+            ("leading_zeros_refused",),
+            phases=("coverage",),
+        ),
+    ),
+    "D34": (
+        Situation(
+            "a repeated parameter answered 500",
+            "rejection_status",
+            "error",
+            ("repeated_parameter_500",),
+            phases=("coverage",),
+            case_kind="given twice",
+        ),
+    ),
+    "D35": (
+        Situation(
+            "918 characters refused for their UTF-16 units",
+            "valid_data_rejected",
+            "error",
+            ("message_length_in_utf16_units",),
+            phases=("coverage", "boundaries"),
+        ),
+    ),
     "D25": (
         Situation(
             "403 for a wrong token: one verdict",
@@ -214,6 +269,13 @@ NOT_DRIVEN: dict[str, str] = {
     "D4 (missing/empty accepted)": "the same error rule as letters (classify_params); no mock fault "
     "accepts a missing or empty number, and one would only repeat the letters situation",
     "D5 (>918 accepted)": "the same warning rule as an empty Message (classify_params)",
+    "D33 (leading zeros echoed as another number)": "the integer comparison of D15's situation "
+    "(semantic_echo reads payload.to and TO as integers); no mock fault re-reads leading zeros",
+    "D34 (2xx echoing neither value)": "the same semantic_echo rule as D15's situation, over every value "
+    "sent; D34's safe cases pair one valid destination with an invalid value, so a faithful reading "
+    "echoes the valid one",
+    "D35 (request line over 8 KiB refused)": "a front end's limit, not the app's: the mock runs behind no "
+    "proxy; the second reference's fault url_limit_414 is reported at that error (tests/reference)",
     "D16 (429 with Retry-After)": "'none' is a promise of silence: the clean mock's zero deviations "
     "(tests/engine/test_selftest.py) and the 429 storm test of tests/client hold it",
 }
@@ -259,6 +321,8 @@ def test_the_mock_in_this_situation_gets_the_promised_severity(
     fired = [d for d in found if d.check == situation.check]
     if situation.driver.startswith("only:"):
         fired = [d for d in fired if d.path == situation.driver.split(":", 1)[1]]
+    if situation.case_kind:
+        fired = [d for d in fired if situation.case_kind in d.detail.split(": ", 1)[0]]
     assert fired, f"{decision} {situation.label}: {situation.check} did not fire"
     assert {d.severity.value for d in fired} == {situation.severity}, [d.title for d in fired]
     if situation.variant:
