@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.checks.base import CheckContext, register
+from conformance.checks.schema_wording import word_problem
 from conformance.contract.schemas import SchemaProblem
 from conformance.contract.variants import ResponseVariant
 from conformance.model.deviations import Deviation, Evidence, Severity
@@ -52,15 +53,16 @@ def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Dev
         yield _variant_deviation(ctx, exchange, body, matching, problems[0])
         return
     for problem in problems[:_MAX_PROBLEMS]:
+        words = word_problem(problem, body)
         yield ctx.deviation(
             "response_schema",
             exchange,
             severity=Severity.ERROR,
-            title=f"HTTP {response.status} body violates the documented schema ({problem.validator})",
-            detail=problem.message,
-            path=problem.path,
-            expected=f"{problem.validator} per {problem.schema_pointer}",
-            actual=_value_at(body, problem.path),
+            title=words.title,
+            detail=f"HTTP {response.status} body: {problem.message} (schema {problem.schema_pointer})",
+            path=words.path,
+            expected=words.expected,
+            actual=words.actual,
             evidence=Evidence(source=f"spec response {response.status}", decision=None),
         )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from conformance.checks import CHECKS, describe
+from conformance.commands.console import make_progress, summary_lines
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_DEVIATIONS,
@@ -17,16 +17,15 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
+from conformance.commands.invocation import record_invocation
 from conformance.commands.options import add_generation_and_gate_options
 from conformance.contract.specfile import SpecError
 from conformance.engine.client import TargetUnreachableError
 from conformance.engine.generation import PHASES
-from conformance.engine.profiles import ProfileError, load_profile
+from conformance.engine.profiles import ProfileError, load_profile, resolve_token
 from conformance.engine.runner import RunOptions, SafetyError, execute
 from conformance.mock.faults import UnknownFaultError, resolve_faults
-from conformance.model.cases import Case
 from conformance.model.deviations import Severity
-from conformance.model.exchange import Exchange
 from conformance.model.results import ResultsError, RunResults, load_results
 
 __all__ = ["add_parser", "finish", "run", "write_artefacts"]
@@ -86,30 +85,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
-class _Progress:
-    """One line per finished phase (plain text: CI logs and terminals alike)."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.phase = ""
-        self.statuses: Counter[str] = Counter()
-
-    def __call__(self, exchange: Exchange | None, case: Case, done: int, total: int) -> None:
-        if case.phase != self.phase:
-            self.flush()
-            self.phase = case.phase
-        response = exchange.response if exchange else None
-        self.statuses[str(response.status) if response else "no-response"] += 1
-        if done == total:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.phase and not self.quiet:
-            counts = ", ".join(f"{k}×{v}" for k, v in sorted(self.statuses.items()))
-            print(f"  {self.phase:<11} {sum(self.statuses.values()):>4} sent  [{counts}]", file=sys.stderr)
-        self.statuses = Counter()
-
-
 def write_artefacts(results: RunResults, report_dir: Path) -> list[Path]:
     """results.json first (the source of truth), then report.html and junit.xml rendered from it."""
     from reports.html import write_html
@@ -129,23 +104,36 @@ def _summary(results: RunResults) -> str:
         f"deviations: {counts['error']} error, {counts['warning']} warning, {counts['info']} info"
         + (f"; valid sends reaching 2xx: {share:.0%}" if isinstance(share, float) else ""),
     ]
-    by_check = Counter((d.check, d.severity.value) for d in results.deviations)
-    for (check, severity), count in sorted(by_check.items()):
-        lines.append(f"  {severity:<7} {check:<24} ×{count}")
+    lines.extend(summary_lines(results))
     if results.crashes:
         lines.append(f"SUITE BUG: {len(results.crashes)} check crash(es), first: {results.crashes[0].error}")
-    if results.baseline is not None:
-        lines.append(
-            f"baseline: {len(results.baseline.new)} new, {len(results.baseline.persisting)} persisting, "
-            f"{len(results.baseline.fixed)} fixed"
-        )
     if results.partial:
         lines.append(f"PARTIAL: {results.partial_reason}")
     gating = results.gating()
     lines.append(
         f"verdict: {results.verdict.upper()} (fail on {results.fail_on.value}; {len(gating)} gating)"
     )
+    reproduce = results.invocation.get("reproduce")
+    if reproduce:
+        lines.append(f"reproduce: {reproduce}")
     return "\n".join(lines)
+
+
+def _with_invocation(results: RunResults, args: argparse.Namespace, options: RunOptions) -> RunResults:
+    """The results with every option that shaped the run and one command that reproduces it."""
+    try:
+        secrets: tuple[str, ...] = (resolve_token(options.profile),)
+    except ProfileError:
+        secrets = ()
+    invocation = record_invocation(
+        args,
+        options.profile,
+        phases=options.phases,
+        checks=tuple(results.checks),
+        spec=results.spec,
+        secrets=secrets,
+    )
+    return replace(results, invocation=invocation)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -169,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:
             return _fail("--max-examples must be 0 or more")
+        progress = make_progress(args.quiet)
         options = RunOptions(
             profile=profile,
             seed=args.seed,
@@ -179,11 +168,15 @@ def run(args: argparse.Namespace) -> int:
             phases=tuple(args.phase) or PHASES,
             checks=tuple(args.check),
             shard=args.shard,
-            progress=_Progress(args.quiet),
+            progress=progress,
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
-        results = execute(options)
+        try:
+            results = execute(options)
+        finally:
+            progress.close()
+        results = _with_invocation(results, args, options)
     except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError) as exc:
         return _fail(str(exc))
     except TargetUnreachableError as exc:

@@ -17,6 +17,7 @@ from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.client import TargetClient, TargetUnreachableError
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.progress import ProgressTick
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
@@ -25,7 +26,7 @@ from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
 
-ProgressCallback = Callable[[Exchange | None, Case, int, int], None]
+ProgressCallback = Callable[[ProgressTick], None]
 
 
 class SafetyError(ValueError):
@@ -165,6 +166,32 @@ def _send(client: TargetClient, case: Case, anything_sent: bool) -> Exchange:
         )
 
 
+def _tick(
+    options: RunOptions,
+    tally: _Tally,
+    budget: SendBudget,
+    exchange: Exchange | None,
+    case: Case,
+    done: int,
+    total: int,
+) -> None:
+    """Tell the progress display where the run is (no-op without one)."""
+    if options.progress is None:
+        return
+    response = exchange.response if exchange is not None else None
+    options.progress(
+        ProgressTick(
+            phase=case.phase,
+            done=done,
+            total=total,
+            status="skipped" if exchange is None else str(response.status) if response else "no-response",
+            sends_used=budget.used,
+            send_budget=budget.limit,
+            deviations=len(tally.deviations),
+        )
+    )
+
+
 def execute(options: RunOptions) -> RunResults:
     """Run every case against the target and return the results (partial if interrupted or out of time)."""
     profile = options.profile
@@ -206,11 +233,11 @@ def execute(options: RunOptions) -> RunResults:
                     break
                 if could_send(case, target) and not budget.try_spend():
                     tally.skipped[case.phase] += 1
+                    _tick(options, tally, budget, None, case, index + 1, len(cases))
                     continue
                 exchange = _send(client, case, anything_sent=bool(tally.sent))
                 tally.record(exchange, ctx, check_names)
-                if options.progress is not None:
-                    options.progress(exchange, case, index + 1, len(cases))
+                _tick(options, tally, budget, exchange, case, index + 1, len(cases))
             if not partial_reason and "valid_data_rejected" in check_names:
 
                 def probe(case: Case) -> Exchange | None:
