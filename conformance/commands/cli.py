@@ -33,10 +33,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance.commands import diff, report, run
+    from conformance.commands import diff, replay, report, run
     from conformance.mock import command as mock
 
-    return {"run": run, "mock": mock, "report": report, "diff": diff}
+    return {"run": run, "replay": replay, "mock": mock, "report": report, "diff": diff}
 
 
 def build_parser() -> argparse.ArgumentParser:
