@@ -16,6 +16,7 @@ from typing import Any
 from conformance import __version__
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
+    EXIT_CODES_HELP,
     EXIT_DEVIATIONS,
     EXIT_INTERRUPTED,
     EXIT_UNREACHABLE,
@@ -41,7 +42,10 @@ def _commands() -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="opentact-conformance", description="Conformance suite for Opentact's Send SMS API."
+        prog="opentact-conformance",
+        description="Conformance suite for Opentact's Send SMS API.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

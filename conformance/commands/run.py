@@ -12,18 +12,20 @@ from conformance.checks import CHECKS, describe
 from conformance.commands.console import make_progress, summary_lines
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
+    EXIT_CODES_HELP,
     EXIT_DEVIATIONS,
     EXIT_INTERRUPTED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
 from conformance.commands.invocation import record_invocation
-from conformance.commands.options import add_generation_and_gate_options
+from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.contract.specfile import SpecError
 from conformance.engine.client import TargetUnreachableError
 from conformance.engine.generation import PHASES
 from conformance.engine.profiles import ProfileError, load_profile, resolve_token
 from conformance.engine.runner import RunOptions, SafetyError, execute
+from conformance.engine.variant_probe import PROBE_PHASE
 from conformance.mock.faults import UnknownFaultError, resolve_faults
 from conformance.model.deviations import Severity
 from conformance.model.results import ResultsError, RunResults, load_results
@@ -36,6 +38,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "run",
         help="run the conformance gate against a target (default: the embedded mock)",
         description="Run the conformance gate. With no options: against the embedded reference mock.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--profile",
@@ -56,8 +60,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--baseline", type=Path, metavar="RESULTS", help="fail only on deviations new since this"
     )
-    parser.add_argument("--phase", action="append", choices=PHASES, default=[], help="only these phases")
-    parser.add_argument("--check", action="append", default=[], metavar="ID", help="only these checks")
+    parser.add_argument(
+        "--phase",
+        action="append",
+        choices=(*PHASES, PROBE_PHASE),
+        default=[],
+        help=f"only these phases (repeatable; default: all); '{PROBE_PHASE}' re-sends refused documented "
+        "requests in the other documented forms",
+    )
+    parser.add_argument(
+        "--check", action="append", default=[], metavar="ID", help="only these checks (default: all)"
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -165,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
             fail_on=Severity.parse(args.fail_on),
             allow_live=args.live,
             negative_only=args.negative_only,
-            phases=tuple(args.phase) or PHASES,
+            phases=tuple(p for p in args.phase if p != PROBE_PHASE) or PHASES,
+            probe_variants=not args.phase or PROBE_PHASE in args.phase,
             checks=tuple(args.check),
             shard=args.shard,
             progress=progress,

@@ -44,6 +44,7 @@ class RunOptions:
     phases: tuple[str, ...] = PHASES
     checks: tuple[str, ...] = ()  # empty: all
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
+    probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     progress: ProgressCallback | None = field(default=None, compare=False)
 
 
@@ -238,7 +239,7 @@ def execute(options: RunOptions) -> RunResults:
                 exchange = _send(client, case, anything_sent=bool(tally.sent))
                 tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
-            if not partial_reason and "valid_data_rejected" in check_names:
+            if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
                 def probe(case: Case) -> Exchange | None:
                     if not budget.try_spend():

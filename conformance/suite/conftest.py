@@ -1,117 +1,12 @@
-"""Options and the runs behind `pytest conformance/suite`.
-
-Cases are generated once per shard (hypothesis and schemathesis under the seed), sent within
-the profile's budget and checked; each test then asserts one phase of one shard. Without
-pytest-xdist there is one shard. With `-n N` there are N shards, each kept on one worker
-(`--dist loadgroup`), every worker writes its shard's results, and the controller merges
-them into one results.json, report.html and junit.xml in --report-dir.
-"""
+"""`pytest conformance/suite` from a checkout: registers the plugin unless its entry point already did."""
 
 from __future__ import annotations
 
-import functools
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
-from conformance.engine.profiles import ProfileError, load_profile
-from conformance.engine.runner import RunOptions, SafetyError, execute
-from conformance.model.deviations import Severity
-from conformance.model.results import RunResults, load_results
-
-PARTS = ".shards"
+from conformance.suite import plugin
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("opentact-conformance")
-    group.addoption("--profile", default=None, help="target profile YAML or 'mock' (default)")
-    group.addoption("--base-url", default=None, help="override the profile's base URL")
-    group.addoption("--token-env", default=None, help="environment variable holding the token")
-    group.addoption("--sender", action="append", default=[], help="leased sender (repeatable)")
-    group.addoption("--seed", type=int, default=0, help="seed of the generated cases")
-    group.addoption("--max-examples", type=int, default=25, help="generated cases per phase")
-    group.addoption("--fail-on", default="error", choices=[s.value for s in Severity])
-    group.addoption("--live", action="store_true", help="allow a live non-loopback target")
-    group.addoption("--negative-only", action="store_true", help="only requests that must be rejected")
-    group.addoption("--report-dir", default="conformance-report", help="where results.json goes")
-
-
-def shard_count() -> int:
-    return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    # every test of a shard on the same worker, so each shard is generated and sent exactly once
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
-
-
-def _report_dir(config: pytest.Config) -> Path:
-    return Path(config.getoption("--report-dir"))
-
-
-@functools.cache
-def _run(config: pytest.Config, index: int, count: int) -> RunResults:
-    option = config.getoption
-    try:
-        profile = load_profile(option("--profile")).with_overrides(
-            base_url=option("--base-url"), token_env=option("--token-env"), senders=option("--sender")
-        )
-        results = execute(
-            RunOptions(
-                profile=profile,
-                seed=option("--seed"),
-                max_examples=option("--max-examples"),
-                fail_on=Severity.parse(option("--fail-on")),
-                allow_live=option("--live"),
-                negative_only=option("--negative-only"),
-                shard=None if count == 1 else (index, count),
-            )
-        )
-    except (ProfileError, SafetyError) as exc:
-        pytest.exit(str(exc), returncode=2)
-    if count == 1:
-        from conformance.commands.run import write_artefacts
-
-        write_artefacts(results, _report_dir(config))
-    else:
-        results.write(_report_dir(config) / PARTS / f"results-{index}-of-{count}.json")
-    return results
-
-
-@pytest.fixture
-def shard_results(request: pytest.FixtureRequest) -> RunResults:
-    index, count = request.param
-    return _run(request.config, index, count)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "shard_results" not in metafunc.fixturenames:
-        return
-    count = shard_count()
-    params = [
-        pytest.param(
-            (index, count), id=f"shard{index}of{count}", marks=pytest.mark.xdist_group(f"shard{index}")
-        )
-        for index in range(1, count + 1)
-    ]
-    metafunc.parametrize("shard_results", params, indirect=True)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On the xdist controller: merge the shards' results into one set of artefacts."""
-    if hasattr(session.config, "workerinput"):
-        return
-    parts_dir = _report_dir(session.config) / PARTS
-    parts = sorted(parts_dir.glob("results-*.json")) if parts_dir.is_dir() else []
-    if not parts:
-        return
-    from conformance.commands.run import write_artefacts
-    from reports.merge import merge_results
-
-    merged = merge_results([load_results(p) for p in parts])
-    write_artefacts(merged, _report_dir(session.config))
-    shutil.rmtree(parts_dir, ignore_errors=True)
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.has_plugin(plugin.PLUGIN_NAME) and not pluginmanager.is_registered(plugin):
+        pluginmanager.register(plugin, plugin.PLUGIN_NAME)
