@@ -39,7 +39,7 @@ class SchemaWording:
 
 
 def _parts(path: str) -> list[str | int]:
-    return [name if name is not None else int(index) for name, index in _PATH_PART.findall(path[1:])]
+    return [int(index) if index else name for name, index in _PATH_PART.findall(path[1:])]
 
 
 def value_at(body: Any, path: str) -> tuple[bool, Any]:
