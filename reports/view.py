@@ -100,6 +100,10 @@ class ReportView:
         """Distinct problems present in this run (fixed ones excluded)."""
         return sum(1 for row in self.problems if row.status != "fixed")
 
+    def problems_with_status(self, status: str) -> int:
+        """Distinct problems that are new / persisting / fixed against the baseline."""
+        return sum(1 for row in self.problems if row.status == status)
+
     @property
     def severities(self) -> tuple[str, ...]:
         return tuple(c.severity for c in self.counts)

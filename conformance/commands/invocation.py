@@ -27,9 +27,11 @@ _URL_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:jwt|token|access_token|api_key|key)=)[^&\s'\"]+")
 
 
-def redact_command_line(argv: Sequence[str], secrets: Sequence[str]) -> str:
+def redact_command_line(
+    argv: Sequence[str], secrets: Sequence[str], *, program: str = "opentact-conformance"
+) -> str:
     """The command line as typed, with tokens, URL credentials and token-bearing query values masked."""
-    text = "opentact-conformance " + shlex.join(argv)
+    text = f"{program} {shlex.join(argv)}"
     text = redact_text(text, list(secrets))
     text = _URL_USERINFO.sub(rf"\1{REDACTED}@", text)
     return _SECRET_QUERY.sub(rf"\1{REDACTED}", text)
@@ -88,7 +90,11 @@ def record_invocation(
     """The ``invocation`` object of results.json for a ``run``."""
     argv = getattr(args, "argv", None)
     record: dict[str, Any] = {
-        "command_line": redact_command_line(argv if argv is not None else sys.argv[1:], secrets),
+        "command_line": redact_command_line(
+            argv if argv is not None else sys.argv[1:],
+            secrets,
+            program=getattr(args, "program", "opentact-conformance"),
+        ),
         "profile_ref": args.profile or "mock",
         "profile": profile_fingerprint(profile),
         "base_url": args.base_url,

@@ -17,6 +17,7 @@ import functools
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,6 +83,7 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
         )
     except (ProfileError, SafetyError) as exc:
         pytest.exit(str(exc), returncode=2)
+    results = _with_invocation(config, results, profile, None if count == 1 else (index, count))
     if count == 1:
         from conformance.commands.run import write_artefacts
 
@@ -89,6 +91,46 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
     else:
         results.write(_report_dir(config) / PARTS / f"results-{index}-of-{count}.json")
     return results
+
+
+def _with_invocation(
+    config: pytest.Config, results: RunResults, profile: Any, shard: tuple[int, int] | None
+) -> RunResults:
+    """Record the options of the run (as for `opentact-conformance run`) and how to reproduce it."""
+    import argparse
+    from dataclasses import replace
+
+    from conformance.commands.invocation import record_invocation
+    from conformance.engine.generation import PHASES
+    from conformance.engine.profiles import ProfileError, resolve_token
+
+    option = config.getoption
+    args = argparse.Namespace(
+        program="pytest",
+        argv=list(config.invocation_params.args),
+        profile=option("--profile"),
+        base_url=option("--base-url"),
+        token_env=option("--token-env"),
+        sender=option("--sender"),
+        seed=option("--seed"),
+        max_examples=option("--max-examples"),
+        phase=[],
+        check=[],
+        fault=[],
+        negative_only=option("--negative-only"),
+        fail_on=option("--fail-on"),
+        live=option("--live"),
+        shard=shard,
+        baseline=None,
+    )
+    try:
+        secrets: tuple[str, ...] = (resolve_token(profile),)
+    except ProfileError:
+        secrets = ()
+    invocation = record_invocation(
+        args, profile, phases=PHASES, checks=tuple(results.checks), spec=results.spec, secrets=secrets
+    )
+    return replace(results, invocation=invocation)
 
 
 @pytest.fixture
