@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     files: list[Path] = list(args.results or [])
     merge: list[Path] | None = args.merge
     out: Path | None = args.out
-    history: list[Path] | None = args.history
+    history: list[Path] | None = getattr(args, "history", None)  # callers may build the Namespace
     try:
         if history is not None:
             if files or merge is not None:
