@@ -26,6 +26,7 @@ __all__ = [
     "build_sections",
     "check_descriptions",
     "fill_examples",
+    "group_anchor",
     "group_deviations",
     "pick_examples",
     "severity_counts",
@@ -118,7 +119,8 @@ def pick_examples(deviations: Sequence[Deviation], limit: int) -> list[Deviation
     return chosen
 
 
-def _anchor(section: str, check: str, path: str) -> str:
+def group_anchor(section: str, check: str, path: str) -> str:
+    """The HTML id of a section's group of (check, normalised path)."""
     return "g-" + hashlib.sha1(f"{section}\x1f{check}\x1f{path}".encode()).hexdigest()[:12]
 
 
@@ -138,7 +140,7 @@ def _build_group(
         titles[deviation.title] = titles.get(deviation.title, 0) + 1
         operations.setdefault(deviation.operation)
     return GroupView(
-        anchor=_anchor(section, check, path),
+        anchor=group_anchor(section, check, path),
         check=check,
         check_description=descriptions.get(check, ""),
         path=path,

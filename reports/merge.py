@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -209,4 +210,18 @@ def merge_results(parts: Sequence[RunResults]) -> RunResults:
         baseline=_merge_baseline(ordered, deviations),
         command=first.command,
         tool_version=first.tool_version,
+        invocation=_merged_invocation(first.invocation),
     )
+
+
+def _merged_invocation(invocation: Mapping[str, Any]) -> dict[str, Any]:
+    """The shards' recorded options as one run's: no shard, and a reproduce command without --shard."""
+    merged = dict(invocation)
+    if merged.get("shard"):
+        words = shlex.split(str(merged.get("reproduce", "")))
+        if "--shard" in words:
+            at = words.index("--shard")
+            del words[at : at + 2]
+        merged["shard"] = None
+        merged["reproduce"] = shlex.join(words)
+    return merged

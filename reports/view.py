@@ -18,6 +18,7 @@ from reports.groups import (
     check_descriptions,
     severity_counts,
 )
+from reports.problem_table import ProblemRow, RunFact, problem_rows, run_facts
 
 __all__ = [
     "BaselineSummary",
@@ -91,6 +92,18 @@ class ReportView:
     checks: tuple[CheckRow, ...]
     sections: tuple[SectionView, ...]
     crashes: tuple[Crash, ...]
+    problems: tuple[ProblemRow, ...] = ()  # the distinct problems, the page's first table
+    facts: tuple[RunFact, ...] = ()  # every recorded option that shaped the run
+    reproduce: str = ""  # one command that reproduces the run
+
+    @property
+    def open_problems(self) -> int:
+        """Distinct problems present in this run (fixed ones excluded)."""
+        return sum(1 for row in self.problems if row.status != "fixed")
+
+    def problems_with_status(self, status: str) -> int:
+        """Distinct problems that are new / persisting / fixed against the baseline."""
+        return sum(1 for row in self.problems if row.status == status)
 
     @property
     def severities(self) -> tuple[str, ...]:
@@ -209,4 +222,7 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
             specs, descriptions=check_descriptions(results), examples_per_group=examples_per_group
         ),
         crashes=results.crashes,
+        problems=problem_rows(results),
+        facts=run_facts(results.invocation),
+        reproduce=str(results.invocation.get("reproduce", "")),
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.checks.base import CheckContext, register
+from conformance.checks.schema_wording import word_problem
 from conformance.contract.schemas import SchemaProblem
 from conformance.contract.variants import ResponseVariant, explanations
 from conformance.model.deviations import Deviation, Evidence, Severity
@@ -54,16 +55,18 @@ def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Dev
 def _schema_error(ctx: CheckContext, exchange: Exchange, body: Any, problem: SchemaProblem) -> Deviation:
     status = exchange.response.status if exchange.response is not None else 0
     inferred = ctx.contract.inferred(status)
+    words = word_problem(problem, body)
     return ctx.deviation(
         "response_schema",
         exchange,
         # D25: a body the docs never show (the inferred 401) cannot break them plainly
         severity=Severity.WARNING if inferred else Severity.ERROR,
-        title=f"HTTP {status} body violates the documented schema ({problem.validator})",
-        detail=problem.message + (" The expected body is itself inferred (D12, D25)." if inferred else ""),
-        path=problem.path,
-        expected=f"{problem.validator} per {problem.schema_pointer}",
-        actual=_value_at(body, problem.path),
+        title=words.title,
+        detail=f"HTTP {status} body: {problem.message} (schema {problem.schema_pointer})"
+        + (" The expected body is itself inferred (D12, D25)." if inferred else ""),
+        path=words.path,
+        expected=words.expected,
+        actual=words.actual,
         evidence=Evidence(source=f"spec response {status}", decision="D25" if inferred else None),
     )
 

@@ -17,6 +17,7 @@ from conformance import __version__
 from conformance.commands import signals
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
+    EXIT_CODES_HELP,
     EXIT_DEVIATIONS,
     EXIT_INTERRUPTED,
     EXIT_UNREACHABLE,
@@ -34,15 +35,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance.commands import diff, report, run
+    from conformance.commands import diff, replay, report, run
     from conformance.mock import command as mock
 
-    return {"run": run, "mock": mock, "report": report, "diff": diff}
+    return {"run": run, "replay": replay, "mock": mock, "report": report, "diff": diff}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="opentact-conformance", description="Conformance suite for Opentact's Send SMS API."
+        prog="opentact-conformance",
+        description="Conformance suite for Opentact's Send SMS API.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -57,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(arguments)
+        args.argv = arguments  # recorded (redacted) in results.json: the run's command line
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance import __version__
-from conformance.commands.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE
-from conformance.commands.options import add_generation_and_gate_options
+from conformance.commands.exit_codes import EXIT_CODES_HELP, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.commands.run import finish, incomplete_results
 from conformance.contract.specfile import SpecError, load_spec
@@ -70,6 +70,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "A --profile is a YAML file, 'mock' (the embedded reference mock) or 'mock:FAULT,FAULT' "
             "(the embedded mock with those faults on; `opentact-conformance mock --list-faults`)."
         ),
+        epilog=EXIT_CODES_HELP,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--profile",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "EXIT_CLEAN",
+    "EXIT_CODES_HELP",
     "EXIT_DEVIATIONS",
     "EXIT_INTERRUPTED",
     "EXIT_TERMINATED",
@@ -17,3 +18,14 @@ EXIT_USAGE = 2  # usage or configuration error
 EXIT_UNREACHABLE = 3  # target unreachable
 EXIT_INTERRUPTED = 130  # incomplete (Ctrl-C or time budget): the results so far written, marked partial
 EXIT_TERMINATED = 143  # incomplete after SIGTERM: the results so far written, marked partial
+
+# the table `--help` prints (the README's "Exit codes" table says the same)
+EXIT_CODES_HELP = """\
+exit codes:
+  0    clean at the gate threshold (--fail-on, default error)
+  1    deviations at/above the threshold (with --baseline: new ones only), or a check crashed
+  2    usage or configuration error: broken profile, missing token variable, refused target
+  3    target unreachable
+  130  incomplete: interrupted (Ctrl-C) or out of time; the results so far are written, marked partial
+  143  incomplete: terminated (SIGTERM); the results so far are written, marked partial
+"""

@@ -7,14 +7,37 @@ from pathlib import Path
 
 from conformance.model.deviations import Severity
 
-__all__ = ["add_generation_and_gate_options"]
+__all__ = ["HelpFormatter", "add_generation_and_gate_options"]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """`--help` keeps the description's line breaks and shows every option's meaningful default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        unset = default is None or default is False or default == [] or default == argparse.SUPPRESS
+        if "default" in text or unset or not action.option_strings:
+            return text
+        return f"{text} (default: {default})"
 
 
 def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_help: str) -> None:
     """--seed, --max-examples, --report-dir, --fail-on, --live and --quiet."""
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
     parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
-    parser.add_argument("--report-dir", type=Path, default=Path("conformance-report"), metavar="DIR")
-    parser.add_argument("--fail-on", choices=[s.value for s in Severity], default="error")
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("conformance-report"),
+        metavar="DIR",
+        help="where results.json, report.html and junit.xml go",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        default="error",
+        help="lowest severity that fails the gate",
+    )
     parser.add_argument("--live", action="store_true", help=live_help)
     parser.add_argument("--quiet", action="store_true", help="no progress lines")

@@ -24,6 +24,8 @@ Render report.html (and junit.xml) from results files.
   report RESULTS               re-render one past run (into its folder unless --out)
   report OLD NEW               compare two runs: NEW's deviations marked new / persisting / fixed
   report --merge A B ...       merge shards of one run into results.json, report.html, junit.xml
+  report --history RUN ...     one page over many runs (files, or folders of them): history.html
+                               with the distinct problems x runs matrix and per-run counts
 """
 
 
@@ -58,6 +60,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="RESULTS",
         help="results files of shards of one run (same spec and seed) to merge",
     )
+    parser.add_argument(
+        "--history",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="RUN",
+        help="results files (or folders holding them) of many runs of one target: writes history.html",
+    )
     parser.set_defaults(handler=run)
     return parser
 
@@ -89,12 +99,44 @@ def _compare(old_file: Path, new_file: Path, out: Path) -> int:
     return 0
 
 
+def history_files(paths: list[Path]) -> list[Path]:
+    """Every results file named, or found in a named folder (its *.json and */results.json)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted({*path.glob("*.json"), *path.glob("*/results.json")})
+            if not inside:
+                raise ResultsError(
+                    f"folder {path} holds no results file (*.json or */results.json); "
+                    "pass the folder the runs were written to, or the files themselves"
+                )
+            found.extend(inside)
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _history(paths: list[Path], out: Path | None) -> int:
+    from reports.history_page import write_history
+
+    files = history_files(paths)
+    runs = [(str(f), load_results(f)) for f in files]
+    folder = out or (paths[0] if paths[0].is_dir() else paths[0].parent)
+    _written(write_history(runs, folder))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``report``; 0 when rendered, 2 on usage errors and unreadable results files."""
     files: list[Path] = list(args.results or [])
     merge: list[Path] | None = args.merge
     out: Path | None = args.out
+    history: list[Path] | None = getattr(args, "history", None)  # callers may build the Namespace
     try:
+        if history is not None:
+            if files or merge is not None:
+                return _fail("give --history RUN ... alone, without other results files or --merge")
+            return _history(history, out)
         if merge is not None:
             if files:
                 return _fail("give either results files or --merge A B ..., not both")

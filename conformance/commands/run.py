@@ -4,30 +4,31 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from conformance.checks import CHECKS, RUN_CHECKS, describe
 from conformance.commands import signals
+from conformance.commands.console import make_progress, summary_lines
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
+    EXIT_CODES_HELP,
     EXIT_DEVIATIONS,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.commands.options import add_generation_and_gate_options
+from conformance.commands.invocation import record_invocation
+from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.contract.specfile import SpecError
 from conformance.engine.client import TargetUnreachableError
 from conformance.engine.generation import PHASES
-from conformance.engine.profiles import ProfileError, load_profile
+from conformance.engine.profiles import ProfileError, load_profile, resolve_token
 from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
+from conformance.engine.variant_probe import PROBE_PHASE
 from conformance.mock.faults import UnknownFaultError, resolve_faults
-from conformance.model.cases import Case
 from conformance.model.deviations import Severity
-from conformance.model.exchange import Exchange
 from conformance.model.results import ResultsError, RunResults, TargetInfo, load_results
 
 __all__ = ["add_parser", "finish", "incomplete_results", "run", "write_artefacts", "write_incomplete"]
@@ -38,6 +39,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "run",
         help="run the conformance gate against a target (default: the embedded mock)",
         description="Run the conformance gate. With no options: against the embedded reference mock.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--profile",
@@ -58,8 +61,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--baseline", type=Path, metavar="RESULTS", help="fail only on deviations new since this"
     )
-    parser.add_argument("--phase", action="append", choices=PHASES, default=[], help="only these phases")
-    parser.add_argument("--check", action="append", default=[], metavar="ID", help="only these checks")
+    parser.add_argument(
+        "--phase",
+        action="append",
+        choices=(*PHASES, PROBE_PHASE),
+        default=[],
+        help=f"only these phases (repeatable; default: all); '{PROBE_PHASE}' re-sends refused documented "
+        "requests in the other documented forms",
+    )
+    parser.add_argument(
+        "--check", action="append", default=[], metavar="ID", help="only these checks (default: all)"
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -87,30 +99,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
-class _Progress:
-    """One line per finished phase (plain text: CI logs and terminals alike)."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.phase = ""
-        self.statuses: Counter[str] = Counter()
-
-    def __call__(self, exchange: Exchange | None, case: Case, done: int, total: int) -> None:
-        if case.phase != self.phase:
-            self.flush()
-            self.phase = case.phase
-        response = exchange.response if exchange else None
-        self.statuses[str(response.status) if response else "no-response"] += 1
-        if done == total:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.phase and not self.quiet:
-            counts = ", ".join(f"{k}×{v}" for k, v in sorted(self.statuses.items()))
-            print(f"  {self.phase:<11} {sum(self.statuses.values()):>4} sent  [{counts}]", file=sys.stderr)
-        self.statuses = Counter()
-
-
 def write_artefacts(results: RunResults, report_dir: Path) -> list[Path]:
     """results.json first (the source of truth), then report.html and junit.xml rendered from it."""
     from reports.html import write_html
@@ -130,16 +118,9 @@ def _summary(results: RunResults) -> str:
         f"deviations: {counts['error']} error, {counts['warning']} warning, {counts['info']} info"
         + (f"; valid sends reaching 2xx: {share:.0%}" if isinstance(share, float) else ""),
     ]
-    by_check = Counter((d.check, d.severity.value) for d in results.deviations)
-    for (check, severity), count in sorted(by_check.items()):
-        lines.append(f"  {severity:<7} {check:<24} ×{count}")
+    lines.extend(summary_lines(results))
     if results.crashes:
         lines.append(f"SUITE BUG: {len(results.crashes)} check crash(es), first: {results.crashes[0].error}")
-    if results.baseline is not None:
-        lines.append(
-            f"baseline: {len(results.baseline.new)} new, {len(results.baseline.persisting)} persisting, "
-            f"{len(results.baseline.fixed)} fixed"
-        )
     if results.throttled:
         lines.append(f"throttled: {results.throttled}")
     if results.partial:
@@ -148,7 +129,27 @@ def _summary(results: RunResults) -> str:
     lines.append(
         f"verdict: {results.verdict.upper()} (fail on {results.fail_on.value}; {len(gating)} gating)"
     )
+    reproduce = results.invocation.get("reproduce")
+    if reproduce:
+        lines.append(f"reproduce: {reproduce}")
     return "\n".join(lines)
+
+
+def _with_invocation(results: RunResults, args: argparse.Namespace, options: RunOptions) -> RunResults:
+    """The results with every option that shaped the run and one command that reproduces it."""
+    try:
+        secrets: tuple[str, ...] = (resolve_token(options.profile),)
+    except ProfileError:
+        secrets = ()
+    invocation = record_invocation(
+        args,
+        options.profile,
+        phases=options.phases,
+        checks=tuple(results.checks),
+        spec=results.spec,
+        secrets=secrets,
+    )
+    return replace(results, invocation=invocation)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -175,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:
             return _fail("--max-examples must be 0 or more")
+        progress = make_progress(args.quiet)
         options = RunOptions(
             profile=profile,
             seed=args.seed,
@@ -182,10 +184,11 @@ def run(args: argparse.Namespace) -> int:
             fail_on=Severity.parse(args.fail_on),
             allow_live=args.live,
             negative_only=args.negative_only,
-            phases=tuple(args.phase) or PHASES,
+            phases=tuple(p for p in args.phase if p != PROBE_PHASE) or PHASES,
+            probe_variants=not args.phase or PROBE_PHASE in args.phase,
             checks=tuple(args.check),
             shard=args.shard,
-            progress=_Progress(args.quiet),
+            progress=progress,
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
@@ -194,6 +197,9 @@ def run(args: argparse.Namespace) -> int:
                 results = execute(options)
             except KeyboardInterrupt as exc:  # before the sending loop: nothing or little was sent
                 results = incomplete_results(profile.name, args.seed, interruption(exc))
+            finally:
+                progress.close()
+            results = _with_invocation(results, args, options)
             if baseline is not None:
                 from reports.baseline import compare
 

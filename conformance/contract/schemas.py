@@ -28,6 +28,7 @@ class SchemaProblem:
     message: str
     validator: str  # the failing keyword, e.g. "type"
     schema_pointer: str  # JSON pointer into the spec document
+    validator_value: Any = None  # the keyword's value in the schema: the type, enum, required names…
 
 
 def _json_path(parts: Any) -> str:
@@ -116,6 +117,7 @@ def _flatten(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         message=error.message,
         validator=str(error.validator),
         schema_pointer="/".join(str(p) for p in error.absolute_schema_path),
+        validator_value=error.validator_value,
     )
 
 

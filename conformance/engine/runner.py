@@ -30,6 +30,7 @@ from conformance.engine.client import (
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.leases import value_names_leased
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.progress import ProgressTick
 from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats, send_until_processed
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
@@ -40,7 +41,7 @@ from strategies.derived_tokens import derived_token_kinds
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "interruption", "resolved_target"]
 
-ProgressCallback = Callable[[Exchange | None, Case, int, int], None]
+ProgressCallback = Callable[[ProgressTick], None]
 
 
 class SafetyError(ValueError):
@@ -58,6 +59,7 @@ class RunOptions:
     phases: tuple[str, ...] = PHASES
     checks: tuple[str, ...] = ()  # empty: all
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
+    probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     progress: ProgressCallback | None = field(default=None, compare=False)
 
 
@@ -276,6 +278,32 @@ def _throttle_stats(tally: _Tally) -> dict[str, int]:
     }
 
 
+def _tick(
+    options: RunOptions,
+    tally: _Tally,
+    budget: SendBudget,
+    exchange: Exchange | None,
+    case: Case,
+    done: int,
+    total: int,
+) -> None:
+    """Tell the progress display where the run is (no-op without one)."""
+    if options.progress is None:
+        return
+    response = exchange.response if exchange is not None else None
+    options.progress(
+        ProgressTick(
+            phase=case.phase,
+            done=done,
+            total=total,
+            status="skipped" if exchange is None else str(response.status) if response else "no-response",
+            sends_used=budget.used,
+            send_budget=budget.limit,
+            deviations=len(tally.deviations),
+        )
+    )
+
+
 def execute(options: RunOptions) -> RunResults:
     """Run every case against the target and return the results (partial if interrupted or out of time)."""
     profile = options.profile
@@ -343,14 +371,14 @@ def execute(options: RunOptions) -> RunResults:
                     exchange = send(case)
                 except BudgetExhaustedError:
                     tally.skipped[case.phase] += 1
+                    _tick(options, tally, budget, None, case, index + 1, len(cases))
                     continue
                 if out_of_time(index):  # the time budget ended this request: not the target's fault
                     tally.count(exchange)
                     break
                 tally.record(exchange, ctx, check_names)
-                if options.progress is not None:
-                    options.progress(exchange, case, index + 1, len(cases))
-            if not partial_reason and "valid_data_rejected" in check_names:
+                _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+            if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
                 def probe(case: Case) -> Exchange | None:
                     try:

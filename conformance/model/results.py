@@ -152,6 +152,8 @@ class RunResults:
     baseline: BaselineComparison | None = None
     command: str = "run"
     tool_version: str = ""
+    # every option that shaped the run, the redacted command line and one command to reproduce it
+    invocation: Mapping[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         counter = Counter(d.severity.value for d in self.deviations)
@@ -210,6 +212,7 @@ class RunResults:
             "deviations": [d.to_dict() for d in self.deviations],
             "crashes": [c.to_dict() for c in self.crashes],
             "baseline": None if self.baseline is None else self.baseline.to_dict(),
+            "invocation": dict(self.invocation),
         }
 
     @classmethod
@@ -240,6 +243,7 @@ class RunResults:
             baseline=None if baseline is None else BaselineComparison.from_dict(baseline),
             command=str(run.get("command", "run")),
             tool_version=str(data.get("tool", {}).get("version", "")),
+            invocation=dict(data.get("invocation") or {}),
         )
 
     def write(self, path: Path) -> None:

@@ -58,6 +58,24 @@
     });
   });
 
+  // a row of the distinct-problems table opens (and shows) the group it links to
+  function openGroup(id) {
+    var target = id && document.getElementById(id);
+    if (!target || !target.classList.contains("group")) { return; }
+    target.hidden = false;
+    target.open = true;
+    target.scrollIntoView();
+  }
+  document.querySelectorAll("a[data-open-group]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var id = link.getAttribute("data-open-group");
+      openGroup(id);
+      if (history.replaceState) { history.replaceState(null, "", "#" + id); }
+    });
+  });
+  window.addEventListener("hashchange", function () { openGroup(location.hash.slice(1)); });
+
   function selectText(node) {
     var range = document.createRange();
     range.selectNodeContents(node);
@@ -67,4 +85,5 @@
   }
 
   apply();
+  if (location.hash) { openGroup(location.hash.slice(1)); }
 })();

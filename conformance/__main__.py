@@ -1,0 +1,5 @@
+"""`python -m conformance …`: the same command line as `opentact-conformance …`."""
+
+from conformance.commands.cli import main
+
+raise SystemExit(main())
