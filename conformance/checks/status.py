@@ -214,7 +214,9 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
         "rejection_status",
         exchange,
         severity=severity,
-        title=f"{case.expectation.value} rejection answered with an unexpected status",
+        # a repeated parameter's refusal (D34) is a validation refusal: one problem, one title
+        title=f"{'validation' if validation else case.expectation.value} rejection answered with an "
+        "unexpected status",
         detail=f"{case.kind}: expected HTTP {expected}, got {_summary(exchange)}.{note}",
         expected=f"HTTP {expected}",
         actual=f"HTTP {status}",

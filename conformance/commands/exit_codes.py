@@ -26,6 +26,6 @@ exit codes:
   1    deviations at/above the threshold (with --baseline: new ones only), or a check crashed
   2    usage or configuration error: broken profile, missing token variable, refused target
   3    target unreachable
-  130  incomplete: interrupted (Ctrl-C) or out of time; the results so far are written, marked partial
-  143  incomplete: terminated (SIGTERM); the results so far are written, marked partial
+  130  interrupted (Ctrl-C) or out of time: incomplete; the results so far are written, marked partial
+  143  terminated (SIGTERM): incomplete; the results so far are written, marked partial
 """

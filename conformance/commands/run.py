@@ -25,6 +25,7 @@ from conformance.contract.specfile import SpecError
 from conformance.engine.client import TargetUnreachableError
 from conformance.engine.generation import PHASES
 from conformance.engine.profiles import ProfileError, load_profile, resolve_token
+from conformance.engine.resend import REPEAT_PHASE
 from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
 from conformance.engine.variant_probe import PROBE_PHASE
 from conformance.mock.faults import UnknownFaultError, resolve_faults
@@ -64,10 +65,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--phase",
         action="append",
-        choices=(*PHASES, PROBE_PHASE),
+        choices=(*PHASES, PROBE_PHASE, REPEAT_PHASE),
         default=[],
         help=f"only these phases (repeatable; default: all); '{PROBE_PHASE}' re-sends refused documented "
-        "requests in the other documented forms",
+        f"requests in the other documented forms; '{REPEAT_PHASE}' sends a few requests twice for the "
+        "run-level checks",
     )
     parser.add_argument(
         "--check", action="append", default=[], metavar="ID", help="only these checks (default: all)"
@@ -184,8 +186,9 @@ def run(args: argparse.Namespace) -> int:
             fail_on=Severity.parse(args.fail_on),
             allow_live=args.live,
             negative_only=args.negative_only,
-            phases=tuple(p for p in args.phase if p != PROBE_PHASE) or PHASES,
+            phases=tuple(p for p in args.phase if p not in (PROBE_PHASE, REPEAT_PHASE)) or PHASES,
             probe_variants=not args.phase or PROBE_PHASE in args.phase,
+            send_repeats=not args.phase or REPEAT_PHASE in args.phase,
             checks=tuple(args.check),
             shard=args.shard,
             progress=progress,

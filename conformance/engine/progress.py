@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from conformance.model.cases import Case
 
 __all__ = ["ProgressTick"]
 
@@ -18,3 +20,4 @@ class ProgressTick:
     sends_used: int  # requests that could send an SMS, counted against the budget
     send_budget: int
     deviations: int  # deviations found so far
+    case: Case | None = field(default=None, compare=False)  # the case just done

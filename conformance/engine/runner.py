@@ -60,6 +60,7 @@ class RunOptions:
     checks: tuple[str, ...] = ()  # empty: all
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
+    send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
     progress: ProgressCallback | None = field(default=None, compare=False)
 
 
@@ -300,6 +301,7 @@ def _tick(
             sends_used=budget.used,
             send_budget=budget.limit,
             deviations=len(tally.deviations),
+            case=case,
         )
     )
 
@@ -395,7 +397,7 @@ def execute(options: RunOptions) -> RunResults:
                     probe,
                     secrets=credential_secrets(token),
                 )
-            if not partial_reason and REPEAT_CHECKS.intersection(check_names):
+            if not partial_reason and options.send_repeats and REPEAT_CHECKS.intersection(check_names):
                 _send_repeats(send, tally, out_of_time)
         except KeyboardInterrupt as exc:
             partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"

@@ -44,6 +44,9 @@ def _now() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+LEASED_ON = _now()  # one lease per sender, leased before any send (D30)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SloppyServer
 
@@ -101,10 +104,10 @@ class _Handler(BaseHTTPRequestHandler):
             "from": sender,
             "to": int(to),
             "message": self._stored(message),
-            "thread": uuid.uuid4().hex,
+            "thread": uuid.uuid5(uuid.NAMESPACE_URL, f"sms:{sender}:{int(to)}").hex,  # one per pair (D28)
             "delivered": False,
             "automated": False,
-            "tn": {"tn": int(sender), "created_on": stamp, "modified_on": stamp, "deleted_on": None},
+            "tn": {"tn": int(sender), "created_on": LEASED_ON, "modified_on": LEASED_ON, "deleted_on": None},
             "created_on": stamp,
             "modified_on": stamp,
         }
