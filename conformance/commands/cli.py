@@ -21,6 +21,7 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
+from conformance.model.redaction import console_redaction
 
 __all__ = ["EXIT_CLEAN", "EXIT_DEVIATIONS", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
@@ -56,11 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    try:
-        return int(_commands()[args.command].run(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    with console_redaction():  # every token resolved by the command is kept off the console
+        try:
+            return int(_commands()[args.command].run(args))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

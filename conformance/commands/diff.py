@@ -37,6 +37,7 @@ from conformance.mock.faults import UnknownFaultError
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.redaction import Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
@@ -232,7 +233,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
         for p in PHASES
         if any(c.phase == p for c in cases)
     )
-    return RunResults(
+    results = RunResults(
         target=TargetInfo(
             f"{labels[0]} vs {labels[1]}",
             f"{urls[0]} | {urls[1]}",
@@ -263,6 +264,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
         command="diff",
         tool_version=__version__,
     )
+    return results.redacted(Redactor(secrets))  # nothing either side saw of a token leaves the run
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

@@ -21,6 +21,7 @@ from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, req
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.redaction import Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
@@ -243,7 +244,7 @@ def execute(options: RunOptions) -> RunResults:
         "negative_only": options.negative_only or profile.negative_only,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
     }
-    return RunResults(
+    results = RunResults(
         target=TargetInfo(
             profile.name,
             "embedded mock (127.0.0.1)" if profile.embedded_mock else profile.base_url,
@@ -265,3 +266,4 @@ def execute(options: RunOptions) -> RunResults:
         partial_reason=partial_reason,
         tool_version=__version__,
     )
+    return results.redacted(Redactor((token,)))  # nothing the run saw of the token leaves it

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model.deviations import Deviation, Severity
+from conformance.model.jsontext import JSONTooDeepError, loads_bounded
+from conformance.model.redaction import Redactor
 
 __all__ = [
     "RESULTS_SCHEMA_VERSION",
@@ -26,6 +28,7 @@ __all__ = [
 ]
 
 RESULTS_SCHEMA_VERSION = 1
+RESULTS_MAX_DEPTH = 32  # results.json is 6 levels deep; bodies inside it are strings
 
 
 class ResultsError(ValueError):
@@ -166,6 +169,14 @@ class RunResults:
     def with_baseline(self, comparison: BaselineComparison) -> RunResults:
         return replace(self, baseline=comparison)
 
+    def redacted(self, redactor: Redactor) -> RunResults:
+        """These results with every form of every secret removed from every string and key.
+
+        One pass over the serialised form, so no field (detail, actual, path, errors, header
+        names, keys of ``stats``…) can be forgotten; the artefacts are all rendered from it.
+        """
+        return RunResults.from_dict(redactor.data(self.to_dict()))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": RESULTS_SCHEMA_VERSION,
@@ -251,9 +262,14 @@ def _current_umask() -> int:
 def load_results(path: Path) -> RunResults:
     """Read a results file; raise ``ResultsError`` with a one-paragraph message on bad input."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_bounded(path.read_text(encoding="utf-8"), max_depth=RESULTS_MAX_DEPTH).value
     except OSError as exc:
         raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
+    except JSONTooDeepError as exc:
+        raise ResultsError(
+            f"results file {path} is not a results file of this tool: {exc}. Pass the results.json "
+            "a run wrote."
+        ) from None
     except ValueError as exc:
         raise ResultsError(
             f"results file {path} is not valid JSON ({exc}); was the run interrupted?"
