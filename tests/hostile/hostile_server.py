@@ -57,20 +57,25 @@ def _echo_body(token: str, count: int) -> tuple[int, dict[str, str], bytes]:
     escaped = forms["json_escaped"]
     status = (400, 200, 302, 401, 404)[count % 5]
     if status == 200:
+        payload = [
+            ("to", token), ("from", forms["lower"]), ("message", escaped), ("state", forms["upper"]),
+            ("uuid", forms["url"]), ("note", forms["base64url"]), (escaped, forms["swapcase"]),
+        ]
+        members = ", ".join(f'"{k}": "{v}"' for k, v in payload)
         text = (
-            '{"success": true, "payload": {"to": "%s", "from": "%s", "message": "%s", "state": "%s", '
-            '"uuid": "%s", "tn": {"tn": "%s"}, "%s": {"%s": "%s"}, "note": "%s"}}'
-            % (token, forms["lower"], escaped, forms["upper"], forms["url"], forms["base64"], token,
-               escaped, forms["swapcase"], forms["base64url"])
+            f'{{"success": true, "payload": {{{members}, "tn": {{"tn": "{forms["base64"]}"}}, '
+            f'"{token}": {{"{escaped}": "{forms["base64_offset1"]}"}}}}}}'
         )
     else:
+        fields = (
+            f'"{token}": ["{forms["url"]}"], "params.{escaped}": ["{forms["swapcase"]}", '
+            f'"{forms["base64_offset1"]}"], "params.to": ["{forms["url_lower"]}"]'
+        )
         text = (
-            '{"success": false, "status": %d, "message": "token %s is not valid (%s, %s)", '
-            '"%s": true, "fields": {"%s": ["%s"], "params.%s": ["%s", "%s"], "params.to": ["%s"]}, '
-            '"url": "%s", "b64": "%s", "hex": "%s", "escaped": "%s"}'
-            % (status, token, forms["lower"], forms["upper"], token, token, forms["url"], escaped,
-               forms["swapcase"], forms["base64_offset1"], forms["url_lower"], forms["url"],
-               forms["base64_offset2"], forms["hex"], escaped)
+            f'{{"success": false, "status": {status}, '
+            f'"message": "token {token} is not valid ({forms["lower"]}, {forms["upper"]})", '
+            f'"{token}": true, "fields": {{{fields}}}, "url": "{forms["url"]}", '
+            f'"b64": "{forms["base64_offset2"]}", "hex": "{forms["hex"]}", "escaped": "{escaped}"}}'
         )
     return status, headers, text.encode()
 
@@ -78,7 +83,7 @@ def _echo_body(token: str, count: int) -> tuple[int, dict[str, str], bytes]:
 def _deep_body(count: int) -> tuple[int, dict[str, str], bytes]:
     if count % 2:  # nested inside the documented error envelope's "fields"
         inner = '{"a":' * DEEP + "1" + "}" * DEEP
-        body = '{"success": false, "status": 400, "message": "x", "fields": {"params.to": %s}}' % inner
+        body = '{"success": false, "status": 400, "message": "x", "fields": {"params.to": ' + inner + "}}"
         return 400, {}, body.encode()
     return 200, {}, ("[" * DEEP + "]" * DEEP).encode()
 

@@ -36,7 +36,8 @@ def occurrences(texts: dict[str, str], token: str) -> dict[str, int]:
 
 
 def artefacts(report_dir: Path, stdout: str, stderr: str) -> dict[str, str]:
-    texts = {name: (report_dir / name).read_text(encoding="utf-8") for name in ("results.json", "report.html", "junit.xml")}
+    names = ("results.json", "report.html", "junit.xml")
+    texts = {name: (report_dir / name).read_text(encoding="utf-8") for name in names}
     return {**texts, "stdout": stdout, "stderr": stderr}
 
 

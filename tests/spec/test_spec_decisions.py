@@ -48,7 +48,16 @@ def decision_citations(node: Any, pointer: str = "") -> Iterator[tuple[str, str]
 
 
 def test_decisions_has_entries_d1_to_d16_in_order(decisions: dict[str, tuple[str, str]]) -> None:
-    assert list(decisions) == ENTRY_IDS
+    ids = list(decisions)
+    assert ids[: len(ENTRY_IDS)] == ENTRY_IDS
+    # decisions added later (beyond the §7 questions) follow, numbered upwards
+    later = [int(entry[1:]) for entry in ids[len(ENTRY_IDS) :]]
+    assert later == sorted(set(later)) and all(n > len(ENTRY_IDS) for n in later)
+
+
+def test_later_entries_have_every_part_too(decisions: dict[str, tuple[str, str]]) -> None:
+    for entry_id in list(decisions)[len(ENTRY_IDS) :]:
+        test_entry_has_question_decision_evidence_and_treatment(entry_id, decisions)
 
 
 @pytest.mark.parametrize("entry_id", ENTRY_IDS)
