@@ -141,11 +141,15 @@ class Redactor:
             return text
         return self._pattern.sub(REDACTED, text)
 
-    def data(self, value: Any) -> Any:
+    def data(self, value: Any, *, keep: Iterable[str] = (), names: Iterable[str] = ()) -> Any:
         """A copy of a JSON-like value with every string and every key redacted.
 
+        Values under the keys named in ``keep`` are copied as they are (enumerations the tool
+        writes itself, e.g. a severity), and keys listed in ``names`` stay as they are (the
+        field names of the tool's own schema): a very short token could otherwise mangle them.
         Walks with an explicit stack, so however deeply the value is nested it never recurses.
         """
+        kept, fixed_names = frozenset(keep), frozenset(names)
         root: list[Any] = [None]
         stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
         while stack:
@@ -156,7 +160,10 @@ class Redactor:
                 copy: dict[Any, Any] = {}
                 parent[slot] = copy
                 for key, child in item.items():
-                    new_key = self.text(key) if isinstance(key, str) else key
+                    if key in kept:
+                        copy[key] = child
+                        continue
+                    new_key = self.text(key) if isinstance(key, str) and key not in fixed_names else key
                     copy[new_key] = None
                     stack.append((child, copy, new_key))
             elif isinstance(item, (list, tuple)):

@@ -29,6 +29,8 @@ __all__ = [
 
 RESULTS_SCHEMA_VERSION = 1
 RESULTS_MAX_DEPTH = 32  # results.json is 6 levels deep; bodies inside it are strings
+# values the tool writes from its own enumerations; never target text, so never redacted
+_TOOL_ENUMERATIONS = ("schema_version", "severity", "fail_on", "verdict", "partial")
 
 
 class ResultsError(ValueError):
@@ -175,7 +177,8 @@ class RunResults:
         One pass over the serialised form, so no field (detail, actual, path, errors, header
         names, keys of ``stats``…) can be forgotten; the artefacts are all rendered from it.
         """
-        return RunResults.from_dict(redactor.data(self.to_dict()))
+        data = self.to_dict()
+        return RunResults.from_dict(redactor.data(data, keep=_TOOL_ENUMERATIONS, names=_field_names(data)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -235,6 +238,24 @@ class RunResults:
 
     def write(self, path: Path) -> None:
         write_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+
+_FREE_MAPPINGS = frozenset({"headers", "stats", "status_counts", "checks", "spec"})
+
+
+def _field_names(data: Mapping[str, Any]) -> set[str]:
+    """The keys of the results schema itself (not those of header maps or other free mappings)."""
+    names: set[str] = set()
+    stack: list[Any] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            names.update(str(k) for k in item)
+            stack.extend(v for k, v in item.items() if k not in _FREE_MAPPINGS)
+        elif isinstance(item, list):
+            stack.extend(item)
+    names.update(_FREE_MAPPINGS)
+    return names
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -147,3 +147,21 @@ def test_a_results_file_nested_too_deep_is_a_clear_error(tmp_path: Path) -> None
     with pytest.raises(ResultsError, match="nested"):
         load_results(path)
 
+
+
+def test_redacting_results_never_breaks_them_even_for_a_one_letter_token() -> None:
+    from conformance.model.deviations import Severity
+    from conformance.model.results import RunResults, TargetInfo
+
+    deviations, _ = run_checks(CTX, exchange(500, b"<html>oops</html>", content_type="text/html"))
+    assert deviations
+    results = RunResults(
+        target=TargetInfo("t", "http://127.0.0.1:1"), spec={}, seed=1, started_at="", finished_at="",
+        duration_s=0.0, fail_on=Severity.WARNING, deviations=tuple(deviations),
+    )
+    for token in ("r", "e", "o", "n"):  # letters of "error", "warning", "info"
+        redacted = results.redacted(Redactor([token]))
+        assert [d.severity for d in redacted.deviations] == [d.severity for d in deviations]
+        assert redacted.fail_on is Severity.WARNING
+        for deviation in redacted.deviations:
+            assert token not in deviation.detail.lower().replace(REDACTED.lower(), "")
