@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import escape
 
 from conformance.model.deviations import Deviation
-from conformance.model.jsontext import loads_bounded
+from conformance.model.results import loads_bounded
 from reports.redact import mask_headers, mask_text
 
 __all__ = ["BODY_LIMIT", "ExampleView", "build_example", "cut", "example_weight"]

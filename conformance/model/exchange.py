@@ -80,15 +80,12 @@ class RecordedResponse:
 
     def parsed(self) -> ParsedJSON:
         """The parsed body, unpaired surrogates replaced; raises ``ValueError`` when it is not
-        JSON, and ``JSONTooDeepError`` (a ``ValueError``) when it is nested past the limit."""
+        JSON, and ``JSONTooDeepError`` (a ``ValueError``) when it is nested past the limit.
+
+        Only a success is cached: an error would keep the whole decoded body alive (it holds it).
+        """
         if self._json is _NOT_JSON:
-            try:
-                parsed: ParsedJSON | ValueError = loads_bounded(self.body.decode("utf-8"))
-            except ValueError as exc:
-                parsed = exc
-            object.__setattr__(self, "_json", parsed)
-        if isinstance(self._json, ValueError):
-            raise self._json.with_traceback(None)
+            object.__setattr__(self, "_json", loads_bounded(self.body.decode("utf-8")))
         assert isinstance(self._json, ParsedJSON)
         return self._json
 

@@ -24,6 +24,7 @@ __all__ = [
     "RunResults",
     "TargetInfo",
     "load_results",
+    "loads_bounded",  # the bounded JSON parser, for the reports (they import only this module)
     "write_atomic",
 ]
 
