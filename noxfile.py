@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nox
 import nox.command
 
@@ -59,14 +57,11 @@ def selftest(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks: every script prints its ratios (measured side by side in one run); the session
-    fails at the end, naming the scripts with a missed target, after all of them have printed."""
+    """Benchmarks (`python -m bench`): whole processes against one standalone mock, counted at the server,
+    paired ratios over interleaved rounds, each figure with its target; fails at the end naming the missed
+    targets. Needs `wrk` (apt-get install -y wrk) for the physical limit. Options after `--`: `-- --quick`."""
     install(session, "test")
-    missed = []
-    for script in sorted(Path("bench").glob("bench_*.py")):
-        try:
-            session.run("python", str(script), *session.posargs)
-        except nox.command.CommandFailed:
-            missed.append(script.name)
-    if missed:
-        session.error(f"targets missed in: {', '.join(missed)} (see the tables above)")
+    try:
+        session.run("python", "-m", "bench", *session.posargs)
+    except nox.command.CommandFailed:
+        session.error("targets missed or figures not measured: see the table above")

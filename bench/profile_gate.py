@@ -3,14 +3,14 @@
     python bench/profile_gate.py              # pyinstrument if installed, else cProfile
     python bench/profile_gate.py --cprofile   # force cProfile
     python bench/profile_gate.py --warm       # profile a second gate in the same process (no imports,
-                                              # caches filled: the steady state bench_gate.py measures)
+                                              # caches filled: the gate's steady state)
     python bench/profile_gate.py --top 25     # more rows
 
 Profiles `opentact-conformance run --quiet --report-dir <tmp>` called in this process (its imports
 included unless --warm): case generation, the mock's start and stop, sending, checks, artefacts.
 pyinstrument samples the main thread only, so the uvicorn mock (a background thread) shows as time
 waiting on the socket; cProfile also covers only this thread. Prints the top entries by cumulative
-time and, with pyinstrument, the call tree. Not named bench_*.py, so `nox -s bench` skips it.
+time and, with pyinstrument, the call tree. A profiler, not a benchmark: `nox -s bench` does not run it.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def with_cprofile(report_dir: Path, top: int) -> None:
 
 def with_pyinstrument(report_dir: Path, top: int) -> bool:
     try:
-        from pyinstrument import Profiler
+        from pyinstrument import Profiler  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return False
     profiler = Profiler(interval=0.0005)
@@ -115,8 +115,12 @@ def with_pyinstrument(report_dir: Path, top: int) -> bool:
     ranked = sorted(totals.items(), key=lambda item: -item[1])
     print(f"top {top} by cumulative time (share of {total:.2f} s sampled on the main thread):")
     _table(ranked[:top], total)
-    ours = [row for row in ranked if _package(_full_path(row[0][1]), "") in PROJECT_PACKAGES
-            and row[0][0] not in ("gate", "main", "run")]
+    ours = [
+        row
+        for row in ranked
+        if _package(_full_path(row[0][1]), "") in PROJECT_PACKAGES
+        and row[0][0] not in ("gate", "main", "run")
+    ]
     print(f"\ntop {top} project functions (conformance/, strategies/, reports/) by cumulative time:")
     _table(ours[:top], total)
     print("\nself time by package (C calls count for their caller; socket waits show under httpcore/stdlib):")

@@ -124,7 +124,12 @@ def _merge_phases(parts: Sequence[RunResults]) -> tuple[PhaseStats, ...]:
             known = phases.get(phase.name)
             if known is None:
                 phases[phase.name] = PhaseStats(
-                    phase.name, phase.cases, phase.sent, phase.skipped, dict(phase.status_counts)
+                    phase.name,
+                    phase.cases,
+                    phase.sent,
+                    phase.skipped,
+                    dict(phase.status_counts),
+                    phase.classes,
                 )
                 continue
             statuses = dict(known.status_counts)
@@ -136,6 +141,7 @@ def _merge_phases(parts: Sequence[RunResults]) -> tuple[PhaseStats, ...]:
                 known.sent + phase.sent,
                 known.skipped + phase.skipped,
                 statuses,
+                tuple(sorted({*known.classes, *phase.classes})),
             )
     return tuple(phases.values())
 

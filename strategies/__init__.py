@@ -9,12 +9,21 @@ May import: nothing of ``conformance`` or ``reports``; the engine draws from it.
 
 from __future__ import annotations
 
+from strategies.derived_tokens import DERIVED_TOKEN_KINDS, derive_token, derived_token_kinds, derived_tokens
 from strategies.invalid_value import InvalidValue
+from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values
 from strategies.numbers import INVALID_NUMBER_KINDS, PHONE_DIGITS_PATTERN, invalid_numbers, valid_numbers
 from strategies.schemathesis_formats import (
     PHONE_DIGITS_FORMAT,
     SMS_TEXT_FORMAT,
     register_schemathesis_formats,
+)
+from strategies.text_classes import (
+    LENGTH_CLASSES,
+    TEXT_CLASSES,
+    ClassText,
+    length_class_texts,
+    text_class_texts,
 )
 from strategies.texts import (
     GSM7_BASIC,
@@ -31,24 +40,36 @@ from strategies.tokens import BAD_TOKEN_KINDS, bad_tokens, is_header_value, is_j
 
 __all__ = [
     "BAD_TOKEN_KINDS",
+    "DERIVED_TOKEN_KINDS",
     "GSM7_BASIC",
     "GSM7_EXTENSION",
     "INVALID_NUMBER_KINDS",
+    "LENGTH_CLASSES",
     "MAX_MESSAGE_LENGTH",
     "MESSAGE_ALPHABETS",
+    "NUMBER_CLASSES",
     "PHONE_DIGITS_FORMAT",
     "PHONE_DIGITS_PATTERN",
     "SMS_LENGTH_BOUNDARIES",
     "SMS_TEXT_FORMAT",
+    "TEXT_CLASSES",
+    "ClassNumber",
+    "ClassText",
     "InvalidValue",
     "bad_tokens",
     "boundary_texts",
+    "derive_token",
+    "derived_token_kinds",
+    "derived_tokens",
     "invalid_numbers",
     "is_gsm7",
     "is_header_value",
     "is_jwt_shaped",
+    "length_class_texts",
     "message_texts",
+    "number_class_values",
     "register_schemathesis_formats",
+    "text_class_texts",
     "texts_of_length",
     "valid_numbers",
 ]

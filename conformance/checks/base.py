@@ -53,6 +53,10 @@ class CheckContext:
     latency_budget_ms: float | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
+    def body_severity(self, status: int) -> Severity:
+        """Error for a body the docs show; warning when the documented body is itself inferred (D12, D25)."""
+        return Severity.WARNING if self.contract.inferred(status) else Severity.ERROR
+
     def deviation(
         self,
         check: str,

@@ -65,7 +65,7 @@ def check_content_type(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviat
         yield ctx.deviation(
             "content_type",
             exchange,
-            severity=Severity.ERROR,
+            severity=ctx.body_severity(response.status),
             title="Response is not labelled application/json",
             detail=f"HTTP {response.status} came with Content-Type {response.content_type or '(none)'!r}.",
             path="Content-Type",
@@ -96,9 +96,10 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
             yield ctx.deviation(
                 "json_body",
                 exchange,
-                severity=Severity.ERROR,
+                severity=ctx.body_severity(response.status),
                 title="Empty response body",
-                detail=f"HTTP {response.status} is documented with a JSON body; the body was empty.",
+                detail=f"HTTP {response.status} is documented with a JSON body; the body was empty."
+                + _inferred_note(ctx, response.status),
                 expected="a JSON document",
                 actual="(empty)",
                 evidence=Evidence(source="S1 response tabs"),
@@ -123,9 +124,10 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
         yield ctx.deviation(
             "json_body",
             exchange,
-            severity=Severity.ERROR,
+            severity=ctx.body_severity(response.status),
             title="Response body is not valid JSON",
-            detail=f"HTTP {response.status}: {type(exc).__name__}: {exc}",
+            detail=f"HTTP {response.status}: {type(exc).__name__}: {exc}"
+            + _inferred_note(ctx, response.status),
             expected="a JSON document",
             actual=response.body[:200].decode("utf-8", "replace"),
             evidence=Evidence(source="S1 response tabs"),
@@ -144,3 +146,9 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
                 actual=f"{parsed.lone_surrogates} unpaired surrogate(s)",
                 evidence=Evidence(source="RFC 8259 §8.2", decision="D21"),
             )
+
+
+def _inferred_note(ctx: CheckContext, status: int) -> str:
+    if not ctx.contract.inferred(status):
+        return ""
+    return f" No page documents the HTTP {status} body; the expected envelope is inferred (D12, D25)."

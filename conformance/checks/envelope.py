@@ -28,7 +28,7 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
         yield ctx.deviation(
             "error_envelope",
             exchange,
-            severity=Severity.ERROR,
+            severity=ctx.body_severity(status),
             title="Error envelope does not say success: false",
             detail=f"HTTP {status} body has success={body.get('success')!r}.",
             path="$.success",
@@ -40,7 +40,7 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
         yield ctx.deviation(
             "error_envelope",
             exchange,
-            severity=Severity.ERROR,
+            severity=ctx.body_severity(status),
             title="Body status differs from the HTTP status",
             detail=f"HTTP {status} body says status={body.get('status')!r}.",
             path="$.status",
@@ -49,7 +49,7 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
             evidence=Evidence(source="S1 404 example (status 404)", decision="D11"),
         )
     case = exchange.case
-    if case.expectation is Expectation.VALIDATION and status in (400, 500):
+    if case.expectation in (Expectation.VALIDATION, Expectation.EITHER) and status in (400, 500):
         yield from _validation_fields(ctx, exchange, body)
     if case.expectation is Expectation.NOT_FOUND and status == 404:
         message = body.get("message")

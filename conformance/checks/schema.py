@@ -7,7 +7,7 @@ from typing import Any
 
 from conformance.checks.base import CheckContext, register
 from conformance.contract.schemas import SchemaProblem
-from conformance.contract.variants import ResponseVariant
+from conformance.contract.variants import ResponseVariant, explanations
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
@@ -43,34 +43,41 @@ def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Dev
     problems = list(ctx.contract.validate(response.status, body))
     if not problems:
         return
-    matching = [
-        v
-        for v in ctx.variants
-        if v.applies_to(response.status) and not list(v.contract.validate(response.status, body))
-    ]
-    if matching:
-        yield _variant_deviation(ctx, exchange, body, matching, problems[0])
-        return
+    explaining = explanations(ctx.variants, response.status, body, [p.path for p in problems])
     for problem in problems[:_MAX_PROBLEMS]:
-        yield ctx.deviation(
-            "response_schema",
-            exchange,
-            severity=Severity.ERROR,
-            title=f"HTTP {response.status} body violates the documented schema ({problem.validator})",
-            detail=problem.message,
-            path=problem.path,
-            expected=f"{problem.validator} per {problem.schema_pointer}",
-            actual=_value_at(body, problem.path),
-            evidence=Evidence(source=f"spec response {response.status}", decision=None),
-        )
+        if explaining[problem.path]:
+            yield _variant_deviation(ctx, exchange, body, explaining[problem.path], problem)
+        else:
+            yield _schema_error(ctx, exchange, body, problem)
+
+
+def _schema_error(ctx: CheckContext, exchange: Exchange, body: Any, problem: SchemaProblem) -> Deviation:
+    status = exchange.response.status if exchange.response is not None else 0
+    inferred = ctx.contract.inferred(status)
+    return ctx.deviation(
+        "response_schema",
+        exchange,
+        # D25: a body the docs never show (the inferred 401) cannot break them plainly
+        severity=Severity.WARNING if inferred else Severity.ERROR,
+        title=f"HTTP {status} body violates the documented schema ({problem.validator})",
+        detail=problem.message + (" The expected body is itself inferred (D12, D25)." if inferred else ""),
+        path=problem.path,
+        expected=f"{problem.validator} per {problem.schema_pointer}",
+        actual=_value_at(body, problem.path),
+        evidence=Evidence(source=f"spec response {status}", decision="D25" if inferred else None),
+    )
 
 
 def _variant_deviation(
-    ctx: CheckContext, exchange: Exchange, body: Any, matching: list[ResponseVariant], first: SchemaProblem
+    ctx: CheckContext,
+    exchange: Exchange,
+    body: Any,
+    explaining: list[ResponseVariant],
+    problem: SchemaProblem,
 ) -> Deviation:
-    """A warning: the body breaks the canonical schema but fits a documented variant (the narrowest)."""
-    variant = matching[0].variant
-    also = [v.variant.id for v in matching[1:]]
+    """A warning: this member breaks the canonical schema the way a variant the body shows does (D23)."""
+    variant = explaining[0].variant
+    also = [v.variant.id for v in explaining[1:]]
     status = exchange.response.status if exchange.response is not None else 0
     return ctx.deviation(
         "response_schema",
@@ -78,13 +85,13 @@ def _variant_deviation(
         severity=Severity.WARNING,
         title=f"HTTP {status} body matches documented variant '{variant.id}'",
         detail=(
-            f"The body breaks the canonical schema ({first.path}: {first.message}) but matches the "
-            f"documented variant '{variant.title}'."
+            f"{problem.path} breaks the canonical schema ({problem.message}) as the documented variant "
+            f"'{variant.title}' shows it (D23)."
             + (f" Also consistent with: {', '.join(also)}." if also else "")
         ),
-        path=first.path,
-        expected=f"canonical schema ({first.validator})",
-        actual=_value_at(body, first.path),
+        path=problem.path,
+        expected=f"canonical schema ({problem.validator})",
+        actual=_value_at(body, problem.path),
         evidence=Evidence(source=variant.evidence, decision=variant.decision, variant=variant.id),
     )
 
@@ -115,6 +122,7 @@ def check_undocumented_fields(ctx: CheckContext, exchange: Exchange) -> Iterator
     body = _json_body(exchange)
     if response is None or not isinstance(body, Mapping):
         return
+    answer = "a success" if 200 <= response.status < 300 else "an error"
     if 200 <= response.status < 300:
         payload = body.get("payload")
         places: list[tuple[str, Any, str]] = [
@@ -136,8 +144,10 @@ def check_undocumented_fields(ctx: CheckContext, exchange: Exchange) -> Iterator
                 "undocumented_fields",
                 exchange,
                 severity=Severity.INFO,
-                title=f"Undocumented member in HTTP {response.status} body",
-                detail=f"'{member}' at {where} is not in the documented {schema_name}.{note}",
+                # the kind of answer, not its status: one member is one finding on 200, 201 or 202 (D23)
+                title=f"Undocumented member in {answer} body",
+                detail=f"'{member}' at {where} of an HTTP {response.status} body is not in the documented "
+                f"{schema_name}.{note}",
                 path=f"{where}.{member}",
                 expected=f"members of {schema_name}",
                 actual=node[member],

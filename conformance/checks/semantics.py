@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.checks.base import CheckContext, register
-from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
@@ -38,6 +37,17 @@ def _digits(value: Any) -> str | None:
     return None
 
 
+def _echoes(param: str, echoed: Any, sent: list[str]) -> bool:
+    """The payload member names one of the values sent: FROM as the same digits, TO as the same integer
+    (D15: ``to`` is an integer, so ``0014155550100`` and ``14155550100`` are one destination)."""
+    digits = _digits(echoed)
+    if digits is None:
+        return False
+    if param == "TO":
+        return any(value.isascii() and value.isdigit() and int(value) == int(digits) for value in sent)
+    return digits in sent
+
+
 def _describe_text_difference(sent: str, echoed: Any) -> str:
     if not isinstance(echoed, str):
         return f"echoed a {type(echoed).__name__}, not a string"
@@ -55,7 +65,7 @@ def _describe_text_difference(sent: str, echoed: Any) -> str:
 def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """The payload describes the message that was sent: to, from, message and tn.tn echo the request."""
     payload = _payload(exchange)
-    if payload is None or exchange.case.expectation is not Expectation.SUCCESS:
+    if payload is None or not exchange.case.expectation.may_succeed:
         return
     sent = exchange.sent
     evidence = Evidence(
@@ -63,16 +73,17 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
     )
     sent_from, sent_text = sent.get("FROM"), sent.get("Message")
     for param, member, role in (("TO", "to", "destination"), ("FROM", "from", "sender")):
-        value = sent.get(param)
-        if value is not None and member in payload and _digits(payload[member]) != value:
+        values = [value for name, value in exchange.request.query if name == param]
+        if values and member in payload and not _echoes(param, payload[member], values):
+            shown = values[0] if len(values) == 1 else " or ".join(values)
             yield ctx.deviation(
                 "semantic_echo",
                 exchange,
                 severity=Severity.ERROR,
                 title=f"payload.{member} is not the {role} that was sent",
-                detail=f"sent {param}={value}, payload.{member}={payload[member]!r}",
+                detail=f"sent {param}={shown}, payload.{member}={payload[member]!r}",
                 path=f"$.payload.{member}",
-                expected=value,
+                expected=shown,
                 actual=payload[member],
                 evidence=evidence,
             )
@@ -105,7 +116,7 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
 
 @register("message_state")
 def check_message_state(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
-    """A fresh message is 'created', undelivered, and typed as documented for its status (D6, D9)."""
+    """A fresh message is 'created', undelivered, not automated, typed as documented (D6, D9)."""
     payload = _payload(exchange)
     if payload is None or exchange.response is None:
         return
@@ -135,6 +146,18 @@ def check_message_state(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
             expected="created",
             actual=payload["state"],
             evidence=Evidence(source="S1, S2, S3 examples: state created", decision="D9"),
+        )
+    if payload.get("automated") is True:
+        yield ctx.deviation(
+            "message_state",
+            exchange,
+            severity=Severity.WARNING,
+            title="A fresh message is reported as automated",
+            detail="automated=true in the response to a message sent through the API right now.",
+            path="$.payload.automated",
+            expected=False,
+            actual=True,
+            evidence=Evidence(source="S1, S2, S3 examples: automated false", decision="D9"),
         )
     if payload.get("delivered") is True:
         yield ctx.deviation(

@@ -17,7 +17,12 @@ __all__ = [
     "check_valid_data_rejected",
 ]
 
-EXPECTED_STATUS = {Expectation.VALIDATION: 400, Expectation.AUTH: 401, Expectation.NOT_FOUND: 404}
+EXPECTED_STATUS = {
+    Expectation.VALIDATION: 400,
+    Expectation.AUTH: 401,
+    Expectation.NOT_FOUND: 404,
+    Expectation.EITHER: 400,  # the refusal it may get (D34); a 2xx is the other documented outcome
+}
 RATE_LIMITED = 429
 
 
@@ -58,6 +63,8 @@ def check_status_documented(ctx: CheckContext, exchange: Exchange) -> Iterator[D
                 evidence=Evidence(source="notes §4.5, §7.16", decision="D16"),
             )
         return
+    if exchange.case.expectation.rejects and not _is_success(response.status):
+        return  # D25: a refusal's status is judged once, by rejection_status, at the severity D11/D12 give it
     yield ctx.deviation(
         "status_documented",
         exchange,
@@ -147,16 +154,17 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     """A rejected request got the status documented (or decided) for its kind of problem."""
     response = exchange.response
     case = exchange.case
-    if response is None or not case.expectation.rejects:
+    if response is None or case.expectation not in EXPECTED_STATUS:
         return
     status = response.status
     expected = EXPECTED_STATUS[case.expectation]
+    validation = case.expectation in (Expectation.VALIDATION, Expectation.EITHER)
     if _is_success(status) or status in (expected, RATE_LIMITED):
         return
     severity = Severity.ERROR
     evidence = Evidence(source=case.evidence or "S1", decision="D11")
     note = ""
-    if case.expectation is Expectation.VALIDATION and status == 500:
+    if validation and status == 500:
         body = response.json_or_none()
         if isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping):
             severity = Severity.WARNING
@@ -164,7 +172,7 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
             evidence = Evidence(
                 source="S1 error tabs (status 500)", decision="D11", variant="validation-as-500"
             )
-    elif case.expectation is Expectation.VALIDATION and status == 404 and "FROM" in case.invalid_params:
+    elif validation and status == 404 and "FROM" in case.invalid_params:
         severity = Severity.WARNING
         note = (
             " The malformed sender was treated as an unleased one;"

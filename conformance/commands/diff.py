@@ -22,7 +22,7 @@ from conformance.commands.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.commands.options import add_generation_and_gate_options
 from conformance.commands.run import finish
 from conformance.contract.specfile import SpecError, load_spec
-from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.client import TargetClient, TargetUnreachableError, credential_secrets
 from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import (
@@ -37,8 +37,9 @@ from conformance.mock.faults import UnknownFaultError
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.redaction import Redactor
+from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
+from strategies.derived_tokens import derived_token_kinds
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 
@@ -165,9 +166,16 @@ def execute_diff(options: DiffOptions) -> RunResults:
     for profile in (a, b):
         check_safety(profile, options.allow_live)
     tokens = resolve_token(a), resolve_token(b)
-    secrets = tuple(t for t in tokens if t)
+    secrets = tuple(secret for t in tokens for secret in credential_secrets(t))
+    for secret in secrets:  # near-miss tokens are as secret as the tokens: off the console too
+        remember_secret(secret)
+    # derived-token cases only for kinds both sides' tokens allow; each side derives from its own token
+    token_kinds = tuple(k for k in derived_token_kinds(tokens[0]) if k in derived_token_kinds(tokens[1]))
     spec = load_spec()
-    cases = generate_cases(a, spec, GenerationOptions(seed=options.seed, max_examples=options.max_examples))
+    generation = GenerationOptions(
+        seed=options.seed, max_examples=options.max_examples, token_kinds=token_kinds
+    )
+    cases = generate_cases(a, spec, generation)
     started, clock = datetime.now(UTC), time.perf_counter()
     deviations: list[Deviation] = []
     crashes: list[Crash] = []

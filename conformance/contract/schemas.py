@@ -24,7 +24,7 @@ _ROOT_URI = "urn:opentact-conformance:spec"
 class SchemaProblem:
     """One jsonschema error, flattened for a Deviation."""
 
-    path: str  # JSON path into the response body, e.g. $.payload.to
+    path: str  # JSON path into the response body, e.g. $.payload.to (a missing member: its own path)
     message: str
     validator: str  # the failing keyword, e.g. "type"
     schema_pointer: str  # JSON pointer into the spec document
@@ -55,6 +55,10 @@ class Contract:
         """The response object documented for a status, or None."""
         found = self.operation["responses"].get(str(status))
         return found if isinstance(found, Mapping) else None
+
+    def inferred(self, status: int) -> bool:
+        """The response documented for ``status`` is the suite's inference (``x-opentact-inferred``)."""
+        return bool((self.response(status) or {}).get("x-opentact-inferred"))
 
     def spec_pointer(self, status: int) -> str:
         return f"#/paths/~1rest~1sms/post/responses/{status}"
@@ -105,12 +109,27 @@ def _flatten(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         if len(best.absolute_path) > len(error.absolute_path):
             yield from _flatten(best)
             return
+    path = _json_path(error.absolute_path)
+    missing = _missing_member(error)
     yield SchemaProblem(
-        path=_json_path(error.absolute_path),
+        path=path if missing is None else f"{path}.{missing}",
         message=error.message,
         validator=str(error.validator),
         schema_pointer="/".join(str(p) for p in error.absolute_schema_path),
     )
+
+
+def _missing_member(error: jsonschema.ValidationError) -> str | None:
+    """For a ``required`` error, the missing member: each is its own problem, at its own path."""
+    names = error.validator_value
+    if error.validator != "required" or not isinstance(names, list):
+        return None
+    if not isinstance(error.instance, Mapping):
+        return None
+    for name in names:
+        if name not in error.instance and error.message == f"{name!r} is a required property":
+            return str(name)
+    return None
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,16 +12,21 @@ import httpx
 from conformance.contract.schemas import OPERATION_PATH
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
+from strategies.derived_tokens import derive_token, derived_tokens
 
 __all__ = [
+    "DERIVED_TOKEN_PREFIX",
     "MAX_BODY_BYTES",
     "MAX_HEADERS_KEPT",
     "RateLimiter",
     "TargetClient",
     "TargetUnreachableError",
+    "credential_secrets",
     "kept_headers",
     "parse_retry_after",
 ]
+
+DERIVED_TOKEN_PREFIX = "derived:"  # Case.token "derived:<kind>": derived from the real token when sent
 
 MAX_BODY_BYTES = 1_048_576  # a send response is a few hundred bytes; keep memory bounded
 MAX_HEADERS_KEPT = 64  # distinct header names kept per response (D22)
@@ -33,6 +38,13 @@ CONNECT_BACKOFF_S = 0.2
 DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
 MAX_RETRY_AFTER_S = 60.0
 RATE_LIMITED = 429
+
+
+def credential_secrets(token: str) -> tuple[str, ...]:
+    """The real token and every token derived from it, longest first: all of them are redacted."""
+    if not token:
+        return ()
+    return tuple(sorted({token, *derived_tokens(token).values()}, key=len, reverse=True))
 
 
 class TargetUnreachableError(ConnectionError):
@@ -120,9 +132,9 @@ class TargetClient:
 
     def build(self, case: Case) -> RecordedRequest:
         """The exact request a case becomes (token included; redaction happens when recorded)."""
-        query = list(case.params.items())
+        query = [*case.params.items(), *case.extra_query]
         headers: list[tuple[str, str]] = [("Accept", "application/json")]
-        token = self.token if case.token == "profile" else case.token
+        token = self._credential(case.token)
         if case.auth is AuthPlacement.HEADER:
             headers.append(("X-Auth-Token", token))
         elif case.auth is AuthPlacement.JWT_QUERY:
@@ -133,6 +145,13 @@ class TargetClient:
         if case.body is not None:
             headers.append(("Content-Type", "application/json"))
         return RecordedRequest("POST", self.base_url, OPERATION_PATH, tuple(query), tuple(headers), case.body)
+
+    def _credential(self, reference: str) -> str:
+        if reference == "profile":
+            return self.token
+        if reference.startswith(DERIVED_TOKEN_PREFIX):
+            return derive_token(self.token, reference.removeprefix(DERIVED_TOKEN_PREFIX))
+        return reference
 
     def send(self, case: Case) -> Exchange:
         """Send once. Only a refused connection (nothing sent) is tried again; a 429 slows what follows."""

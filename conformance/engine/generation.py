@@ -1,8 +1,10 @@
-"""Cases for one target: documented examples, hypothesis strategies, schemathesis, auth, unleased sender.
+"""Cases for one target: documented examples, coverage of every domain class, hypothesis strategies,
+schemathesis, auth, unleased sender.
 
-Generation is separate from sending: every phase draws its values with hypothesis under a
-fixed seed first, so the same seed always yields the same cases, and the budget and rate
-limit are applied to a known list.
+The coverage phase (``engine/coverage.py``) sends one case of every domain class on every run; the
+other phases explore around it. Generation is separate from sending: every phase draws its values
+under a fixed seed first (``engine/drawing.py``), so the same seed always yields the same cases, and
+the budget and rate limit are applied to a known list.
 """
 
 from __future__ import annotations
@@ -10,19 +12,20 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import hypothesis
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import strategies as sms
-from conformance.contract.classify import classify_params, is_valid_number_param, strongest
+from conformance.contract.classify import classify_params, is_valid_number_param
 from conformance.contract.schemas import OPERATION_PATH
 from conformance.contract.specfile import Spec
+from conformance.engine.case_builder import CaseBuilder
+from conformance.engine.coverage import COVERAGE_PHASE, coverage_cases
+from conformance.engine.drawing import draw
 from conformance.engine.profiles import Profile
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
@@ -31,7 +34,7 @@ __all__ = ["PHASES", "GenerationOptions", "generate_cases"]
 
 T = TypeVar("T")
 
-PHASES = ("examples", "auth", "not_found", "negative", "positive", "boundaries", "generated")
+PHASES = ("examples", COVERAGE_PHASE, "auth", "not_found", "negative", "positive", "boundaries", "generated")
 NON_ASCII_TEXT = "Привет 👋 ñandú — 你好"
 
 
@@ -41,97 +44,9 @@ class GenerationOptions:
     max_examples: int = 25
     negative_only: bool = False
     phases: tuple[str, ...] = PHASES
-
-
-@contextlib.contextmanager
-def _without_local_constants() -> Iterator[None]:
-    """Hypothesis mixes literals from whichever local modules happen to be imported into its draws, so
-    the same seed gave different cases under pytest-xdist than in a plain run. Generation here must
-    depend on the seed alone: switch that pool off while drawing (a no-op if hypothesis changes)."""
-    try:
-        from hypothesis.internal.conjecture import providers
-        from hypothesis.internal.constants_ast import Constants
-
-        original = providers._get_local_constants
-        empty = Constants()
-        cache = providers.CONSTANTS_CACHE.cache
-    except (ImportError, AttributeError):  # pragma: no cover - other hypothesis versions
-        yield
-        return
-    providers._get_local_constants = lambda: empty
-    cache.clear()
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
-        cache.clear()
-
-
-def draw(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
-    """Up to ``count`` values from a strategy, deterministic for a seed (no test, no shrinking)."""
-    found: list[T] = []
-    if count <= 0:
-        return found
-
-    @settings(
-        max_examples=count,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        derandomize=False,
-    )
-    @hypothesis.seed(seed)
-    @given(strategy)
-    def collect(value: T) -> None:
-        found.append(value)
-
-    with _without_local_constants():
-        collect()
-    return found[:count]
-
-
-class _Builder:
-    """Numbers cases and fills in the profile's sender and allow-listed destinations."""
-
-    def __init__(self, profile: Profile, options: GenerationOptions) -> None:
-        self.profile = profile
-        self.options = options
-        self._count = 0
-
-    def sender(self, index: int = 0) -> str:
-        return self.profile.senders[index % len(self.profile.senders)]
-
-    def destination(self, index: int, fallback: str) -> str:
-        allowed = self.profile.destinations
-        return allowed[index % len(allowed)] if allowed else fallback
-
-    def case(
-        self, phase: str, kind: str, expectation: Expectation, params: Mapping[str, str], **extra: Any
-    ) -> Case:
-        self._count += 1
-        return Case(
-            id=f"{phase}-{self._count:04d}",
-            phase=phase,
-            kind=kind,
-            expectation=expectation,
-            params=dict(params),
-            **extra,
-        )
-
-    def rejected(self, phase: str, kind: str, params: Mapping[str, str], **extra: Any) -> Case:
-        """A validation case; its severity and invalid parameters come from the classifier."""
-        problems = classify_params(params)
-        return self.case(
-            phase,
-            kind,
-            Expectation.VALIDATION,
-            params,
-            severity=strongest(problems),
-            invalid_params=tuple(p.param for p in problems),
-            decision="D4" if any(p.param != "Message" for p in problems) else "D5",
-            **extra,
-        )
+    # derived-token kinds that apply to the real token (strategies.derived_tokens.derived_token_kinds);
+    # the token itself never reaches generation
+    token_kinds: tuple[str, ...] = ()
 
 
 def _parameter_examples(spec: Spec) -> dict[str, str]:
@@ -139,7 +54,7 @@ def _parameter_examples(spec: Spec) -> dict[str, str]:
     return {p["name"]: str(p["example"]) for p in parameters.values()}
 
 
-def _examples(b: _Builder, spec: Spec) -> Iterator[Case]:
+def _examples(b: CaseBuilder, spec: Spec) -> Iterator[Case]:
     """Replay of the documented examples: the request example, the error example, the 404 example."""
     documented = _parameter_examples(spec)
     sender = documented["FROM"] if documented["FROM"] in b.profile.senders else b.sender()
@@ -172,7 +87,7 @@ def _examples(b: _Builder, spec: Spec) -> Iterator[Case]:
     )
 
 
-def _auth(b: _Builder, seed: int) -> Iterator[Case]:
+def _auth(b: CaseBuilder, seed: int) -> Iterator[Case]:
     documented_method = AuthPlacement.HEADER if b.profile.auth.method == "header" else AuthPlacement.JWT_QUERY
     other = AuthPlacement.JWT_QUERY if documented_method is AuthPlacement.HEADER else AuthPlacement.HEADER
     ok = {"FROM": b.sender(), "TO": b.destination(1, "14155550100"), "Message": "auth check"}
@@ -186,9 +101,8 @@ def _auth(b: _Builder, seed: int) -> Iterator[Case]:
         evidence="S1 header X-auth Token required; 401 inferred (notes §4.5)",
         decision="D12",
     )
-    for bad in draw(sms.bad_tokens(kinds=("empty", "malformed", "wrong", "truncated_jwt")), 8, seed):
-        if bad.value is None:
-            continue
+    drawn = draw(sms.bad_tokens(kinds=("empty", "malformed", "wrong", "truncated_jwt")), 8, seed)
+    for bad in {t.value: t for t in drawn if t.value is not None}.values():  # each distinct value once
         yield b.case(
             "auth",
             f"{bad.kind} token",
@@ -230,7 +144,7 @@ def _auth(b: _Builder, seed: int) -> Iterator[Case]:
     )
 
 
-def _not_found(b: _Builder) -> Iterator[Case]:
+def _not_found(b: CaseBuilder) -> Iterator[Case]:
     for index, text in enumerate(("Hello world", NON_ASCII_TEXT)):
         params = {
             "FROM": b.profile.unleased_sender,
@@ -247,7 +161,7 @@ def _not_found(b: _Builder) -> Iterator[Case]:
         )
 
 
-def _negative(b: _Builder, seed: int) -> Iterator[Case]:
+def _negative(b: CaseBuilder, seed: int) -> Iterator[Case]:
     base = {"FROM": b.sender(), "TO": b.destination(2, "14155550100"), "Message": "negative check"}
     for kind in sms.INVALID_NUMBER_KINDS:
         values = draw(sms.invalid_numbers(kinds=(kind,)), 2, seed + len(kind))
@@ -271,7 +185,7 @@ def _negative(b: _Builder, seed: int) -> Iterator[Case]:
     )
 
 
-def _positive(b: _Builder, seed: int, count: int) -> Iterator[Case]:
+def _positive(b: CaseBuilder, seed: int, count: int) -> Iterator[Case]:
     numbers = sms.valid_numbers(allowed=b.profile.destinations or None)
     strategy = st.tuples(numbers, sms.message_texts(alphabet="any", max_size=sms.MAX_MESSAGE_LENGTH))
     for index, (to, text) in enumerate(draw(strategy, count, seed)):
@@ -285,7 +199,7 @@ def _positive(b: _Builder, seed: int, count: int) -> Iterator[Case]:
         )
 
 
-def _boundaries(b: _Builder, seed: int) -> Iterator[Case]:
+def _boundaries(b: CaseBuilder, seed: int) -> Iterator[Case]:
     index = 0
     for length in sms.SMS_LENGTH_BOUNDARIES:
         for alphabet in ("gsm7", "ucs2", "astral"):
@@ -315,7 +229,7 @@ def _stringify(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _from_schemathesis(b: _Builder, case: Any, index: int, positive: bool) -> Case | None:
+def _from_schemathesis(b: CaseBuilder, case: Any, index: int, positive: bool) -> Case | None:
     params = {str(k): _stringify(v) for k, v in dict(case.query or {}).items() if k != "jwt"}
     if positive or is_valid_number_param(params.get("FROM")):
         params["FROM"] = b.sender(index)
@@ -349,7 +263,7 @@ def _seeded_global_random(seed: int) -> Iterator[None]:
         random.setstate(state)
 
 
-def _generated(b: _Builder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
+def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
     sms.register_schemathesis_formats()
     schema = schemathesis.openapi.from_dict(spec.copy_document())
     operation = schema[OPERATION_PATH]["POST"]
@@ -363,10 +277,11 @@ def _generated(b: _Builder, spec: Spec, seed: int, count: int, *, positive: bool
 
 def generate_cases(profile: Profile, spec: Spec, options: GenerationOptions) -> list[Case]:
     """Every case of a run, in sending order; negative-only keeps the ones the docs say must be rejected."""
-    b = _Builder(profile, options)
+    b = CaseBuilder(profile)
     seed, count = options.seed, options.max_examples
     producers: dict[str, Callable[[], Iterator[Case]]] = {
         "examples": lambda: _examples(b, spec),
+        COVERAGE_PHASE: lambda: coverage_cases(b, seed + 7, options.token_kinds),
         "auth": lambda: _auth(b, seed + 1),
         "not_found": lambda: _not_found(b),
         "negative": lambda: _negative(b, seed + 2),

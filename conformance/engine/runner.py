@@ -14,15 +14,16 @@ from conformance.checks import CHECKS, CheckContext, describe, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants, response_variants
-from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.client import TargetClient, TargetUnreachableError, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.redaction import Redactor
+from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
+from strategies.derived_tokens import derived_token_kinds
 
 __all__ = ["RunOptions", "SafetyError", "could_send", "execute", "resolved_target"]
 
@@ -116,10 +117,12 @@ class _Tally:
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
         self.positive: Counter[str] = Counter()
+        self.classes: dict[str, set[str]] = defaultdict(set)  # phase -> domain classes of sent cases
 
     def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
         case, response = exchange.case, exchange.response
         self.sent[case.phase] += 1
+        self.classes[case.phase].update(case.classes)
         self.status_counts[case.phase][str(response.status) if response else "no-response"] += 1
         if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
             self.positive["total"] += 1
@@ -144,6 +147,7 @@ class _Tally:
                 sent=self.sent[p],
                 skipped=self.skipped[p],
                 status_counts=dict(self.status_counts[p]),
+                classes=tuple(sorted(self.classes[p])),
             )
             for p in (*PHASES, PROBE_PHASE)
             if planned[p]
@@ -171,6 +175,8 @@ def execute(options: RunOptions) -> RunResults:
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
+    for secret in credential_secrets(token):  # near-miss tokens are as secret as the token
+        remember_secret(secret)
     spec = load_spec()
     check_names = options.checks or tuple(CHECKS)
     unknown = [c for c in check_names if c not in CHECKS]
@@ -181,6 +187,7 @@ def execute(options: RunOptions) -> RunResults:
         max_examples=options.max_examples,
         negative_only=options.negative_only,
         phases=options.phases,
+        token_kinds=derived_token_kinds(token) if token else (),
     )
     cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
     ctx = CheckContext(
@@ -188,7 +195,7 @@ def execute(options: RunOptions) -> RunResults:
         variants=response_variants(spec),
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
-        secrets=(token,),
+        secrets=credential_secrets(token),
     )
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
@@ -222,7 +229,11 @@ def execute(options: RunOptions) -> RunResults:
                     return exchange
 
                 tally.deviations = downgrade_rescued(
-                    tally.deviations, {c.id: c for c in cases}, request_variants(load_variants()), probe
+                    tally.deviations,
+                    {c.id: c for c in cases},
+                    request_variants(load_variants()),
+                    probe,
+                    secrets=(token,),
                 )
         except KeyboardInterrupt:
             partial_reason = "interrupted (Ctrl-C) before every case was sent"
@@ -266,4 +277,5 @@ def execute(options: RunOptions) -> RunResults:
         partial_reason=partial_reason,
         tool_version=__version__,
     )
-    return results.redacted(Redactor((token,)))  # nothing the run saw of the token leaves it
+    # nothing the run saw of the token (or a token derived from it) leaves it
+    return results.redacted(Redactor(credential_secrets(token)))

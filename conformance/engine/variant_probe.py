@@ -5,6 +5,11 @@ the same values as lowercase query names or as a documented JSON body follows an
 variant, so its refusals are warnings naming that variant, not errors. Each refused case is
 re-sent in the variant form (within the send budget); only the cases the variant form rescues are
 downgraded, so a refusal for another reason (a length limit, say) stays an error.
+
+Controls first (D24): before any refusal may be downgraded, the canonical request itself is re-sent.
+When that control gets the documented answer, the refusal was transient: it stays an error, labelled
+intermittent, with the control's answer beside the first one. A refusal with a 5xx status is never
+downgraded, and a refusal whose control could not be sent (budget spent) is not downgraded either.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
-__all__ = ["PROBE_PHASE", "downgrade_rescued", "request_variants", "variant_case"]
+__all__ = ["PROBE_PHASE", "control_case", "downgrade_rescued", "request_variants", "variant_case"]
 
 PROBE_PHASE = "variants"
 # the checks whose errors a variant form can explain: the request was refused, or refused for the wrong reason
@@ -64,6 +69,16 @@ def variant_case(case: Case, variant: Variant) -> Case:
     return replace(probe, params={}, body=json.dumps(fields, ensure_ascii=False).encode())
 
 
+def control_case(case: Case) -> Case:
+    """The same canonical request again, as a control before any downgrade (D24)."""
+    return replace(
+        case,
+        id=f"{case.id}~control",
+        phase=PROBE_PHASE,
+        kind=f"{case.kind}, re-sent unchanged as a control",
+    )
+
+
 @dataclass(frozen=True)
 class _Rescue:
     variant: Variant
@@ -75,9 +90,9 @@ def _as_documented(exchange: Exchange) -> bool:
     response = exchange.response
     if response is None:
         return False
-    if exchange.case.expectation is Expectation.SUCCESS:
-        return 200 <= response.status < 300
-    return response.status == EXPECTED_STATUS[exchange.case.expectation]
+    if exchange.case.expectation.may_succeed and 200 <= response.status < 300:
+        return True
+    return response.status == EXPECTED_STATUS.get(exchange.case.expectation)
 
 
 def downgrade_rescued(
@@ -85,39 +100,103 @@ def downgrade_rescued(
     cases: Mapping[str, Case],
     variants: Sequence[Variant],
     send: Callable[[Case], Exchange | None],
+    secrets: Sequence[str] = (),
 ) -> list[Deviation]:
     """Deviations with every refusal that a documented variant form rescues turned into a warning.
 
-    ``send`` returns None when the budget allows no more requests.
+    Each refused case is first re-sent unchanged (a control, D24): if the control gets the documented
+    answer, the refusal is an intermittent error and no variant is tried for it. ``send`` returns None
+    when the budget allows no more requests; refusals without a control stay as they are.
     """
-    refused = [
-        d for d in deviations if d.check in CHECKS and d.severity is Severity.ERROR and d.case_id in cases
-    ]
-    if not refused or not variants:
+    refused = [d for d in deviations if _is_refusal(d) and d.case_id in cases]
+    if not refused:
         return list(deviations)
-    first = cases[refused[0].case_id]
+    # the variant is chosen on an error first; a warning-level refusal only joins the rescue
+    refused.sort(key=lambda d: d.severity is not Severity.ERROR)
+    controls: dict[str, Exchange] = {}
+    for case_id in dict.fromkeys(d.case_id for d in refused):
+        control = send(control_case(cases[case_id]))
+        if control is None:
+            break
+        controls[case_id] = control
+    transient = {case_id for case_id, control in controls.items() if _as_documented(control)}
+    persistent = [case_id for case_id in controls if case_id not in transient]
+    rescued = _rescue(persistent, cases, variants, send) if persistent and variants else {}
+    out = []
+    for d in deviations:
+        if not _is_refusal(d):
+            out.append(d)
+        elif d.case_id in transient:
+            out.append(_intermittent(d, controls[d.case_id], secrets))
+        elif d.case_id in rescued and not _server_error(d):
+            out.append(_downgraded(d, rescued[d.case_id]))
+        else:
+            out.append(d)
+    return out
+
+
+def _rescue(
+    case_ids: Sequence[str],
+    cases: Mapping[str, Case],
+    variants: Sequence[Variant],
+    send: Callable[[Case], Exchange | None],
+) -> dict[str, _Rescue]:
+    """The refused cases that the first working variant form (tried on the first case) gets through."""
     chosen: Variant | None = None
     for variant in variants:
-        exchange = send(variant_case(first, variant))
+        exchange = send(variant_case(cases[case_ids[0]], variant))
         if exchange is None:
-            return list(deviations)
+            return {}
         if _as_documented(exchange):
             chosen = variant
             break
     if chosen is None:
-        return list(deviations)
+        return {}
     rescued: dict[str, _Rescue] = {}
-    for case_id in dict.fromkeys(d.case_id for d in refused):
+    for case_id in case_ids:
         exchange = send(variant_case(cases[case_id], chosen))
         if exchange is None:
             break
         if _as_documented(exchange) and exchange.response is not None:
             rescued[case_id] = _Rescue(chosen, exchange.response.status)
-    return [_downgraded(d, rescued[d.case_id]) if _rescuable(d, rescued) else d for d in deviations]
+    return rescued
 
 
-def _rescuable(deviation: Deviation, rescued: Mapping[str, _Rescue]) -> bool:
-    return deviation.check in CHECKS and deviation.severity is Severity.ERROR and deviation.case_id in rescued
+def _server_error(deviation: Deviation) -> bool:
+    """The refusal was a 5xx: a server error on a documented request never ends below error (D24)."""
+    status = deviation.response.get("status")
+    return isinstance(status, int) and status >= 500
+
+
+def _intermittent(deviation: Deviation, control: Exchange, secrets: Sequence[str]) -> Deviation:
+    response = control.response
+    status = response.status if response is not None else 0
+    return replace(
+        deviation,
+        severity=Severity.ERROR,
+        title=f"{deviation.title} (intermittent: the same request, re-sent, got the documented answer)",
+        detail=(
+            f"{deviation.detail} Re-sent unchanged as a control, the same request got HTTP {status}: the "
+            "refusal was transient, not a documented reading of the request (D24). The control's answer "
+            "is shown beside the first one."
+        ),
+        other_response={} if response is None else response.to_dict(secrets),
+        evidence=Evidence(source="control: the canonical request re-sent", decision="D24"),
+    )
+
+
+def _is_refusal(deviation: Deviation) -> bool:
+    """An error a variant form may explain, or a valid request refused at warning level with no variant
+    named yet (leading zeros, D33): the variant form tells whether the spelling or the form was refused."""
+    if deviation.check not in CHECKS:
+        return False
+    if deviation.severity is Severity.ERROR:
+        return True
+    return (
+        deviation.check == "valid_data_rejected"
+        and deviation.severity is Severity.WARNING
+        and deviation.evidence.variant is None
+    )
 
 
 def _downgraded(deviation: Deviation, rescue: _Rescue) -> Deviation:

@@ -31,8 +31,10 @@ from conformance.mock.payloads import (
     Outcome,
     auth_error_body,
     not_found_body,
+    server_error_body,
     success_body,
     success_payload,
+    throttled_body,
     validation_error_body,
 )
 from conformance.mock.responses import json_response
@@ -56,15 +58,21 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         return config.clock() if config.clock is not None else datetime.now(UTC)
 
     async def send_sms(request: Request) -> Response:
-        delay = effects.delay_seconds(store.count_request())
+        number = store.count_request()
+        delay = effects.delay_seconds(number)
         if delay:
             await asyncio.sleep(delay)
+        if effects.throttles(number):
+            return json_response(throttled_body(), 429)
         refusal = _refuse_credentials(request, config.token, effects)
         if refusal is not None:
             return refusal
         checked = validate_send(
             read_send_request(
-                request.query_params, await request.body(), canonical_names=effects.reads_canonical_names
+                request.query_params,
+                await request.body(),
+                canonical_names=effects.reads_canonical_names,
+                query_form=effects.reads_query_form,
             ),
             effects.validation_rules(),
         )
@@ -72,6 +80,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             return effects.error_response(Outcome.INVALID, validation_error_body(checked.fields))
         if not effects.is_leased(int(checked.sender), config.leased_numbers):
             return effects.error_response(Outcome.NOT_LEASED, not_found_body())
+        if effects.fails_intermittently(number):
+            return json_response(server_error_body(), 500)
         moment = now()
         recipient = recipient_number(checked.to)
         payload = success_payload(
@@ -120,14 +130,19 @@ def create_app(config: MockConfig | None = None) -> Starlette:
 
 def _refuse_credentials(request: Request, token: str, effects: FaultEffects) -> Response | None:
     """The 401 answer, or None when the request may proceed."""
-    tokens = presented_tokens(request.headers, request.query_params, jwt_query=effects.honours_jwt_query)
+    tokens = presented_tokens(
+        request.headers,
+        request.query_params,
+        jwt_query=effects.honours_jwt_query,
+        bearer=effects.honours_bearer,
+    )
     if not tokens:
         if effects.admits_anonymous:
             return None
-        return effects.error_response(Outcome.UNAUTHORIZED, auth_error_body("Unauthorized"))
+        return effects.refused_credentials(auth_error_body("Unauthorized"), presented=False)
     if any(effects.admits_token(candidate, token) for candidate in tokens):
         return None
-    return effects.error_response(Outcome.UNAUTHORIZED, auth_error_body("Invalid token"))
+    return effects.refused_credentials(auth_error_body("Invalid token"), presented=True)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -140,5 +155,4 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     """A bug in the mock: recorded for ``MockServer.stop()`` and answered in the envelope."""
     request.app.state.errors.append(exc)
-    body = {"success": False, "status": 500, "message": "Internal Server Error"}
-    return json_response(body, 500)
+    return json_response(server_error_body(), 500)

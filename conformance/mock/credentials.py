@@ -8,7 +8,7 @@ __all__ = ["presented_tokens"]
 
 
 def presented_tokens(
-    headers: Mapping[str, str], query: Mapping[str, str], *, jwt_query: bool = True
+    headers: Mapping[str, str], query: Mapping[str, str], *, jwt_query: bool = True, bearer: bool = True
 ) -> tuple[str, ...]:
     """Every non-empty credential on the request, header first.
 
@@ -22,7 +22,10 @@ def presented_tokens(
     authorization = headers.get("authorization", "").strip()
     if authorization:
         scheme, _, value = authorization.partition(" ")
-        tokens.append(value.strip() if scheme.lower() == "bearer" else authorization)
+        if scheme.lower() != "bearer":
+            tokens.append(authorization)
+        elif bearer:
+            tokens.append(value.strip())
     if jwt_query and query.get("jwt"):
         tokens.append(query["jwt"])
     return tuple(token for token in tokens if token)

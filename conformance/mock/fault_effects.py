@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 SLOW_EVERY = 10
+THROTTLE_EVERY = 25  # throttle_without_retry_after: every 25th request gets a bare 429
+INTERMITTENT_EVERY = 7  # intermittent_500: every 7th request that would send fails once
 SLOW_DELAY_SECONDS = 0.4
 SHORT_MESSAGE_LIMIT = 160
 STALE_TIME = datetime(2001, 1, 4, 7, 52, 58, 127000, tzinfo=UTC)
@@ -37,6 +39,9 @@ STALE_TIME = datetime(2001, 1, 4, 7, 52, 58, 127000, tzinfo=UTC)
 HTML_NOT_FOUND = "<html><body><h1>404 Not Found</h1><script>window.__pwned=1</script></body></html>"
 EXTRA_FIELD = ("debug_route", "POST /rest/sms -> mock.send")
 _LETTERS_OR_DIGITS = re.compile(r"[0-9A-Za-z]{3,15}")
+# lenient_numbers: what int() accepts: digits of any script, a sign, surrounding whitespace, any length
+_LENIENT_NUMBER = re.compile(r"\s*\+?\d+\s*")
+QUEUED_STATE = "queued"
 
 IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
     {
@@ -50,7 +55,21 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "reject_long_message",
         "unleased_sender_sends",
         "slow_responses",
+        "bearer_refused",
+        "requires_json_body",
+        "lenient_numbers",
+        "intermittent_500",
+        "throttle_without_retry_after",
+        # auth refusals
+        "wrong_token_403",
+        "auth_401_empty",
         # success payload
+        "missing_type",
+        "missing_tn_deleted_on",
+        "from_as_number",
+        "state_outside_enum",
+        "type_status_mismatch",
+        "automated_true",
         "to_as_string",
         "uuid_malformed",
         "missing_thread",
@@ -99,6 +118,14 @@ class FaultEffects:
         return not self._on("requires_lowercase_names")
 
     @property
+    def honours_bearer(self) -> bool:
+        return not self._on("bearer_refused")
+
+    @property
+    def reads_query_form(self) -> bool:
+        return not self._on("requires_json_body")
+
+    @property
     def admits_anonymous(self) -> bool:
         return self._on("auth_not_enforced")
 
@@ -108,8 +135,11 @@ class FaultEffects:
         return token == expected
 
     def validation_rules(self) -> ValidationRules:
+        lenient = self._on("lenient_numbers")
+        recipient = _LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else DIGITS
         return ValidationRules(
-            recipient_pattern=_LETTERS_OR_DIGITS if self._on("accept_letters_in_to") else DIGITS,
+            recipient_pattern=_LENIENT_NUMBER if lenient else recipient,
+            sender_pattern=_LENIENT_NUMBER if lenient else DIGITS,
             allow_empty_message=self._on("accept_empty_message"),
             max_message_length=SHORT_MESSAGE_LIMIT if self._on("reject_long_message") else MAX_MESSAGE_LENGTH,
         )
@@ -122,6 +152,22 @@ class FaultEffects:
         if self._on("slow_responses") and request_number % SLOW_EVERY == 0:
             return SLOW_DELAY_SECONDS
         return 0.0
+
+    def throttles(self, request_number: int) -> bool:
+        """Whether the ``request_number``-th ``POST /rest/sms`` (1-based) is refused with a bare 429."""
+        return self._on("throttle_without_retry_after") and request_number % THROTTLE_EVERY == 0
+
+    def fails_intermittently(self, request_number: int) -> bool:
+        """Whether the ``request_number``-th ``POST /rest/sms`` (1-based), a valid send, gets a 500."""
+        return self._on("intermittent_500") and request_number % INTERMITTENT_EVERY == 0
+
+    def refused_credentials(self, body: Mapping[str, Any], *, presented: bool) -> Response:
+        """The answer to missing (``presented`` False) or rejected credentials: the inferred 401 (D12)."""
+        if self._on("auth_401_empty"):
+            return Response(b"", status_code=401)
+        if presented and self._on("wrong_token_403"):
+            return json_response({**body, "status": 403, "message": "Forbidden"}, 403)
+        return self.error_response(Outcome.UNAUTHORIZED, body)
 
     # -- success ------------------------------------------------------------------------------
 
@@ -145,6 +191,18 @@ class FaultEffects:
             shaped["uuid"] = shaped["uuid"].replace("-", "").upper()
         if self._on("type_unknown"):
             shaped["type"] = "sms"
+        if self._on("type_status_mismatch"):
+            shaped["type"] = "smsr" if shaped["type"] == "smso" else "smso"
+        if self._on("missing_type"):
+            del shaped["type"]
+        if self._on("missing_tn_deleted_on"):
+            del shaped["tn"]["deleted_on"]
+        if self._on("from_as_number"):
+            shaped["from"] = int(shaped["from"])
+        if self._on("state_outside_enum"):
+            shaped["state"] = QUEUED_STATE
+        if self._on("automated_true"):
+            shaped["automated"] = True
         if self._on("missing_thread"):
             del shaped["thread"]
         if self._on("extra_field"):

@@ -59,6 +59,30 @@ FAULTS: tuple[Fault, ...] = (
         "response_schema",
     ),
     Fault(
+        "missing_type",
+        "response schema",
+        "payload.type is left out, as the S2 and S3 pages print it (D8)",
+        "response_schema",
+    ),
+    Fault(
+        "missing_tn_deleted_on",
+        "response schema",
+        "payload.tn.deleted_on is left out (a null member dropped); nothing else of S2's tn is shown",
+        "response_schema",
+    ),
+    Fault(
+        "from_as_number",
+        "response schema",
+        "payload.from is a JSON integer instead of a string (D7)",
+        "response_schema",
+    ),
+    Fault(
+        "state_outside_enum",
+        "response schema",
+        "payload.state is 'queued', outside the documented enum (D9)",
+        "response_schema",
+    ),
+    Fault(
         "extra_field",
         "response schema",
         "success payloads carry an undocumented member 'debug_route'",
@@ -82,6 +106,18 @@ FAULTS: tuple[Fault, ...] = (
         "status code",
         "an unleased sender gets HTTP 500 instead of the documented 404",
         "rejection_status",
+    ),
+    Fault(
+        "intermittent_500",
+        "status code",
+        "a valid send arriving as the 7th, 14th, … request gets HTTP 500; the same request re-sent succeeds",
+        "valid_data_rejected",
+    ),
+    Fault(
+        "throttle_without_retry_after",
+        "rate limit",
+        "every 25th request is answered HTTP 429 without a Retry-After header (D16)",
+        "status_documented",
     ),
     # content type and malformed bodies
     Fault("content_type_text", "content type", "success responses are labelled text/plain", "content_type"),
@@ -126,6 +162,30 @@ FAULTS: tuple[Fault, ...] = (
         "only lowercase from/to/message are read; the documented FROM/TO/Message get 400",
         "valid_data_rejected",
     ),
+    Fault(
+        "wrong_token_403",
+        "auth",
+        "a presented but wrong token gets HTTP 403 instead of the inferred 401 (D12)",
+        "rejection_status",
+    ),
+    Fault(
+        "auth_401_empty",
+        "auth",
+        "refused credentials get HTTP 401 with an empty body (D12)",
+        "json_body",
+    ),
+    Fault(
+        "bearer_refused",
+        "auth",
+        "the Authorization: Bearer variant is refused with 401 (D12)",
+        "valid_data_rejected",
+    ),
+    Fault(
+        "requires_json_body",
+        "valid data rejected",
+        "only the S3 JSON body is read; the documented query parameters get 400 (D2)",
+        "valid_data_rejected",
+    ),
     # negative data accepted
     Fault(
         "accept_letters_in_to",
@@ -137,6 +197,12 @@ FAULTS: tuple[Fault, ...] = (
         "accept_empty_message",
         "negative data accepted",
         "an empty Message is accepted and sent",
+        "negative_data_accepted",
+    ),
+    Fault(
+        "lenient_numbers",
+        "negative data accepted",
+        "numbers with Unicode digits, surrounding whitespace, a leading + or any length are accepted",
         "negative_data_accepted",
     ),
     Fault(
@@ -175,6 +241,18 @@ FAULTS: tuple[Fault, ...] = (
         "state_not_created",
         "semantic echo",
         "a fresh message is reported as state 'success' and delivered",
+        "message_state",
+    ),
+    Fault(
+        "type_status_mismatch",
+        "semantic echo",
+        "HTTP 200 answers carry type 'smsr', the type documented for 201 (D6)",
+        "message_state",
+    ),
+    Fault(
+        "automated_true",
+        "semantic echo",
+        "a fresh message says automated: true (D9)",
         "message_state",
     ),
     # timestamps

@@ -17,8 +17,10 @@ __all__ = [
     "auth_error_body",
     "format_timestamp",
     "not_found_body",
+    "server_error_body",
     "success_body",
     "success_payload",
+    "throttled_body",
     "validation_error_body",
 ]
 
@@ -94,3 +96,13 @@ def not_found_body() -> dict[str, Any]:
 def auth_error_body(message: str) -> dict[str, Any]:
     """The inferred 401 (spec D12): the documented envelope, ``message`` says why."""
     return {"success": False, "status": 401, "message": message}
+
+
+def server_error_body() -> dict[str, Any]:
+    """A server error in the documented envelope (a mock bug, or the intermittent_500 fault)."""
+    return {"success": False, "status": 500, "message": "Internal Server Error"}
+
+
+def throttled_body() -> dict[str, Any]:
+    """Throttling in the envelope, with no hint of when to retry (the throttle_without_retry_after fault)."""
+    return {"success": False, "status": 429, "message": "Too Many Requests"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,17 +77,21 @@ class ValidationRules:
     """The documented rules; faults swap in looser or stricter ones."""
 
     recipient_pattern: re.Pattern[str] = DIGITS
+    sender_pattern: re.Pattern[str] = DIGITS
     allow_empty_message: bool = False
     max_message_length: int = MAX_MESSAGE_LENGTH
 
 
-def read_send_request(query: Mapping[str, str], body: bytes, *, canonical_names: bool = True) -> SendRequest:
+def read_send_request(
+    query: Mapping[str, str], body: bytes, *, canonical_names: bool = True, query_form: bool = True
+) -> SendRequest:
     """Query parameters win; a JSON object body is read only when the query names none.
 
-    ``canonical_names=False`` reads only the lowercase aliases (a fault: the documented names ignored).
+    ``canonical_names=False`` reads only the lowercase aliases (a fault: the documented names ignored);
+    ``query_form=False`` reads only a JSON body (a fault: the documented query form ignored).
     """
     aliases = {key: names if canonical_names else names[1:] for key, names in _QUERY_NAMES.items()}
-    if any(name in query for names in aliases.values() for name in names):
+    if query_form and any(name in query for names in aliases.values() for name in names):
         found = {key: _first_present(query, names) for key, names in aliases.items()}
         return SendRequest(found["from"], found["to"], found["message"], "query")
     document = _json_object(body)
@@ -100,7 +105,7 @@ def read_send_request(query: Mapping[str, str], body: bytes, *, canonical_names:
 def validate_send(request: SendRequest, rules: ValidationRules) -> ValidSend | Rejection:
     problems: dict[str, FieldProblem] = {}
     for key, value, pattern in (
-        ("params.from", request.sender, DIGITS),
+        ("params.from", request.sender, rules.sender_pattern),
         ("params.to", request.to, rules.recipient_pattern),
     ):
         if value is None:
@@ -125,8 +130,8 @@ def validate_send(request: SendRequest, rules: ValidationRules) -> ValidSend | R
 
 
 def recipient_number(to: str) -> int:
-    """The recipient as the integer the payload shows: its ASCII digits (0 if it has none)."""
-    digits = "".join(char for char in to if "0" <= char <= "9")
+    """The recipient as the integer the payload shows: its decimal digits, in any script (0 if none)."""
+    digits = "".join(str(unicodedata.digit(char)) for char in to if unicodedata.category(char) == "Nd")
     return int(digits) if digits else 0
 
 

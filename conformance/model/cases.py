@@ -18,10 +18,19 @@ class Expectation(enum.Enum):
     VALIDATION = "validation"  # the validation-error envelope (D11)
     AUTH = "auth"  # the inferred 401 (D12)
     NOT_FOUND = "not_found"  # 404 "TNLease and SMSCampaign not found"
+    # the docs leave the outcome open (D34): a 2xx that echoes one of the values sent, or the validation
+    # envelope; anything else is a deviation
+    EITHER = "either"
 
     @property
     def rejects(self) -> bool:
-        return self is not Expectation.SUCCESS
+        """Every documented outcome is a refusal (the case can never send an SMS on a faithful target)."""
+        return self not in (Expectation.SUCCESS, Expectation.EITHER)
+
+    @property
+    def may_succeed(self) -> bool:
+        """A 2xx is a documented outcome of this case."""
+        return self in (Expectation.SUCCESS, Expectation.EITHER)
 
 
 class AuthPlacement(enum.Enum):
@@ -38,8 +47,11 @@ class Case:
     """What to send and what must come back.
 
     ``params`` are the documented query parameters as they go on the wire (strings);
+    ``extra_query`` are further query pairs sent after them, e.g. a parameter given a second time;
     ``token`` is a *reference* to the credentials: ``"profile"`` for the profile's token,
-    or a literal bad token for auth cases (never a real secret).
+    ``"derived:<kind>"`` for a token the client derives from the profile's (a secret too, never
+    stored here), or a literal bad token for auth cases (never a real secret).
+    ``classes`` names the domain classes the case covers (the coverage phase lists them).
     """
 
     id: str
@@ -57,3 +69,10 @@ class Case:
     decision: str | None = None
     extra_headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
+    extra_query: tuple[tuple[str, str], ...] = ()
+    classes: tuple[str, ...] = ()
+
+    def query_values(self, name: str) -> tuple[str, ...]:
+        """Every value this case sends for query parameter ``name``, in wire order."""
+        first = (self.params[name],) if name in self.params else ()
+        return first + tuple(value for key, value in self.extra_query if key == name)

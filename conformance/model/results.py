@@ -67,15 +67,19 @@ class PhaseStats:
     sent: int = 0
     skipped: int = 0
     status_counts: Mapping[str, int] = field(default_factory=dict)  # "200" -> n, "error" -> transport errors
+    classes: tuple[str, ...] = ()  # domain classes its sent cases covered (the coverage phase), sorted
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "cases": self.cases,
             "sent": self.sent,
             "skipped": self.skipped,
             "status_counts": dict(sorted(self.status_counts.items())),
         }
+        if self.classes:
+            data["classes"] = list(self.classes)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PhaseStats:
@@ -85,6 +89,7 @@ class PhaseStats:
             sent=int(data.get("sent", 0)),
             skipped=int(data.get("skipped", 0)),
             status_counts={str(k): int(v) for k, v in (data.get("status_counts") or {}).items()},
+            classes=tuple(sorted(str(c) for c in data.get("classes") or ())),
         )
 
 

@@ -286,6 +286,95 @@ def probe_slow_responses(pair: Pair) -> None:
     assert others[len(others) // 2] < elapsed[9]  # only the 10th waits (no absolute upper bound: CI load)
 
 
+def probe_missing_type(pair: Pair) -> None:
+    assert "type" not in only_payload_members_differ(pair, "type")
+
+
+def probe_missing_tn_deleted_on(pair: Pair) -> None:
+    tn = only_payload_members_differ(pair, "tn.deleted_on")["tn"]
+    assert set(tn) == {"tn", "created_on", "modified_on"}
+
+
+def probe_from_as_number(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "from")["from"] == 12017771234
+
+
+def probe_state_outside_enum(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "state")["state"] == "queued"
+
+
+def probe_type_status_mismatch(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "type")["type"] == "smsr"
+
+
+def probe_automated_true(pair: Pair) -> None:
+    assert only_payload_members_differ(pair, "automated")["automated"] is True
+
+
+def probe_intermittent_500(pair: Pair) -> None:
+    statuses = []
+    for number in range(1, 15):
+        clean, faulty = pair.send(VALID)
+        statuses.append(faulty.status_code)
+        if number % 7:
+            assert faulty.status_code == clean.status_code == 200
+    assert statuses[6] == statuses[13] == 500  # the 7th and 14th; the same request before and after: 200
+    assert pair.faulty.post("/rest/sms", params=VALID, headers=AUTH).status_code == 200
+    for number in range(16, 22):  # a refusal is never turned into a 500
+        assert pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH).status_code == 400, number
+
+
+def probe_wrong_token_403(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID, {"X-Auth-Token": "wrong"})
+    assert (clean.status_code, faulty.status_code) == (401, 403)
+    assert faulty.json() == {"success": False, "status": 403, "message": "Forbidden"}
+    assert pair.faulty.post("/rest/sms", params=VALID).status_code == 401  # no token at all: still 401
+
+
+def probe_auth_401_empty(pair: Pair) -> None:
+    for headers in ({}, {"X-Auth-Token": "wrong"}):
+        clean, faulty = pair.send(VALID, headers)
+        assert clean.status_code == faulty.status_code == 401
+        assert clean.json()["status"] == 401 and faulty.content == b""
+    assert pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH).json()["status"] == 400
+
+
+def probe_bearer_refused(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID, {"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+    assert (clean.status_code, faulty.status_code) == (200, 401)
+    assert pair.faulty.post("/rest/sms", params=VALID, headers=AUTH).status_code == 200
+
+
+def probe_requires_json_body(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert (clean.status_code, faulty.status_code) == (200, 400)
+    body = {"tn": int(VALID["FROM"]), "to": VALID["TO"], "message": VALID["Message"]}
+    sent = pair.faulty.post("/rest/sms", json=body, headers=AUTH)
+    assert sent.status_code == 200 and sent.json()["payload"]["message"] == VALID["Message"]
+
+
+def probe_lenient_numbers(pair: Pair) -> None:
+    for lenient in ("+14155550100", " 14155550100 ", "١٤١٥٥٥٥٠١٠٠", "0", "1415555010012345678"):
+        clean, faulty = pair.send({**VALID, "TO": lenient})
+        assert (clean.status_code, faulty.status_code) == (400, 200), lenient
+    assert pair.faulty.post("/rest/sms", params={**VALID, "TO": "+١٤١٥٥٥٥٠١٠٠"}, headers=AUTH).json()[
+        "payload"
+    ]["to"] == 14155550100
+    for invalid in ("qwerty123456789", "14155550100abc", "", "1.5e10"):
+        assert pair.faulty.post("/rest/sms", params={**VALID, "TO": invalid}, headers=AUTH).status_code == 400
+
+
+def probe_throttle_without_retry_after(pair: Pair) -> None:
+    for number in range(1, 27):
+        params = VALID if number % 2 else INVALID  # every request counts, whatever its outcome
+        clean, faulty = pair.send(params)
+        if number == 25:
+            assert faulty.status_code == 429 and "retry-after" not in faulty.headers
+            assert faulty.json() == {"success": False, "status": 429, "message": "Too Many Requests"}
+        else:
+            assert faulty.status_code == clean.status_code, number
+
+
 PROBES: dict[str, Callable[[Pair], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in list(globals().items())

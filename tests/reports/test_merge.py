@@ -122,3 +122,15 @@ def test_shards_with_and_without_a_baseline_are_refused() -> None:
     first, second = _shards()
     with pytest.raises(MergeError, match="same baseline"):
         merge_results([first.with_baseline(compare(first, first, label="b")), second])
+
+
+def test_merged_shards_list_the_union_of_the_coverage_classes_and_survive_a_round_trip() -> None:
+    def shard(classes: tuple[str, ...]) -> RunResults:
+        phase = PhaseStats("coverage", cases=2, sent=2, status_counts={"200": 2}, classes=classes)
+        return run_results((), phases=(phase,))
+
+    merged = merge_results([shard(("text:crlf", "text:ucs2")), shard(("number:empty", "text:ucs2"))])
+    (coverage,) = merged.phases
+    assert coverage.classes == ("number:empty", "text:crlf", "text:ucs2")
+    assert RunResults.from_dict(merged.to_dict()).phases == merged.phases
+    assert "classes" not in PhaseStats("auth", cases=1).to_dict()  # other phases keep their shape

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-ENTRY_IDS = [f"D{n}" for n in range(1, 17)]
+SECTION_7_IDS = [f"D{n}" for n in range(1, 17)]
 PARTS = ("**Question.**", "**Decision.**", "**Evidence.**", "**Suite treatment.**")
 SEVERITY_WORD = re.compile(r"\b(error|warning|info)\b", re.IGNORECASE)
 SOURCE_ID = re.compile(r"\bS(?:[1-9]|1[0-9]|2[0-2])\b")
@@ -47,23 +47,21 @@ def decision_citations(node: Any, pointer: str = "") -> Iterator[tuple[str, str]
             yield from decision_citations(item, f"{pointer}/{index}")
 
 
-def test_decisions_has_entries_d1_to_d16_in_order(decisions: dict[str, tuple[str, str]]) -> None:
-    ids = list(decisions)
-    assert ids[: len(ENTRY_IDS)] == ENTRY_IDS
-    # decisions added later (beyond the §7 questions) follow, numbered upwards
-    later = [int(entry[1:]) for entry in ids[len(ENTRY_IDS) :]]
-    assert later == sorted(set(later)) and all(n > len(ENTRY_IDS) for n in later)
-
-
-def test_later_entries_have_every_part_too(decisions: dict[str, tuple[str, str]]) -> None:
-    for entry_id in list(decisions)[len(ENTRY_IDS) :]:
-        test_entry_has_question_decision_evidence_and_treatment(entry_id, decisions)
-
-
-@pytest.mark.parametrize("entry_id", ENTRY_IDS)
-def test_entry_has_question_decision_evidence_and_treatment(
-    entry_id: str, decisions: dict[str, tuple[str, str]]
+def test_decisions_has_entries_d1_to_d16_in_order_then_later_ones_ascending(
+    decisions: dict[str, tuple[str, str]],
 ) -> None:
+    ids = list(decisions)
+    assert ids[:16] == SECTION_7_IDS
+    later = [int(entry_id[1:]) for entry_id in ids[16:]]
+    assert later == sorted(later) and all(number > 16 for number in later)  # numbers are allotted per issue
+
+
+def test_entry_has_question_decision_evidence_and_treatment(decisions: dict[str, tuple[str, str]]) -> None:
+    for entry_id in decisions:
+        _check_entry(entry_id, decisions)
+
+
+def _check_entry(entry_id: str, decisions: dict[str, tuple[str, str]]) -> None:
     _, body = decisions[entry_id]
     positions = [body.find(part) for part in PARTS]
     assert -1 not in positions, (

@@ -10,7 +10,8 @@ Format of a variant file (YAML, data only):
   number_format_overrides?: {<role>: <format>}, extra_fields: {<name>: {...}}}``;
 - auth: ``auth: {placement: header|query, name, scheme}`` (scheme null = bare token);
 - response: ``status?`` (list of documented statuses) and ``overlay``, a JSON Merge Patch
-  (RFC 7396) applied to ``components.schemas`` of the spec.
+  (RFC 7396) applied to ``components.schemas`` of the spec; ``distinguishing?``, the members
+  that show a body follows the variant's page (D23), each ``present|absent|retyped: <JSON path>``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ COMMON_KEYS = {"id", "title", "kind", "sources", "decision", "description"}
 KIND_KEYS = {
     "request": ({"request"}, set()),
     "auth": ({"auth"}, set()),
-    "response": ({"overlay"}, {"status"}),
+    "response": ({"overlay"}, {"status", "distinguishing"}),
 }
 REQUEST_KEYS = {"method", "path", "location", "names", "number_format", "extra_fields"}
 REQUEST_OPTIONAL = {"host", "content_type", "number_format_overrides"}

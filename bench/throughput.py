@@ -1,0 +1,268 @@
+"""Gate end to end vs the physical limit (wrk) and vs plain schemathesis, on one standalone mock per round.
+
+Every side is a whole, cold process against the same ``python -m conformance.mock`` process; its requests are
+counted at the server (the mock's access log) and its rate is those requests over the process's wall time.
+Each round starts a fresh mock and runs the three sides in a rotating order; ratios are taken round by round.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.processes import ROOT, TOKEN, MockProcess, run_timed, tool_env
+from bench.settings import Settings
+from bench.stats import paired_ratios, spread
+from bench.table import Figure
+
+__all__ = ["SPEC", "TOKEN_ENV", "measure_throughput", "write_profile"]
+
+SPEC = ROOT / "spec" / "opentact-sms.openapi.yaml"
+SENDERS = ("12017771234", "12013046585")  # the mock's default leased senders
+TOKEN_ENV = "BENCH_OPENTACT_TOKEN"
+TARGET_VS_LIMIT = 0.25
+TARGET_VS_SCHEMATHESIS = 3.0
+_WRK_COUNT = re.compile(r"(\d+) requests in")
+_WRK_SCRIPT = 'wrk.method = "POST"\nwrk.headers["X-Auth-Token"] = "{token}"\n'
+_WRK_PATH = f"/rest/sms?FROM={SENDERS[0]}&TO=14155550100&Message=bench"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a round: requests counted at the server, process wall time, and a remark."""
+
+    requests: int
+    wall_s: float
+    remark: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.wall_s
+
+
+def write_profile(path: Path, base_url: str, *, max_sends: int = 100_000, **extra: object) -> Path:
+    """A target profile for a loopback server with the mock's senders, the token in ``TOKEN_ENV``."""
+    lines = [
+        "name: bench",
+        f"base_url: {base_url}",
+        "auth:",
+        "  method: header",
+        f"  token_env: {TOKEN_ENV}",
+        f"senders: [{', '.join(repr(s) for s in SENDERS)}]",
+        f"max_sends: {max_sends}",
+    ]
+    lines += [f"{key}: {value}" for key, value in extra.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _gate(mock: MockProcess, folder: Path, settings: Settings) -> Side:
+    profile = write_profile(folder / "profile.yaml", mock.url)
+    command = [
+        sys.executable,
+        "-m",
+        "conformance.commands.cli",
+        "run",
+        "--profile",
+        str(profile),
+        "--max-examples",
+        str(settings.max_examples),
+        "--quiet",
+        "--report-dir",
+        str(folder / "report"),
+    ]
+    before = mock.count()
+    done = run_timed(
+        command, cwd=folder, env=tool_env(extra={TOKEN_ENV: TOKEN}), timeout_s=settings.timeout_s
+    )
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"the gate exited {done.returncode}: {done.stderr.strip()[-400:]}")
+    return Side((mock.count() - before).total, done.wall_s, f"exit {done.returncode}")
+
+
+def _schemathesis(mock: MockProcess, folder: Path, settings: Settings, max_examples: int) -> Side:
+    executable = shutil.which("schemathesis")
+    if executable is None:
+        raise RuntimeError("the `schemathesis` CLI is not on PATH (pip install schemathesis)")
+    command = [
+        executable,
+        "run",
+        str(SPEC),
+        "--url",
+        mock.url,
+        "-H",
+        f"X-Auth-Token: {mock.token}",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        "0",
+        "--no-color",
+    ]
+    before = mock.count()
+    done = run_timed(command, cwd=folder, env=tool_env(), timeout_s=settings.timeout_s)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(
+            f"schemathesis exited {done.returncode}: {(done.stdout + done.stderr).strip()[-400:]}"
+        )
+    return Side((mock.count() - before).total, done.wall_s, f"exit {done.returncode}")
+
+
+def _wrk(mock: MockProcess, folder: Path, settings: Settings) -> Side:
+    executable = shutil.which("wrk")
+    assert executable is not None  # checked by measure_throughput
+    script = folder / "post.lua"
+    script.write_text(_WRK_SCRIPT.format(token=mock.token), encoding="utf-8")
+    command = [
+        executable,
+        "-t1",
+        "-c1",
+        f"-d{settings.wrk_seconds}s",
+        "-s",
+        str(script),
+        mock.url + _WRK_PATH,
+    ]
+    before = mock.count()
+    done = run_timed(command, cwd=folder, env=tool_env(), timeout_s=settings.timeout_s)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk exited {done.returncode}: {done.stderr.strip()[-400:]}")
+    own = _WRK_COUNT.search(done.stdout)
+    return Side((mock.count() - before).total, done.wall_s, f"wrk's own count {own[1] if own else '?'}")
+
+
+def _calibrate(folder: Path, settings: Settings) -> tuple[int, int]:
+    """The gate's request count, and the schemathesis --max-examples that sends about as many (one try)."""
+    with MockProcess(folder) as mock:
+        (folder / "gate").mkdir()
+        gate = _gate(mock, folder / "gate", settings)
+        (folder / "schemathesis").mkdir()
+        sent = _schemathesis(mock, folder / "schemathesis", settings, gate.requests).requests
+    # schemathesis sends a fixed number of requests (examples, coverage, probes) besides its fuzzed cases
+    examples = max(1, 2 * gate.requests - sent)
+    return gate.requests, examples
+
+
+def measure_throughput(folder: Path, settings: Settings) -> list[Figure]:
+    """Rounds of gate / schemathesis / wrk on a fresh standalone mock each; the figures and their ratios."""
+    has_wrk = shutil.which("wrk") is not None
+    gate_count, st_examples = _calibrate(folder / "calibration", settings)
+    print(
+        f"  calibrated: the gate at --max-examples {settings.max_examples} sends {gate_count} requests; "
+        f"schemathesis --max-examples {st_examples} for the same count",
+        flush=True,
+    )
+    sides: dict[str, list[Side]] = {"gate": [], "schemathesis": [], "wrk": []}
+    failure = ""
+    for index in range(settings.rounds):
+        order = ["gate", "schemathesis", "wrk"] if has_wrk else ["gate", "schemathesis"]
+        order = order[index % len(order) :] + order[: index % len(order)]
+        try:
+            _round(folder / f"round-{index + 1}", settings, st_examples, order, sides)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            failure = f"round {index + 1} failed, {index} complete round(s) kept: {exc}"
+            print(f"  {failure}", flush=True)
+            for runs in sides.values():
+                del runs[index:]  # pairs need complete rounds
+            break
+        done = [(name, sides[name][-1]) for name in order]
+        print(
+            f"  round {index + 1}: "
+            + "; ".join(f"{name} {s.requests} req in {s.wall_s:.2f} s ({s.remark})" for name, s in done),
+            flush=True,
+        )
+    if not sides["gate"]:
+        raise RuntimeError(failure)
+    figures = _figures(sides, settings, has_wrk)
+    if failure:
+        figures.append(
+            Figure(
+                "throughput: every round complete",
+                f"{len(sides['gate'])} of {settings.rounds}",
+                f"{settings.rounds} rounds",
+                None,
+                note=failure[:300],
+            )
+        )
+    return figures
+
+
+def _round(
+    folder: Path, settings: Settings, st_examples: int, order: list[str], sides: dict[str, list[Side]]
+) -> None:
+    """One round on a fresh mock: each side in ``order``, appended to ``sides``."""
+    with MockProcess(folder) as mock:
+        for name in order:
+            side_folder = folder / name
+            side_folder.mkdir()
+            if name == "gate":
+                side = _gate(mock, side_folder, settings)
+            elif name == "schemathesis":
+                side = _schemathesis(mock, side_folder, settings, st_examples)
+            else:
+                side = _wrk(mock, side_folder, settings)
+            sides[name].append(side)
+
+
+def _figures(sides: dict[str, list[Side]], settings: Settings, has_wrk: bool) -> list[Figure]:
+    gate, st, wrk = sides["gate"], sides["schemathesis"], sides["wrk"]
+    n = settings.max_examples
+    figures = [
+        Figure(
+            f"gate --max-examples {n}, whole process",
+            spread([s.rate for s in gate]).format(" req/s", 1),
+            gated=False,
+            note=f"requests counted at the mock: {sorted({s.requests for s in gate})}",
+        ),
+        Figure(
+            "schemathesis run --checks all, whole process",
+            spread([s.rate for s in st]).format(" req/s", 1),
+            gated=False,
+            note=f"requests counted at the mock: {sorted({s.requests for s in st})}",
+        ),
+    ]
+    vs_st = spread(paired_ratios([s.rate for s in gate], [s.rate for s in st]))
+    if has_wrk:
+        limit = spread([s.rate for s in wrk])
+        figures.append(
+            Figure(
+                "physical limit: wrk -t1 -c1 keep-alive",
+                limit.format(" req/s", 1),
+                gated=False,
+                note=f"one documented POST /rest/sms repeated {settings.wrk_seconds} s; "
+                + ", ".join(s.remark for s in wrk),
+            )
+        )
+        vs_limit = spread(paired_ratios([s.rate for s in gate], [s.rate for s in wrk]))
+        figures.append(
+            Figure(
+                f"gate --max-examples {n} / physical limit",
+                vs_limit.format("x", 3),
+                f">= {TARGET_VS_LIMIT}x",
+                vs_limit.median >= TARGET_VS_LIMIT,
+            )
+        )
+    else:
+        figures.append(
+            Figure(
+                f"gate --max-examples {n} / physical limit",
+                "not measured: `wrk` is not installed",
+                f">= {TARGET_VS_LIMIT}x",
+                None,
+                note="apt-get install -y wrk (Debian package)",
+            )
+        )
+    figures.append(
+        Figure(
+            "gate / schemathesis, same request count",
+            vs_st.format("x"),
+            f">= {TARGET_VS_SCHEMATHESIS}x",
+            vs_st.median >= TARGET_VS_SCHEMATHESIS,
+            note="requests per second of each whole process, paired round by round",
+        )
+    )
+    return figures

@@ -1,0 +1,68 @@
+"""The bench's pure pieces on known inputs: statistics, counting at the server, the verdict table."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.processes import RequestCount, count_requests
+from bench.stats import paired_ratios, spread
+from bench.table import Figure, format_table, missed
+
+ACCESS_LOG = """\
+Opentact mock listening on http://127.0.0.1:40000  (Ctrl-C to stop)
+2026-11-25 16:51:01,213 127.0.0.1:59292 - "POST /rest/sms?FROM=12017771234&TO=98765&Message=Hi HTTP/1.1" 200
+2026-11-25 16:51:01,244 127.0.0.1:59292 - "POST /rest/sms?FROM=1&TO=q HTTP/1.1" 400
+2026-11-25 16:51:01,250 127.0.0.1:59293 - "GET /rest/sms HTTP/1.1" 405
+2026-11-25 16:51:01,260 127.0.0.1:59294 - "GET /_mock/messages HTTP/1.1" 200
+2026-11-25 16:51:01,261 127.0.0.1:59294 - "POST /_mock/reset HTTP/1.1" 200
+WARNING:  Invalid HTTP request received.
+mock stopped
+"""
+
+
+def test_spread_gives_median_and_range_of_the_rounds() -> None:
+    result = spread([3.0, 1.0, 2.0, 10.0, 4.0])
+    assert (result.median, result.low, result.high, result.rounds) == (3.0, 1.0, 10.0, 5)
+    assert result.format("x") == "3.00x (1.00-10.00, 5 rounds)"
+    assert spread([2.5]).format(" s", 1) == "2.5 s (1 round)"
+
+
+def test_paired_ratios_are_taken_round_by_round_not_as_a_ratio_of_medians() -> None:
+    ours, theirs = [1.0, 2.0, 9.0], [1.0, 4.0, 3.0]
+    ratios = paired_ratios(ours, theirs)
+    assert ratios == [1.0, 0.5, 3.0]
+    assert spread(ratios).median == 1.0  # the ratio of the medians would be 2.0 / 3.0
+
+
+def test_unpaired_or_empty_rounds_are_refused() -> None:
+    with pytest.raises(ValueError, match="unpaired"):
+        paired_ratios([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="not positive"):
+        paired_ratios([1.0], [0.0])
+    with pytest.raises(ValueError, match="at least one"):
+        spread([])
+
+
+def test_requests_are_counted_from_the_access_log_with_control_calls_and_refusals_apart() -> None:
+    count = count_requests(ACCESS_LOG)
+    assert count == RequestCount(api=3, control=2, invalid=1)
+    assert count.total == 4
+    assert count - RequestCount(api=1, control=2, invalid=0) == RequestCount(api=2, control=0, invalid=1)
+    assert count_requests("mock stopped\n") == RequestCount(0, 0, 0)
+
+
+def test_missed_names_missed_and_unavailable_gated_figures_but_not_information() -> None:
+    figures = [
+        Figure("met one", "2x", ">= 1x", True),
+        Figure("missed one", "0.5x", ">= 1x", False),
+        Figure("unavailable one", "not available: no key", ">= 5x", None),
+        Figure("information", "3 req/s", gated=False, note="counted at the mock"),
+    ]
+    assert missed(figures) == ["missed one", "unavailable one"]
+    table = format_table(figures)
+    assert "MISSED (not available)" in table
+    assert "counted at the mock" in table
+    assert [line.split()[-1] for line in table.splitlines()[2:] if line.startswith(("met", "inf"))] == [
+        "met",
+        "info",
+    ]
