@@ -79,8 +79,8 @@ def test_hostile_bodies_are_deviations_and_every_artefact_is_written(
           f"{len(results['deviations'])} deviations, {len(results['crashes'])} crashes")
     assert "Traceback" not in stdout + stderr, stderr
     assert code == 1, stderr  # the target's deviations decide the exit code, not a crash
-    # the 125 generated cases (and the variant probes of refused valid ones) all went out
-    assert results["stats"]["cases"] == 125 and sent == results["stats"]["sent"] >= 125
+    # every generated case (125 at least) and the variant probes of refused valid ones went out
+    assert results["stats"]["cases"] >= 125 and sent == results["stats"]["sent"] >= results["stats"]["cases"]
     assert results["crashes"] == []
     assert (report_dir / "report.html").stat().st_size > 0
     assert (report_dir / "junit.xml").stat().st_size > 0
