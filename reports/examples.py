@@ -10,6 +10,7 @@ from typing import Any
 from markupsafe import escape
 
 from conformance.model.deviations import Deviation
+from conformance.model.results import loads_bounded
 from reports.redact import mask_headers, mask_text
 
 __all__ = ["BODY_LIMIT", "ExampleView", "build_example", "cut", "example_weight"]
@@ -59,11 +60,14 @@ def _body_text(body: Any) -> str:
     if body is None:
         return ""
     if not isinstance(body, str):
-        return json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        try:
+            return json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        except (RecursionError, ValueError):  # a hand-made results.json: show it flat
+            return repr(body)[:BODY_LIMIT]
     stripped = body.strip()
     if stripped[:1] in ("{", "["):
-        try:
-            return json.dumps(json.loads(stripped), indent=2, ensure_ascii=False)
+        try:  # bounded: a body nested too deep is shown as the text it is
+            return json.dumps(loads_bounded(stripped).value, indent=2, ensure_ascii=False)
         except ValueError:
             return body
     return body

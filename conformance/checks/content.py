@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from conformance.checks.base import CheckContext, register
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.jsontext import JSONTooDeepError
 
 __all__ = ["check_content_type", "check_json_body", "check_transport"]
 
@@ -105,7 +106,20 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
             )
         return
     try:
-        response.json()
+        parsed = response.parsed()
+    except JSONTooDeepError as exc:
+        yield ctx.deviation(
+            "json_body",
+            exchange,
+            severity=Severity.ERROR,
+            title="Response body nested too deep to check",
+            detail=f"HTTP {response.status}: {exc}. The documented bodies are a few levels deep; "
+            "the body was not parsed, so the checks of its content did not run (D20).",
+            expected=f"a JSON document nested at most {exc.limit} levels deep",
+            actual=f"nested {exc.depth}+ levels deep",
+            evidence=Evidence(source="S1 response tabs", decision="D20"),
+        )
+        return
     except ValueError as exc:
         yield ctx.deviation(
             "json_body",
@@ -118,6 +132,20 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
             actual=response.body[:200].decode("utf-8", "replace"),
             evidence=Evidence(source="S1 response tabs"),
         )
+    else:
+        if parsed.lone_surrogates:
+            yield ctx.deviation(
+                "json_body",
+                exchange,
+                severity=Severity.WARNING,
+                title="Response body holds unpaired UTF-16 surrogates",
+                detail=f"HTTP {response.status}: {parsed.lone_surrogates} \\uD800-\\uDFFF escape(s) without "
+                "their pair; no Unicode text can hold them, so they were replaced by U+FFFD before "
+                "any check (RFC 8259 §8.2, RFC 7493 §2.1; D21).",
+                expected="strings of Unicode characters",
+                actual=f"{parsed.lone_surrogates} unpaired surrogate(s)",
+                evidence=Evidence(source="RFC 8259 §8.2", decision="D21"),
+            )
 
 
 def _inferred_note(ctx: CheckContext, status: int) -> str:

@@ -23,6 +23,7 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
+from conformance.model.redaction import console_redaction
 
 __all__ = ["EXIT_CLEAN", "EXIT_DEVIATIONS", "EXIT_INTERRUPTED", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
@@ -58,16 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     signals.install()  # first: SIGTERM at any moment becomes an incomplete run, not a silent death
-    try:
-        parser = build_parser()
-        args = parser.parse_args(arguments)
-        args.argv = arguments  # recorded (redacted) in results.json: the run's command line
-        if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        return int(_commands()[args.command].run(args))
-    except KeyboardInterrupt as exc:
-        return _interrupted_early(arguments, exc)
+    with console_redaction():  # every token resolved by the command is kept off the console
+        try:
+            parser = build_parser()
+            args = parser.parse_args(arguments)
+            args.argv = arguments  # recorded (redacted) in results.json: the run's command line
+            if args.command is None:
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
+            return int(_commands()[args.command].run(args))
+        except KeyboardInterrupt as exc:
+            return _interrupted_early(arguments, exc)
 
 
 def _option(arguments: list[str], name: str) -> str | None:

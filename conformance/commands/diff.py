@@ -43,6 +43,7 @@ from conformance.mock.faults import UnknownFaultError
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
@@ -181,6 +182,8 @@ def execute_diff(options: DiffOptions) -> RunResults:
         check_safety(profile, options.allow_live)
     tokens = resolve_token(a), resolve_token(b)
     secrets = tuple(secret for t in tokens for secret in credential_secrets(t))
+    for secret in secrets:  # near-miss tokens are as secret as the tokens: off the console too
+        remember_secret(secret)
     # derived-token cases only for kinds both sides' tokens allow; each side derives from its own token
     token_kinds = tuple(k for k in derived_token_kinds(tokens[0]) if k in derived_token_kinds(tokens[1]))
     spec = load_spec()
@@ -262,7 +265,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
         for p in PHASES
         if any(c.phase == p for c in cases)
     )
-    return RunResults(
+    results = RunResults(
         target=TargetInfo(
             f"{labels[0]} vs {labels[1]}",
             f"{urls[0]} | {urls[1]}",
@@ -293,6 +296,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
         command="diff",
         tool_version=__version__,
     )
+    return results.redacted(Redactor(secrets))  # nothing either side saw of a token leaves the run
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:

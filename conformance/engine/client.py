@@ -26,18 +26,24 @@ from strategies.derived_tokens import derive_token, derived_tokens
 __all__ = [
     "DERIVED_TOKEN_PREFIX",
     "MAX_BODY_BYTES",
+    "MAX_HEADERS_KEPT",
     "BudgetExhaustedError",
     "DeadlineBackend",
     "RateLimiter",
     "TargetClient",
     "TargetUnreachableError",
     "credential_secrets",
+    "kept_headers",
     "parse_retry_after",
 ]
 
 DERIVED_TOKEN_PREFIX = "derived:"  # Case.token "derived:<kind>": derived from the real token when sent
 
 MAX_BODY_BYTES = 1_048_576  # a send response is a few hundred bytes; keep memory bounded
+MAX_HEADERS_KEPT = 64  # distinct header names kept per response (D22)
+MAX_HEADER_VALUE_CHARS = 2048  # characters kept of one header's (combined) value
+MAX_HEADER_NAME_CHARS = 128
+ALWAYS_KEPT = ("content-type", "content-length", "retry-after", "location", "date")  # what checks read
 CONNECT_ATTEMPTS = 3  # a refused connection sent nothing, so only it is tried again
 CONNECT_BACKOFF_S = 0.2
 DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
@@ -297,12 +303,14 @@ class TargetClient:
                 content=request.body,
             ) as response:
                 body, truncated = _read_bounded(response, deadline=started + self.timeout_s)
+                headers, dropped = kept_headers(response.headers.multi_items())
                 recorded = RecordedResponse(
                     status=response.status_code,
-                    headers={k.lower(): v for k, v in response.headers.items()},
+                    headers=headers,
                     body=body,
                     elapsed_ms=(time.perf_counter() - started) * 1000,
                     truncated=truncated,
+                    headers_dropped=dropped,
                 )
         except httpx.ConnectError:
             raise
@@ -315,6 +323,26 @@ class TargetClient:
             wait = parse_retry_after(recorded.headers.get("retry-after"))
             self.limiter.delay(min(DEFAULT_RETRY_AFTER_S if wait is None else wait, MAX_RETRY_AFTER_S))
         return Exchange(case=case, request=request, response=recorded, sent_at=sent_at)
+
+
+def kept_headers(items: Iterable[tuple[str, str]]) -> tuple[dict[str, str], int]:
+    """The headers an exchange keeps (lower-cased names, repeats joined by ", ", arrival order)
+    and how many were dropped: at most MAX_HEADERS_KEPT names, those the checks read always
+    among them, names and values cut, so 10,000 headers cost no more memory than 64 (D22)."""
+    pairs = [(name.lower()[:MAX_HEADER_NAME_CHARS], value) for name, value in items]
+    names = list(dict.fromkeys(name for name, _ in pairs))
+    wanted = [name for name in names if name in ALWAYS_KEPT]
+    wanted += [name for name in names if name not in ALWAYS_KEPT][: MAX_HEADERS_KEPT - len(wanted)]
+    allowed = set(wanted)
+    kept: dict[str, str] = {}
+    dropped = 0
+    for name, value in pairs:
+        if name not in allowed or len(kept.get(name, "")) >= MAX_HEADER_VALUE_CHARS:
+            dropped += 1
+            continue
+        combined = f"{kept[name]}, {value}" if name in kept else value
+        kept[name] = combined[:MAX_HEADER_VALUE_CHARS]
+    return kept, dropped
 
 
 class _BodyStalledError(Exception):

@@ -6,6 +6,7 @@ A profile names the *environment variable* holding the token, never the token it
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import secrets
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
+from conformance.model.redaction import remember_secret
+
 __all__ = [
     "MOCK_PROFILE_NAME",
     "AuthConfig",
@@ -29,12 +32,17 @@ __all__ = [
     "mock_profile",
     "parse_rate_limit",
     "resolve_token",
+    "validate_base_url",
+    "validate_token",
 ]
 
 MOCK_PROFILE_NAME = "mock"
 MOCK_TOKEN_ENV = "OPENTACT_MOCK_TOKEN"
 DEFAULT_UNLEASED_SENDER = "15555550100"  # 555-01xx: reserved for fiction, never a real lease
 
+MAX_PROFILE_BYTES = 1_048_576  # a profile is a few hundred bytes
+MAX_PROFILE_NODES = 10_000  # values after YAML aliases are expanded (an alias bomb has billions)
+URL_SCHEMES = ("http", "https")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -114,6 +122,7 @@ class Profile:
         """The profile as changed by command-line options."""
         profile = self
         if base_url is not None:
+            validate_base_url(base_url, where="--base-url")
             profile = replace(profile, base_url=base_url, embedded_mock=False, name=f"{profile.name}@cli")
         if token_env is not None:
             profile = replace(profile, auth=replace(profile.auth, token_env=token_env))
@@ -128,6 +137,8 @@ def parse_rate_limit(text: str) -> float:
     if not match:
         raise ValueError(f"rate limit {text!r} is not of the form N/s or N/min")
     per = float(match.group(1))
+    if per <= 0:
+        raise ValueError(f"rate limit {text!r} allows no request at all; write e.g. 5/s or 30/min")
     return per if match.group(2).startswith("s") else per / 60.0
 
 
@@ -181,7 +192,19 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
             f"profile {source}: field '{field_name}' is invalid: {first.message}. "
             f"Fix: {_fix_hint(first)}.{more}"
         )
+    for name in ("timeout_s", "latency_budget_ms", "time_budget_s"):
+        value = data.get(name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ProfileError(
+                f"profile {source}: field '{name}' is {value}, not a number of seconds/milliseconds. "
+                "Fix: write a finite positive number, e.g. 10."
+            )
     rate = data.get("rate_limit")
+    try:
+        rate_per_s = None if rate is None else parse_rate_limit(rate)
+    except ValueError as exc:
+        raise ProfileError(f"profile {source}: field 'rate_limit' is invalid: {exc}.") from None
+    validate_base_url(data["base_url"], where=f"profile {source}: field 'base_url'")
     return Profile(
         name=data["name"],
         base_url=data["base_url"].rstrip("/"),
@@ -191,7 +214,7 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         unleased_sender=data.get("unleased_sender", DEFAULT_UNLEASED_SENDER),
         live=bool(data.get("live", False)),
         max_sends=int(data.get("max_sends", 20)),
-        rate_limit_per_s=None if rate is None else parse_rate_limit(rate),
+        rate_limit_per_s=rate_per_s,
         timeout_s=float(data.get("timeout_s", 10.0)),
         latency_budget_ms=data.get("latency_budget_ms"),
         negative_only=bool(data.get("negative_only", False)),
@@ -237,13 +260,18 @@ def load_profile(ref: str | None) -> Profile:
             f"profile (see README, 'Target profiles') or '{MOCK_PROFILE_NAME}' for the embedded mock."
         )
     try:
+        if path.stat().st_size > MAX_PROFILE_BYTES:
+            raise ProfileError(
+                f"profile {path} is larger than {MAX_PROFILE_BYTES} bytes; a profile is a few lines "
+                "of YAML (see README, 'Target profiles'). Check that the path names the profile."
+            )
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(
             f"cannot read profile {path}: {exc}. Check the path and its permissions."
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml_bounded(text, source=str(path))
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where is not None else ""
@@ -253,14 +281,113 @@ def load_profile(ref: str | None) -> Profile:
     return profile_from_mapping(data, source=str(path))
 
 
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """How many values the document holds with every alias expanded, counted up to ``limit + 1``."""
+    count = 0
+    stack = [root]
+    while stack and count <= limit:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return count
+
+
+def _load_yaml_bounded(text: str, *, source: str) -> Any:
+    """``yaml.safe_load`` that refuses a document whose aliases expand past MAX_PROFILE_NODES
+    values (a "billion laughs" bomb), before anything is expanded."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, MAX_PROFILE_NODES) > MAX_PROFILE_NODES:
+            raise ProfileError(
+                f"profile {source} expands to more than {MAX_PROFILE_NODES} values through YAML "
+                "anchors and aliases (&name / *name); a profile is a few lines. Write the values "
+                "out without aliases."
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def validate_base_url(url: str, *, where: str) -> None:
+    """Refuse a base URL that is not ``http(s)://host[:port][/path]`` with a usable host."""
+    problem = ""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a port that is not a number in range
+    except ValueError as exc:
+        problem = f"it cannot be parsed ({exc})"
+    else:
+        if parts.scheme.lower() not in URL_SCHEMES:
+            problem = f"its scheme is {parts.scheme or '(none)'!r}; the API is served over http(s)"
+        elif not host:
+            problem = "it names no host"
+        elif "[" in parts.netloc and not _is_ipv6(host):
+            problem = f"the bracketed host [{host}] is not an IPv6 address"
+        elif any(c.isspace() for c in url):
+            problem = "it contains whitespace"
+    if problem:
+        raise ProfileError(
+            f"{where}: base URL {url!r} is invalid: {problem}. Fix: write it as "
+            "http://127.0.0.1:8080, http://[::1]:8080 or https://api.example.org."
+        )
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == 6
+    except ValueError:
+        return False
+
+
+def _character_kind(char: str) -> str:
+    names = {"\r": "a carriage return (\\r, e.g. from a file saved on Windows)", "\n": "a line feed (\\n)",
+             "\t": "a tab", " ": "a space"}
+    if char in names:
+        return names[char]
+    if ord(char) < 0x20 or ord(char) == 0x7F:
+        return f"a control character (U+{ord(char):04X})"
+    return "a non-ASCII character"
+
+
+def validate_token(token: str, *, variable: str) -> None:
+    """Refuse a token that cannot travel in an HTTP header as-is: only visible ASCII is allowed.
+
+    The message says what and where, never the token itself.
+    """
+    for index, char in enumerate(token):
+        if not 0x21 <= ord(char) <= 0x7E:
+            raise ProfileError(
+                f"the token in the environment variable {variable} contains {_character_kind(char)} "
+                f"at position {index + 1} of {len(token)}; a token is visible ASCII only (it is "
+                "sent in an HTTP header). Nothing was sent. Fix: strip it, e.g. "
+                f"`export {variable}=\"$(tr -d '\\r\\n' < token.txt)\"`."
+            )
+
+
 def resolve_token(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
-    """The token from the environment variable the profile names (never from the profile)."""
+    """The token from the environment variable the profile names (never from the profile).
+
+    It is validated (:func:`validate_token`) and remembered as a secret of this process, so
+    console output and every artefact are redacted of it.
+    """
     env = os.environ if environ is None else environ
     value = env.get(profile.auth.token_env, "")
     if value:
+        remember_secret(value)
+        validate_token(value, variable=profile.auth.token_env)
         return value
     if profile.embedded_mock:
-        return "mock-" + secrets.token_hex(16)
+        token = "mock-" + secrets.token_hex(16)
+        remember_secret(token)
+        return token
     raise ProfileError(
         f"profile {profile.source}: field 'auth.token_env' names the environment variable "
         f"{profile.auth.token_env}, which is not set or empty. Export it with the API token "

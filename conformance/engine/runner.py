@@ -36,6 +36,7 @@ from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, req
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
@@ -311,6 +312,8 @@ def execute(options: RunOptions) -> RunResults:
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
+    for secret in credential_secrets(token):  # near-miss tokens are as secret as the token
+        remember_secret(secret)
     spec = load_spec()
     check_names = options.checks or all_check_names()
     unknown = [c for c in check_names if c not in all_check_names()]
@@ -426,7 +429,7 @@ def execute(options: RunOptions) -> RunResults:
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
         **_throttle_stats(tally),
     }
-    return RunResults(
+    results = RunResults(
         target=TargetInfo(
             profile.name,
             "embedded mock (127.0.0.1)" if profile.embedded_mock else profile.base_url,
@@ -448,3 +451,5 @@ def execute(options: RunOptions) -> RunResults:
         partial_reason=partial_reason,
         tool_version=__version__,
     )
+    # nothing the run saw of the token (or a token derived from it) leaves it
+    return results.redacted(Redactor(credential_secrets(token)))

@@ -93,7 +93,7 @@ class Deviation:
     def key(self) -> str:
         """Stable identity for de-duplication and baseline matching."""
         raw = "\x1f".join([self.check, self.operation, self.title, normalise_path(self.path), self.phase])
-        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+        return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
         return {

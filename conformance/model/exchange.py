@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,24 +11,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from conformance.model.cases import Case
+from conformance.model.jsontext import ParsedJSON, loads_bounded
+from conformance.model.redaction import REDACTED, Redactor
 
 __all__ = ["REDACTED", "Exchange", "RecordedRequest", "RecordedResponse", "redact_text"]
 
-REDACTED = "***REDACTED***"
 BODY_PREVIEW = 4096
 _NOT_JSON = object()
 
 
+@functools.lru_cache(maxsize=8)
+def _redactor(secrets: tuple[str, ...]) -> Redactor:
+    return Redactor(secrets)
+
+
 def redact_text(text: str, secrets: Sequence[str]) -> str:
-    """Replace every occurrence of every secret (and its URL-encoded form) by a marker."""
-    for secret in secrets:
-        if not secret:
-            continue
-        text = text.replace(secret, REDACTED)
-        encoded = urlencode({"x": secret})[2:]
-        if encoded != secret:
-            text = text.replace(encoded, REDACTED)
-    return text
+    """Replace every form of every secret (raw, case-changed, encoded: see ``Redactor``) by a marker."""
+    return _redactor(tuple(secrets)).text(text)
 
 
 @dataclass(frozen=True)
@@ -72,18 +71,27 @@ class RecordedResponse:
     body: bytes
     elapsed_ms: float
     truncated: bool = False  # the body was longer than the client keeps
+    headers_dropped: int = 0  # headers past the client's caps (count, size), not kept
     _json: Any = field(default=_NOT_JSON, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
 
-    def json(self) -> Any:
-        """The parsed body; raises ``ValueError`` when it is not JSON."""
+    def parsed(self) -> ParsedJSON:
+        """The parsed body, unpaired surrogates replaced; raises ``ValueError`` when it is not
+        JSON, and ``JSONTooDeepError`` (a ``ValueError``) when it is nested past the limit.
+
+        Only a success is cached: an error would keep the whole decoded body alive (it holds it).
+        """
         if self._json is _NOT_JSON:
-            parsed = json.loads(self.body.decode("utf-8"))
-            object.__setattr__(self, "_json", parsed)
+            object.__setattr__(self, "_json", loads_bounded(self.body.decode("utf-8")))
+        assert isinstance(self._json, ParsedJSON)
         return self._json
+
+    def json(self) -> Any:
+        """The parsed body; raises ``ValueError`` when it is not (usable) JSON."""
+        return self.parsed().value
 
     def json_or_none(self) -> Any:
         try:
@@ -99,6 +107,7 @@ class RecordedResponse:
             "body": redact_text(text, secrets),
             "body_truncated": self.truncated or len(self.body) > BODY_PREVIEW,
             "elapsed_ms": round(self.elapsed_ms, 1),
+            **({"headers_dropped": self.headers_dropped} if self.headers_dropped else {}),
         }
 
 

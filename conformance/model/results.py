@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model.deviations import Deviation, Severity
+from conformance.model.jsontext import JSONTooDeepError, loads_bounded
+from conformance.model.redaction import Redactor
 
 __all__ = [
     "RESULTS_SCHEMA_VERSION",
@@ -22,11 +24,15 @@ __all__ = [
     "RunResults",
     "TargetInfo",
     "load_results",
+    "loads_bounded",  # the bounded JSON parser, for the reports (they import only this module)
     "remove_stale_temporaries",
     "write_atomic",
 ]
 
 RESULTS_SCHEMA_VERSION = 1
+RESULTS_MAX_DEPTH = 32  # results.json is 6 levels deep; bodies inside it are strings
+# values the tool writes from its own enumerations; never target text, so never redacted
+_TOOL_ENUMERATIONS = ("schema_version", "severity", "fail_on", "verdict", "partial")
 
 
 class ResultsError(ValueError):
@@ -188,6 +194,15 @@ class RunResults:
     def with_baseline(self, comparison: BaselineComparison) -> RunResults:
         return replace(self, baseline=comparison)
 
+    def redacted(self, redactor: Redactor) -> RunResults:
+        """These results with every form of every secret removed from every string and key.
+
+        One pass over the serialised form, so no field (detail, actual, path, errors, header
+        names, keys of ``stats``…) can be forgotten; the artefacts are all rendered from it.
+        """
+        data = self.to_dict()
+        return RunResults.from_dict(redactor.data(data, keep=_TOOL_ENUMERATIONS, names=_field_names(data)))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": RESULTS_SCHEMA_VERSION,
@@ -250,6 +265,24 @@ class RunResults:
         write_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
 
 
+_FREE_MAPPINGS = frozenset({"headers", "stats", "status_counts", "checks", "spec"})
+
+
+def _field_names(data: Mapping[str, Any]) -> set[str]:
+    """The keys of the results schema itself (not those of header maps or other free mappings)."""
+    names: set[str] = set()
+    stack: list[Any] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            names.update(str(k) for k in item)
+            stack.extend(v for k, v in item.items() if k not in _FREE_MAPPINGS)
+        elif isinstance(item, list):
+            stack.extend(item)
+    names.update(_FREE_MAPPINGS)
+    return names
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a file so that readers see either the old or the whole new content.
 
@@ -302,9 +335,14 @@ def _current_umask() -> int:
 def load_results(path: Path) -> RunResults:
     """Read a results file; raise ``ResultsError`` with a one-paragraph message on bad input."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_bounded(path.read_text(encoding="utf-8"), max_depth=RESULTS_MAX_DEPTH).value
     except OSError as exc:
         raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
+    except JSONTooDeepError as exc:
+        raise ResultsError(
+            f"results file {path} is not a results file of this tool: {exc}. Pass the results.json "
+            "a run wrote."
+        ) from None
     except ValueError as exc:
         raise ResultsError(
             f"results file {path} is not valid JSON ({exc}); was the run interrupted?"

@@ -1,0 +1,259 @@
+"""One redaction pass for everything that leaves the process: artefacts and console output.
+
+A :class:`Redactor` is built from the secrets (the tokens) of a run. It finds each secret in the
+forms a target might echo it back in, alone or mixed within one occurrence:
+
+* raw, and with any letter's case changed;
+* URL-encoded (``%4D`` or ``%4d``, ``+`` for a space), JSON-escaped (``\\u004D``, ``\\/``) and
+  HTML character references (``&#77;``, ``&#x4d;``, ``&amp;``);
+* base64 and base64url of the secret's bytes at any alignment inside a longer encoded text
+  (the part of the encoding that depends on the secret alone, padding or not);
+* hexadecimal of the secret's bytes, in either case.
+
+:meth:`Redactor.data` applies it to every string *and every key* of a JSON-like value, so a
+results document is scrubbed in one walk; :class:`RedactingStream` applies it to a console
+stream line by line (a secret split over two ``write`` calls is still found).
+Process-wide, :func:`remember_secret` records each token as it is resolved and
+:func:`console_redaction` swaps ``sys.stdout``/``sys.stderr`` for redacting streams, so no
+command has to remember to redact what it prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import io
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, TextIO
+
+__all__ = [
+    "REDACTED",
+    "RedactingStream",
+    "Redactor",
+    "console_redaction",
+    "known_secrets",
+    "remember_secret",
+]
+
+REDACTED = "***REDACTED***"
+MIN_ENCODED_LENGTH = 6  # shorter secrets: their base64/hex forms would match ordinary text
+_HTML_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_JSON_SHORT = {'"': '\\\\"', "\\": "\\\\\\\\", "/": "\\\\/"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_STREAM_HOLD_LIMIT = 65_536  # a console line longer than this is flushed without waiting for "\n"
+
+
+def _either_case(text: str) -> str:
+    """A regex matching ``text`` with any of its letters in either case."""
+    out = []
+    for char in text:
+        variants = sorted({char, char.lower(), char.upper()} - {""})
+        usable = [v for v in variants if len(v) == 1]
+        if len(usable) > 1:
+            out.append("[" + "".join(re.escape(v) for v in usable) + "]")
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def _hex_byte(value: int) -> str:
+    return _either_case(f"{value:02x}")
+
+
+def _char_pattern(char: str, *, fold_case: bool) -> str:
+    """Every way one character of a secret may be written by an echoing target."""
+    options = [_either_case(char) if fold_case else re.escape(char)]
+    for byte in char.encode("utf-8"):
+        options.append("%" + _hex_byte(byte))
+    code = ord(char)
+    if code <= 0xFFFF:
+        options.append("\\\\" + _either_case("u") + _either_case(f"{code:04x}"))
+    else:  # a JSON escape of an astral character is a surrogate pair
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        options.append("\\\\[uU]" + _either_case(f"{high:04x}") + "\\\\[uU]" + _either_case(f"{low:04x}"))
+    options.append(f"&#0*{code};")
+    options.append("&#[xX]0*" + _either_case(f"{code:x}") + ";")
+    if char in _HTML_NAMED:
+        options.append(re.escape(_HTML_NAMED[char]))
+    if char in _JSON_SHORT:
+        options.append(_JSON_SHORT[char])
+    if char == " ":
+        options.append(r"\+")
+    return "(?:" + "|".join(options) + ")"
+
+
+def _text_pattern(text: str, *, fold_case: bool) -> str:
+    return "".join(_char_pattern(c, fold_case=fold_case) for c in text)
+
+
+def base64_cores(data: bytes) -> list[str]:
+    """The base64 characters that depend on ``data`` alone, for each of the 3 alignments.
+
+    Whatever precedes or follows ``data`` inside a longer encoded text, one of these appears.
+    """
+    cores = []
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + data + b"\0\0").decode("ascii")
+        first = -(-offset * 8 // 6)  # first character whose 6 bits all come from data
+        last = ((offset + len(data)) * 8 - 6) // 6  # last such character
+        core = encoded[first : last + 1]
+        if core:
+            cores.append(core)
+    return cores
+
+
+def _secret_patterns(secret: str) -> list[str]:
+    patterns = [_text_pattern(secret, fold_case=True)]
+    raw = secret.encode("utf-8")
+    if len(raw) >= MIN_ENCODED_LENGTH:
+        for core in base64_cores(raw):
+            urlsafe = core.replace("+", "-").replace("/", "_")
+            for form in dict.fromkeys((core, urlsafe)):
+                patterns.append(_text_pattern(form, fold_case=False))
+        patterns.append(_either_case(binascii.hexlify(raw).decode("ascii")))
+    return patterns
+
+
+class Redactor:
+    """Replaces every known form of every secret by :data:`REDACTED`; immutable."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets: tuple[str, ...] = tuple(dict.fromkeys(s for s in secrets if s))
+        patterns = [p for s in self.secrets for p in _secret_patterns(s)]
+        # longest first, so a whole encoded form wins over the raw secret inside it
+        patterns.sort(key=len, reverse=True)
+        self._pattern = re.compile("|".join(patterns)) if patterns else None
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def with_secrets(self, secrets: Iterable[str]) -> Redactor:
+        return Redactor((*self.secrets, *secrets))
+
+    def text(self, text: str) -> str:
+        """``text`` without any form of any secret (and without unpaired surrogates)."""
+        if _SURROGATE.search(text):
+            text = _SURROGATE.sub("\ufffd", text)
+        if self._pattern is None or not text:
+            return text
+        return self._pattern.sub(REDACTED, text)
+
+    def data(self, value: Any, *, keep: Iterable[str] = (), names: Iterable[str] = ()) -> Any:
+        """A copy of a JSON-like value with every string and every key redacted.
+
+        Values under the keys named in ``keep`` are copied as they are (enumerations the tool
+        writes itself, e.g. a severity), and keys listed in ``names`` stay as they are (the
+        field names of the tool's own schema): a very short token could otherwise mangle them.
+        Walks with an explicit stack, so however deeply the value is nested it never recurses.
+        """
+        kept, fixed_names = frozenset(keep), frozenset(names)
+        root: list[Any] = [None]
+        stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+        while stack:
+            item, parent, slot = stack.pop()
+            if isinstance(item, str):
+                parent[slot] = self.text(item)
+            elif isinstance(item, dict):
+                copy: dict[Any, Any] = {}
+                parent[slot] = copy
+                for key, child in item.items():
+                    if key in kept:
+                        copy[key] = child
+                        continue
+                    new_key = self.text(key) if isinstance(key, str) and key not in fixed_names else key
+                    copy[new_key] = None
+                    stack.append((child, copy, new_key))
+            elif isinstance(item, (list, tuple)):
+                items: list[Any] = [None] * len(item)
+                parent[slot] = items
+                stack.extend((child, items, index) for index, child in enumerate(item))
+            else:
+                parent[slot] = item
+        return root[0]
+
+
+_known: list[str] = []
+
+
+def remember_secret(secret: str) -> None:
+    """Record a secret of this process; console output is redacted of it from now on."""
+    if secret and secret not in _known:
+        _known.append(secret)
+
+
+def known_secrets() -> tuple[str, ...]:
+    return tuple(_known)
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that writes whole lines, redacted, to another stream.
+
+    Output is held until a newline (or :data:`_STREAM_HOLD_LIMIT` characters), so a secret
+    written in two pieces is still caught. The secrets are read at each line from ``secrets``
+    (default: :func:`known_secrets`), so a token resolved mid-command is covered from then on.
+    """
+
+    def __init__(self, target: TextIO, secrets: Iterable[str] | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self._fixed = None if secrets is None else tuple(secrets)
+        self._held = ""
+        self._redactor = Redactor(())
+
+    def _current(self) -> Redactor:
+        wanted = self._fixed if self._fixed is not None else known_secrets()
+        if wanted != self._redactor.secrets:
+            self._redactor = Redactor(wanted)
+        return self._redactor
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.target, "encoding", "utf-8"))
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return int(self.target.fileno())
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.target, "isatty", lambda: False)())
+
+    def write(self, text: str) -> int:
+        self._held += text
+        cut = self._held.rfind("\n") + 1
+        if not cut and len(self._held) > _STREAM_HOLD_LIMIT:
+            cut = len(self._held)
+        if cut:
+            ready, self._held = self._held[:cut], self._held[cut:]
+            self.target.write(self._current().text(ready))
+        return len(text)
+
+    def flush(self) -> None:
+        """Pass complete lines on; a partial line waits for its end (or :meth:`drain`)."""
+        self.target.flush()
+
+    def drain(self) -> None:
+        """Write out whatever is held, redacted."""
+        if self._held:
+            held, self._held = self._held, ""
+            self.target.write(self._current().text(held))
+        self.target.flush()
+
+
+@contextlib.contextmanager
+def console_redaction() -> Iterator[None]:
+    """Within the block, ``sys.stdout`` and ``sys.stderr`` are redacted of every known secret."""
+    originals = sys.stdout, sys.stderr
+    streams = RedactingStream(originals[0]), RedactingStream(originals[1])
+    sys.stdout, sys.stderr = streams
+    try:
+        yield
+    finally:
+        for stream in streams:
+            with contextlib.suppress(Exception):
+                stream.drain()
+        sys.stdout, sys.stderr = originals
