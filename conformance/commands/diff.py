@@ -351,6 +351,9 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.quiet:
             print(f"opentact-conformance: diff {a.name} vs {b.name} (seed {args.seed})", file=sys.stderr)
+        for side in (a, b):
+            if not side.embedded_mock:
+                resolve_token(side)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
             try:
                 results = execute_diff(options)

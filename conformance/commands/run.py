@@ -195,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
+        if not profile.embedded_mock:
+            resolve_token(profile)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
             try:
                 results = execute(options)
