@@ -9,7 +9,7 @@ Two registries side by side, one id space: ``CHECKS`` holds per-exchange checks
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "run_checks",
     "run_run_checks",
     "shorten",
+    "success_payload",
 ]
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterator[Deviation]]
@@ -168,3 +169,15 @@ def run_run_checks(
         except Exception as exc:  # a crashing check must not stop the run
             crashes.append((name, f"{type(exc).__name__}: {exc}"))
     return deviations, crashes
+
+
+def success_payload(exchange: Exchange) -> Mapping[str, Any] | None:
+    """The ``payload`` object of a 2xx JSON response, else None."""
+    response = exchange.response
+    if response is None or not 200 <= response.status < 300:
+        return None
+    body = response.json_or_none()
+    if not isinstance(body, Mapping):
+        return None
+    payload = body.get("payload")
+    return payload if isinstance(payload, Mapping) else None

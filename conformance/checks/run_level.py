@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.checks.base import CheckContext, register_run_check
+from conformance.checks.base import CheckContext, register_run_check, success_payload
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
@@ -28,18 +28,6 @@ __all__ = [
     "success_payload",
     "with_other",
 ]
-
-
-def success_payload(exchange: Exchange) -> Mapping[str, Any] | None:
-    """The ``payload`` object of a 2xx JSON response, else None."""
-    response = exchange.response
-    if response is None or not 200 <= response.status < 300:
-        return None
-    body = response.json_or_none()
-    if not isinstance(body, Mapping):
-        return None
-    payload = body.get("payload")
-    return payload if isinstance(payload, Mapping) else None
 
 
 def parse_time(value: Any) -> datetime | None:

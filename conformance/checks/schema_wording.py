@@ -19,6 +19,7 @@ from typing import Any
 
 from conformance.contract.schemas import SchemaProblem
 from conformance.model.deviations import normalise_path
+from conformance.model.jsontext import json_type
 
 __all__ = ["ABSENT", "SchemaWording", "json_type", "member_path", "value_at", "word_problem"]
 
@@ -62,23 +63,6 @@ def _where(path: str) -> str:
     """``$.payload.to`` -> `payload.to`; the root is "the body"."""
     folded = normalise_path(path)
     return "the body" if folded == "$" else f"`{folded[2:] if folded.startswith('$.') else folded}`"
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a decoded value, as the docs name it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _article(kind: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.checks.base import CheckContext, register
+from conformance.checks.base import CheckContext, register, success_payload
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
@@ -14,17 +14,6 @@ __all__ = ["check_message_state", "check_response_time", "check_semantic_echo", 
 
 DOCUMENTED_TYPE = {200: "smso", 201: "smsr"}
 CLOCK_TOLERANCE = timedelta(hours=24)
-
-
-def _payload(exchange: Exchange) -> Mapping[str, Any] | None:
-    response = exchange.response
-    if response is None or not 200 <= response.status < 300:
-        return None
-    body = response.json_or_none()
-    if not isinstance(body, Mapping):
-        return None
-    payload = body.get("payload")
-    return payload if isinstance(payload, Mapping) else None
 
 
 def _digits(value: Any) -> str | None:
@@ -64,7 +53,7 @@ def _describe_text_difference(sent: str, echoed: Any) -> str:
 @register("semantic_echo")
 def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """The payload describes the message that was sent: to, from, message and tn.tn echo the request."""
-    payload = _payload(exchange)
+    payload = success_payload(exchange)
     if payload is None or not exchange.case.expectation.may_succeed:
         return
     sent = exchange.sent
@@ -117,7 +106,7 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
 @register("message_state")
 def check_message_state(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """A fresh message is 'created', undelivered, not automated, typed as documented (D6, D9)."""
-    payload = _payload(exchange)
+    payload = success_payload(exchange)
     if payload is None or exchange.response is None:
         return
     status = exchange.response.status
@@ -186,7 +175,7 @@ def _parse_time(value: Any) -> datetime | None:
 @register("timestamps")
 def check_timestamps(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """Timestamps are ordered (created <= modified, lease before message) and near the time of the send."""
-    payload = _payload(exchange)
+    payload = success_payload(exchange)
     if payload is None:
         return
     evidence = Evidence(source="S1 created_on/modified_on", decision="D10")

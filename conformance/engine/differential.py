@@ -20,6 +20,7 @@ from conformance.engine.profiles import Profile
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange, redact_text
+from conformance.model.jsontext import json_type
 
 __all__ = [
     "CHECK_ID",
@@ -88,23 +89,6 @@ class Shape:
             "body": self.body,
             "members": {p: [m.type, m.value] for p, m in self.members.items()},
         }
-
-
-def json_type(value: Any) -> str:
-    """The JSON Schema type name of a parsed JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _child(path: str, key: str) -> str:

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from conformance.checks import CHECKS, CheckContext, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import response_variants
-from conformance.engine.client import TargetClient, TargetUnreachableError
+from conformance.engine.client import BudgetExhaustedError, TargetClient, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, SendBudget, resolve_token
-from conformance.engine.runner import check_safety, could_send, resolved_target
+from conformance.engine.runner import check_safety, resolved_target, send_case
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.exchange import Exchange
 from conformance.model.problems import problem_id
 from conformance.model.results import RunResults
+from strategies.derived_tokens import derived_token_kinds
 
 __all__ = [
     "CHANGED",
@@ -93,7 +92,7 @@ def failing_case_ids(results: RunResults, fail_on: Severity) -> tuple[str, ...]:
     return tuple(dict.fromkeys(d.case_id for d in chosen if d.case_id))
 
 
-def _generation(invocation: Mapping[str, Any], results: RunResults) -> GenerationOptions:
+def _generation(invocation: Mapping[str, Any], results: RunResults, token: str) -> GenerationOptions:
     if "max_examples" not in invocation:
         raise ReplayError(
             "the results file records no invocation (max-examples, phases), so its cases cannot be "
@@ -105,6 +104,7 @@ def _generation(invocation: Mapping[str, Any], results: RunResults) -> Generatio
         max_examples=int(invocation["max_examples"]),
         negative_only=bool(invocation.get("negative_only")),
         phases=phases or PHASES,
+        token_kinds=derived_token_kinds(token) if token else (),  # as the run derived them
     )
 
 
@@ -135,31 +135,38 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     token = resolve_token(profile)
     spec = load_spec()
     wanted = options.case_ids or failing_case_ids(results, threshold)
-    cases = _pick(generate_cases(profile, spec, _generation(results.invocation, results)), wanted)
+    cases = _pick(generate_cases(profile, spec, _generation(results.invocation, results, token)), wanted)
     check_names = tuple(name for name in results.checks if name in CHECKS) or tuple(CHECKS)
     ctx = CheckContext(
         contract=load_contract(spec),
         variants=response_variants(spec),
         seed=results.seed,
         latency_budget_ms=profile.latency_budget_ms,
-        secrets=(token,),
+        secrets=credential_secrets(token),
     )
     budget = SendBudget(profile.max_sends)
     replayed: list[CaseReplay] = []
     interrupted = False
     with resolved_target(profile, token, results.seed) as target:
         client = TargetClient(
-            target.base_url, token, timeout_s=target.timeout_s, rate_limit_per_s=target.rate_limit_per_s
+            target.base_url,
+            token,
+            timeout_s=target.timeout_s,
+            rate_limit_per_s=target.rate_limit_per_s,
+            budget=budget,  # spent where each request leaves, as in a run (D17)
+            senders=target.senders,
+            auth_method=target.auth.method,
         )
         try:
             for case in cases:
                 before = tuple(
                     d for d in results.deviations if d.case_id == case.id and d.severity.at_least(threshold)
                 )
-                if could_send(case, target) and not budget.try_spend():
+                try:
+                    exchange = send_case(client, case, anything_sent=bool(replayed))
+                except BudgetExhaustedError:
                     replayed.append(CaseReplay(case.id, NOT_SENT, before, ()))
                     continue
-                exchange = _send(client, case, anything_sent=bool(replayed))
                 found, _crashed = run_checks(ctx, exchange, check_names)
                 after = tuple(d for d in found if d.severity.at_least(threshold))
                 response = exchange.response
@@ -170,19 +177,3 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
         finally:
             client.close()
     return ReplayOutcome(tuple(replayed), budget.used, budget.limit, interrupted)
-
-
-def _send(client: TargetClient, case: Case, *, anything_sent: bool) -> Exchange:
-    """As in a run: unreachable at the start is exit 3; a target that stops mid-way is a deviation."""
-    try:
-        return client.send(case)
-    except TargetUnreachableError:
-        if not anything_sent:
-            raise
-        return Exchange(
-            case=case,
-            request=client.build(case),
-            response=None,
-            error="ConnectError: the target stopped accepting connections",
-            sent_at=datetime.now(UTC),
-        )

@@ -40,7 +40,15 @@ from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
-__all__ = ["RunOptions", "SafetyError", "could_send", "execute", "interruption", "resolved_target"]
+__all__ = [
+    "RunOptions",
+    "SafetyError",
+    "could_send",
+    "execute",
+    "interruption",
+    "resolved_target",
+    "send_case",
+]
 
 ProgressCallback = Callable[[ProgressTick], None]
 
@@ -189,7 +197,7 @@ class _Tally:
         )
 
 
-def _send(client: TargetClient, case: Case, anything_sent: bool) -> Exchange:
+def send_case(client: TargetClient, case: Case, *, anything_sent: bool) -> Exchange:
     """One exchange; a target that stops answering mid-run is a transport deviation, at start exit 3."""
     try:
         return client.send(case)
@@ -236,7 +244,7 @@ def _processed_sender(
         return budget is None or not budget.exhausted or not client.needs_budget(case)
 
     def send_once(case: Case) -> Exchange:
-        return _send(client, case, anything_sent=bool(tally.sent))
+        return send_case(client, case, anything_sent=bool(tally.sent))
 
     def send(case: Case) -> Exchange:
         return send_until_processed(
@@ -387,7 +395,7 @@ def execute(options: RunOptions) -> RunResults:
 
                 def probe(case: Case) -> Exchange | None:
                     try:
-                        exchange = _send(client, case, anything_sent=True)
+                        exchange = send_case(client, case, anything_sent=True)
                     except BudgetExhaustedError:
                         return None
                     tally.count(exchange)

@@ -18,7 +18,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "JSONTooDeepError", "ParsedJSON", "loads_bounded", "nesting_depth"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "JSONTooDeepError",
+    "ParsedJSON",
+    "json_type",
+    "loads_bounded",
+    "nesting_depth",
+]
 
 MAX_JSON_DEPTH = 64  # documented responses are 4 levels deep; deep enough for any honest variant
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -109,3 +116,20 @@ def loads_bounded(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> ParsedJSON:
         return ParsedJSON(value)
     value, count = _replace_surrogates(value)
     return ParsedJSON(value, count)
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a parsed JSON value, as the docs name it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
