@@ -153,15 +153,7 @@ def _status(exchange: Exchange | None) -> str:
 def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bool) -> Iterator[_Side]:
     with resolved_target(profile, token, seed) as target:
         budget = SendBudget(profile.max_sends)
-        client = TargetClient(
-            target.base_url,
-            token,
-            timeout_s=target.timeout_s,
-            rate_limit_per_s=target.rate_limit_per_s,
-            budget=budget,
-            senders=target.senders,
-            auth_method=target.auth.method,
-        )
+        client = TargetClient.for_target(target, token, budget)
         try:
             yield _Side(label, target, client, budget, negative_only)
         finally:

@@ -18,7 +18,7 @@ import httpx
 
 from conformance.contract.schemas import OPERATION_PATH
 from conformance.engine.leases import names_leased_sender
-from conformance.engine.profiles import SendBudget
+from conformance.engine.profiles import Profile, SendBudget
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from strategies.derived_tokens import derive_token, derived_tokens
@@ -237,6 +237,22 @@ class TargetClient:
             transport=transport if transport is not None else _DeadlineTransport(self._backend),
             follow_redirects=False,
             trust_env=False,
+        )
+
+    @classmethod
+    def for_target(
+        cls, target: Profile, token: str, budget: SendBudget, *, deadline: float | None = None
+    ) -> TargetClient:
+        """The client of a resolved target: its URL, timeout, rate limit, senders and auth placement."""
+        return cls(
+            target.base_url,
+            token,
+            timeout_s=target.timeout_s,
+            rate_limit_per_s=target.rate_limit_per_s,
+            budget=budget,
+            senders=target.senders,
+            auth_method=target.auth.method,
+            deadline=deadline,
         )
 
     def needs_budget(self, case: Case) -> bool:

@@ -148,15 +148,7 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     replayed: list[CaseReplay] = []
     interrupted = False
     with resolved_target(profile, token, results.seed) as target:
-        client = TargetClient(
-            target.base_url,
-            token,
-            timeout_s=target.timeout_s,
-            rate_limit_per_s=target.rate_limit_per_s,
-            budget=budget,  # spent where each request leaves, as in a run (D17)
-            senders=target.senders,
-            auth_method=target.auth.method,
-        )
+        client = TargetClient.for_target(target, token, budget)  # budget spent as in a run (D17)
         try:
             for case in cases:
                 before = tuple(

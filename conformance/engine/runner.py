@@ -350,16 +350,7 @@ def execute(options: RunOptions) -> RunResults:
     partial_reason = ""
     waited = 0.0
     with resolved_target(profile, token, options.seed) as target:
-        client = TargetClient(
-            target.base_url,
-            token,
-            timeout_s=target.timeout_s,
-            rate_limit_per_s=target.rate_limit_per_s,
-            budget=budget,
-            senders=target.senders,
-            auth_method=target.auth.method,
-            deadline=deadline,
-        )
+        client = TargetClient.for_target(target, token, budget, deadline=deadline)
 
         def out_of_time(done: int | None = None) -> bool:
             """The time budget is spent; with ``done``, the run ends partial for it."""
