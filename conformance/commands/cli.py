@@ -1,4 +1,4 @@
-"""`opentact-conformance run | mock | report` — the command line.
+"""`opentact-conformance run | mock | report | diff | replay | check-traffic` — the command line.
 
 Exit codes (documented in the README):
   0  clean at the gate threshold        1  deviations at/above --fail-on (or a suite crash)
@@ -36,10 +36,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance.commands import diff, replay, report, run
+    from conformance.commands import check_traffic, diff, replay, report, run
     from conformance.mock import command as mock
 
-    return {"run": run, "replay": replay, "mock": mock, "report": report, "diff": diff}
+    return {
+        "run": run,
+        "replay": replay,
+        "mock": mock,
+        "report": report,
+        "diff": diff,
+        "check-traffic": check_traffic,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
