@@ -93,7 +93,7 @@ def _interrupted_early(arguments: list[str], exc: KeyboardInterrupt) -> int:
     reason = str(getattr(exc, "reason", "") or "Ctrl-C")
     with signals.deferred():
         command = next((a for a in arguments if not a.startswith("-")), None)
-        if command in ("run", "diff") and "--list-checks" not in arguments:
+        if command in ("run", "diff", "check-traffic") and "--list-checks" not in arguments:
             from pathlib import Path
 
             from conformance.commands.run import write_incomplete

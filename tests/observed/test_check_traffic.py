@@ -5,10 +5,13 @@ results.json fed back, bad files refused with exit 2, and no token in any artefa
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -302,3 +305,42 @@ def test_fail_on_warning_fails_on_a_warning_only_traffic(tmp_path: Path) -> None
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert found(results_of(tmp_path / "b")) == {("rejection_status", "warning")}
+
+
+def test_sigterm_at_any_moment_leaves_incomplete_artefacts_never_a_pass(tmp_path: Path) -> None:
+    with served() as (_server, client):
+        seen = observe(client, REQUESTS[0])
+    document = to_har([seen])
+    entry = document["log"]["entries"][0]  # type: ignore[index]
+    entries = []
+    for index in range(4000):  # distinct start times: not duplicates of one another
+        copy = json.loads(json.dumps(entry))
+        copy["startedDateTime"] = (
+            f"2026-11-25T10:{index // 60 % 60:02d}:{index % 60:02d}.{index // 3600:03d}Z"
+        )
+        entries.append(copy)
+    document["log"]["entries"] = entries  # type: ignore[index]
+    har = tmp_path / "long.har"
+    har.write_text(json.dumps(document), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENTACT_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.commands.cli", "check-traffic", str(har), "--report-dir", "out"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(4.0)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 143, stdout + stderr
+    data = results_of(tmp_path / "out")
+    assert data["run"]["verdict"] == "incomplete" and data["run"]["partial"] is True  # type: ignore[index]
+    assert "Traceback" not in stderr
