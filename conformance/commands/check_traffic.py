@@ -31,8 +31,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         COMMAND,
         help="check recorded traffic (HAR, results.json) with the checks that apply; nothing is sent",
-        description="Check recorded traffic offline: HAR 1.2 files (browsers, Playwright, mitmproxy, "
-        "`schemathesis run --report har`) and results.json files of this tool. Only POST /rest/sms "
+        description="Check recorded traffic offline: HAR 1.2 files (browsers, Playwright, mitmproxy,\n"
+        "`schemathesis run --report har`) and results.json files of this tool. Only POST /rest/sms\n"
         "exchanges are checked; other entries are counted and skipped. Nothing is ever sent.",
         epilog=EXIT_CODES_HELP,
         formatter_class=HelpFormatter,
@@ -46,6 +46,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--base-url",
+        metavar="URL",
         help="check only entries under this base URL (default: the profile's; without either: any host, "
         "path ending in /rest/sms)",
     )
