@@ -144,8 +144,11 @@ def browser_har(tmp_path: Path, executable: str, mock_url: str, origin: str) -> 
 
 
 @pytest.mark.browser
-def test_a_har_recorded_by_headless_chromium_parses_and_is_checked(tmp_path: Path, chromium: str) -> None:
-    with served("missing_thread") as (server, _client), page_server(server.url, TOKEN) as origin:
+@pytest.mark.parametrize("fault", ["missing_thread", ""], ids=["fault-missing_thread", "clean"])
+def test_a_har_recorded_by_headless_chromium_parses_and_is_checked(
+    tmp_path: Path, chromium: str, fault: str
+) -> None:
+    with served(*filter(None, [fault])) as (server, _client), page_server(server.url, TOKEN) as origin:
         har = browser_har(tmp_path, chromium, server.url, origin)
     profile = tmp_path / "page.yaml"
     profile.write_text(
@@ -154,14 +157,17 @@ def test_a_har_recorded_by_headless_chromium_parses_and_is_checked(tmp_path: Pat
         encoding="utf-8",
     )
     done = check_traffic(str(har), "--profile", str(profile), "--report-dir", "out", cwd=tmp_path)
-    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.returncode == (1 if fault else 0), done.stdout + done.stderr
     data = results_of(tmp_path / "out")
     stats = data["stats"]
     assert isinstance(stats, dict)
     assert stats["observed"] == len(SENDS)  # every fetch, nothing else
     assert stats["skipped_by_reason"].get("other path", 0) >= 1  # the page itself (GET /)
     assert stats["expectations"] == {"success": 2, "validation": 1, "auth": 1}
-    assert ("response_schema", "error") in found(data)  # payload.thread left out of the 200s
+    if fault:
+        assert ("response_schema", "error") in found(data)  # payload.thread left out of the 200s
+    else:
+        assert found(data) == set()
     text = (tmp_path / "out" / "results.json").read_text(encoding="utf-8")
     assert TOKEN not in text and TOKEN not in done.stdout + done.stderr
 
