@@ -260,6 +260,16 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
         ),
     ),
     "D32": (Situation("local time labelled Z", "clock_matches_date", "error", ("local_time_as_utc",)),),
+    "D37": (
+        Situation(
+            "a repeated parameter crashes the handler: HTTP 500 without fields",
+            "rejection_status",
+            "error",
+            ("repeated_parameter_500",),
+            phases=("coverage",),
+            silent=("error_envelope",),
+        ),
+    ),
     "D36": (
         Situation(
             "a Location header on every 200 success",
