@@ -76,6 +76,7 @@ def test_a_folder_without_an_owner_is_stale_only_after_the_grace_and_with_no_liv
     assert not is_stale(claimed, now=later)
 
 
+@pytest.mark.slow
 def test_a_killed_xdist_session_leaves_its_folder_and_the_next_session_removes_it(tmp_path: Path) -> None:
     pytest.importorskip("xdist")
     command = [
