@@ -19,8 +19,10 @@ from conformance.model.exchange import Exchange
 
 __all__ = ["HEADER_RULES", "HeaderRule", "check_meaningful_headers"]
 
-# codings every HTTP client library offers when the request names none (httpx, requests, urllib3, curl)
-DEFAULT_ACCEPTED_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "identity"})
+# the request as recorded names no Accept-Encoding when the client library adds its own (httpx offers
+# gzip and deflate, and br or zstd when their decoders are installed): then only a coding no client
+# library decodes is one the request cannot have offered
+DEFAULT_ACCEPTED_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "identity"})
 
 
 @dataclass(frozen=True)
