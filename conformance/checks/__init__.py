@@ -1,7 +1,7 @@
 """The checks: one pure function each, registered by id, run on one exchange or on the whole run.
 
 Holds: ``base`` (the two registries and the context every check receives), one module per concern
-of the per-exchange checks — ``schema``, ``status``, ``content``, ``envelope``, ``semantics``,
+of the per-exchange checks — ``schema``, ``status``, ``content``, ``headers``, ``envelope``, ``semantics``,
 ``validation_echo`` — and the run-level checks, which look across every exchange of a run:
 ``run_level`` (uuids, threads, leases, the automated flag), ``run_outcomes`` (equal requests,
 equal answers), ``run_clock`` (timestamps against the response's Date header).
@@ -13,6 +13,7 @@ pytest or schemathesis: a check is unit-testable with hand-built exchanges.
 from conformance.checks import (
     content,
     envelope,
+    headers,
     run_clock,
     run_level,
     run_outcomes,
@@ -47,6 +48,7 @@ __all__ = [
     "content",
     "describe",
     "envelope",
+    "headers",
     "register",
     "register_run_check",
     "run_checks",

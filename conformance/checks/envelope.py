@@ -50,7 +50,10 @@ def check_error_envelope(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
         )
     case = exchange.case
     refused = case.expectation is Expectation.REFUSED  # negative-only, unleased sender (D18)
-    if (case.expectation in (Expectation.VALIDATION, Expectation.EITHER) and status in (400, 500)) or (
+    validation = case.expectation in (Expectation.VALIDATION, Expectation.EITHER)
+    # a 500 without a fields member is a server failure, not the validation-as-500 envelope: its status is
+    # rejection_status's error, and the missing fields are that verdict's reason, not a second problem (D37)
+    if (validation and (status == 400 or (status == 500 and "fields" in body))) or (
         refused and status == 400 and case.invalid_params
     ):
         yield from _validation_fields(ctx, exchange, body)

@@ -15,37 +15,21 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance import __version__
 from conformance.commands.exit_codes import EXIT_CODES_HELP, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.commands.run import finish, incomplete_results
-from conformance.contract.specfile import SpecError, load_spec
-from conformance.engine.client import (
-    BudgetExhaustedError,
-    TargetClient,
-    TargetUnreachableError,
-    credential_secrets,
-)
-from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
-from conformance.engine.generation import PHASES, GenerationOptions, generate_cases, unsendable
-from conformance.engine.profiles import (
-    Profile,
-    ProfileError,
-    SendBudget,
-    load_profile,
-    resolve_token,
-)
-from conformance.engine.runner import SafetyError, check_safety, interruption, resolved_target
-from conformance.mock.faults import UnknownFaultError
+from conformance.engine.phases import PHASES
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
-from strategies.derived_tokens import derived_token_kinds
+
+if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
+    from conformance.engine.client import TargetClient
+    from conformance.engine.profiles import Profile, SendBudget
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 
@@ -93,6 +77,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def load_side(ref: str) -> Profile:
     """A side's profile: a YAML file, ``mock``, or ``mock:FAULT1,FAULT2`` (the mock with faults on)."""
+    from conformance.engine.profiles import load_profile
+
     return load_profile(ref)
 
 
@@ -121,6 +107,8 @@ class _Side:
         return case.expectation.rejects or not self.negative_only
 
     def send(self, case: Case) -> Exchange:
+        from conformance.engine.client import TargetUnreachableError
+
         try:
             exchange = self.client.send(case)
         except TargetUnreachableError as exc:
@@ -151,6 +139,10 @@ def _status(exchange: Exchange | None) -> str:
 
 @contextlib.contextmanager
 def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bool) -> Iterator[_Side]:
+    from conformance.engine.client import TargetClient
+    from conformance.engine.profiles import SendBudget
+    from conformance.engine.runner import resolved_target
+
     with resolved_target(profile, token, seed) as target:
         budget = SendBudget(profile.max_sends)
         client = TargetClient.for_target(target, token, budget)
@@ -162,6 +154,16 @@ def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bo
 
 def execute_diff(options: DiffOptions) -> RunResults:
     """Send every case to both sides within their budgets and compare the answers."""
+    from conformance import __version__
+    from conformance.contract.specfile import load_spec
+    from conformance.engine.client import BudgetExhaustedError, credential_secrets
+    from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
+    from conformance.engine.generation import GenerationOptions, generate_cases, unsendable
+    from conformance.engine.profiles import ProfileError, resolve_token
+    from conformance.engine.runner import check_safety, interruption
+    from conformance.model.redaction import Redactor, remember_secret
+    from strategies.derived_tokens import derived_token_kinds
+
     a, b = options.a, options.b
     labels = _labels(a, b)
     chosen = options.negative_only_for
@@ -323,6 +325,11 @@ def _summary(results: RunResults) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.contract.specfile import SpecError
+    from conformance.engine.profiles import ProfileError, resolve_token
+    from conformance.engine.runner import SafetyError, interruption
+    from conformance.mock.faults import UnknownFaultError
+
     if len(args.profile) != 2:
         return _fail(
             f"give exactly two --profile options (A and B), not {len(args.profile)}; "

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
@@ -21,23 +21,11 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.contract.specfile import SpecError
-from conformance.engine.client import TargetUnreachableError
-from conformance.engine.profiles import Profile, ProfileError, load_profile
-from conformance.engine.replay import (
-    CHANGED,
-    FIXED,
-    NOT_SENT,
-    STILL_FAILING,
-    CaseReplay,
-    ReplayError,
-    ReplayOptions,
-    replay,
-)
-from conformance.engine.runner import SafetyError
-from conformance.mock.faults import UnknownFaultError, resolve_faults
 from conformance.model.deviations import Severity
-from conformance.model.results import ResultsError, load_results
+
+if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
+    from conformance.engine.profiles import Profile
+    from conformance.engine.replay import CaseReplay
 
 __all__ = ["add_parser", "recorded_profile", "run"]
 
@@ -86,6 +74,9 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def recorded_profile(invocation: Mapping[str, Any]) -> Profile:
     """The target the run used: its profile, overrides and mock faults, as results.json records them."""
+    from conformance.engine.profiles import load_profile
+    from conformance.mock.faults import resolve_faults
+
     profile = load_profile(str(invocation.get("profile_ref") or "mock"))
     faults = [str(f) for f in invocation.get("mock_faults") or ()]
     if faults and profile.embedded_mock:
@@ -98,6 +89,8 @@ def recorded_profile(invocation: Mapping[str, Any]) -> Profile:
 
 
 def _describe(case: CaseReplay) -> str:
+    from conformance.engine.replay import FIXED, NOT_SENT, STILL_FAILING
+
     def titles(found: tuple[Any, ...]) -> str:
         named = dict.fromkeys(f"{d.check}: {d.title} at {d.path}" for d in found)
         return "; ".join(named) or "–"
@@ -112,6 +105,22 @@ def _describe(case: CaseReplay) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.contract.specfile import SpecError
+    from conformance.engine.client import TargetUnreachableError
+    from conformance.engine.profiles import ProfileError, load_profile
+    from conformance.engine.replay import (
+        CHANGED,
+        FIXED,
+        NOT_SENT,
+        STILL_FAILING,
+        ReplayError,
+        ReplayOptions,
+        replay,
+    )
+    from conformance.engine.runner import SafetyError
+    from conformance.mock.faults import UnknownFaultError
+    from conformance.model.results import ResultsError, load_results
+
     try:
         results = load_results(args.results)
         profile = load_profile(args.profile) if args.profile else recorded_profile(results.invocation)

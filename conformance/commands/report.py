@@ -8,10 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model.results import ResultsError, RunResults, load_results
-from reports.baseline import compare
-from reports.html import write_html
-from reports.junit import write_junit
-from reports.merge import merge_results
 
 __all__ = ["DEFAULT_MERGE_OUT", "add_parser", "run"]
 
@@ -83,6 +79,10 @@ def _written(*paths: Path) -> None:
 
 
 def _merge(files: list[Path], out: Path) -> int:
+    from reports.html import write_html
+    from reports.junit import write_junit
+    from reports.merge import merge_results
+
     target = out / RESULTS_FILE
     if any(target.resolve() == f.resolve() for f in files):
         return _fail(f"--out {out} would overwrite the input {target}; choose another folder")
@@ -93,6 +93,9 @@ def _merge(files: list[Path], out: Path) -> int:
 
 
 def _compare(old_file: Path, new_file: Path, out: Path) -> int:
+    from reports.baseline import compare
+    from reports.html import write_html
+
     old, new = load_results(old_file), load_results(new_file)
     compared: RunResults = new.with_baseline(compare(old, new, label=str(old_file)))
     _written(write_html(compared, out))
@@ -128,6 +131,9 @@ def _history(paths: list[Path], out: Path | None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``report``; 0 when rendered, 2 on usage errors and unreadable results files."""
+    from reports.html import write_html  # reports (jinja2) load when rendering, not for `--help`
+    from reports.junit import write_junit
+
     files: list[Path] = list(args.results or [])
     merge: list[Path] | None = args.merge
     out: Path | None = args.out

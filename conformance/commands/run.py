@@ -6,9 +6,8 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance.checks import CHECKS, RUN_CHECKS, describe
 from conformance.commands import signals
 from conformance.commands.console import make_progress, summary_lines
 from conformance.commands.exit_codes import (
@@ -18,19 +17,14 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.commands.invocation import record_invocation
 from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
-from conformance.contract.specfile import SpecError
-from conformance.engine.client import TargetUnreachableError
-from conformance.engine.generation import PHASES
-from conformance.engine.profiles import ProfileError, load_profile, resolve_token
-from conformance.engine.resend import REPEAT_PHASE
-from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
-from conformance.engine.variant_probe import PROBE_PHASE
-from conformance.mock.faults import UnknownFaultError, resolve_faults
+from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
 from conformance.model.deviations import Severity
-from conformance.model.results import ResultsError, RunResults, TargetInfo, load_results
+from conformance.model.results import RunResults, TargetInfo
+
+if TYPE_CHECKING:  # the engine is imported when a command runs, not for `--help` (issue 13)
+    from conformance.engine.runner import RunOptions
 
 __all__ = ["add_parser", "finish", "incomplete_results", "run", "write_artefacts", "write_incomplete"]
 
@@ -139,6 +133,9 @@ def _summary(results: RunResults) -> str:
 
 def _with_invocation(results: RunResults, args: argparse.Namespace, options: RunOptions) -> RunResults:
     """The results with every option that shaped the run and one command that reproduces it."""
+    from conformance.commands.invocation import record_invocation
+    from conformance.engine.profiles import ProfileError, resolve_token
+
     try:
         secrets: tuple[str, ...] = (resolve_token(options.profile),)
     except ProfileError:
@@ -155,6 +152,8 @@ def _with_invocation(results: RunResults, args: argparse.Namespace, options: Run
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.checks import CHECKS, RUN_CHECKS, describe
+
     if args.list_checks:
         for name in sorted(CHECKS):
             print(f"{name:<28} {describe(name)}")
@@ -162,6 +161,13 @@ def run(args: argparse.Namespace) -> int:
         for name in sorted(RUN_CHECKS):
             print(f"{name:<28} {describe(name)}")
         return EXIT_CLEAN
+    from conformance.contract.specfile import SpecError
+    from conformance.engine.client import TargetUnreachableError
+    from conformance.engine.profiles import ProfileError, load_profile, resolve_token
+    from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
+    from conformance.mock.faults import UnknownFaultError, resolve_faults
+    from conformance.model.results import ResultsError, load_results
+
     try:
         profile = load_profile(args.profile)
         if args.fault:

@@ -21,6 +21,7 @@ from conformance.contract.schemas import OPERATION_PATH
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.client import DERIVED_TOKEN_PREFIX
 from conformance.engine.drawing import draw
+from conformance.engine.phases import COVERAGE_PHASE
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
 from strategies.derived_tokens import DERIVED_TOKEN_KINDS
@@ -34,7 +35,6 @@ __all__ = [
     "request_line_length",
 ]
 
-COVERAGE_PHASE = "coverage"
 #: Request-line limits of common front ends: nginx's 8 KiB header buffer, Apache's LimitRequestLine 8190.
 QUERY_LIMIT_BYTES = 8192
 _QUERY_MARGIN = 64  # bytes below and above the limit

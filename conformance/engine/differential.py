@@ -266,16 +266,24 @@ def _tagged(exchange: Exchange, name: str, secrets: Sequence[str]) -> dict[str, 
 
 
 def map_case(case: Case, a: Profile, b: Profile) -> Case:
-    """A's case as it goes to B: A's senders, unleased sender and destinations become B's."""
-    params = dict(case.params)
-    sender = params.get("FROM")
-    if sender is not None:
-        if sender == a.unleased_sender:
-            params["FROM"] = b.unleased_sender
-        elif sender in a.senders:
-            params["FROM"] = b.senders[a.senders.index(sender) % len(b.senders)]
-    to = params.get("TO")
-    if to is not None and b.destinations and to not in b.destinations and is_valid_number_param(to):
-        index = a.destinations.index(to) if to in a.destinations else 0
-        params["TO"] = b.destinations[index % len(b.destinations)]
-    return case if params == dict(case.params) else replace(case, params=params)
+    """A's case as it goes to B: A's senders, unleased sender and destinations become B's.
+
+    Every value of ``FROM`` and ``TO`` is mapped, the documented parameters and the further query
+    pairs alike (a parameter given twice, D34): B's allow-list holds for every number B is sent."""
+    params = {name: _mapped_value(name, value, a, b) for name, value in case.params.items()}
+    extra = tuple((name, _mapped_value(name, value, a, b)) for name, value in case.extra_query)
+    if params == dict(case.params) and extra == case.extra_query:
+        return case
+    return replace(case, params=params, extra_query=extra)
+
+
+def _mapped_value(name: str, value: str, a: Profile, b: Profile) -> str:
+    if name == "FROM":
+        if value == a.unleased_sender:
+            return b.unleased_sender
+        if value in a.senders:
+            return b.senders[a.senders.index(value) % len(b.senders)]
+    elif name == "TO" and b.destinations and value not in b.destinations and is_valid_number_param(value):
+        index = a.destinations.index(value) if value in a.destinations else 0
+        return b.destinations[index % len(b.destinations)]
+    return value

@@ -27,6 +27,7 @@ from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.coverage import COVERAGE_PHASE, coverage_cases
 from conformance.engine.drawing import draw
 from conformance.engine.leases import value_names_leased
+from conformance.engine.phases import PHASES
 from conformance.engine.profiles import Profile
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
@@ -35,7 +36,6 @@ __all__ = ["PHASES", "GenerationOptions", "generate_cases", "negative_only_cases
 
 T = TypeVar("T")
 
-PHASES = ("examples", COVERAGE_PHASE, "auth", "not_found", "negative", "positive", "boundaries", "generated")
 NON_ASCII_TEXT = "Привет 👋 ñandú — 你好"
 
 

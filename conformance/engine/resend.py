@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from conformance.engine.phases import REPEAT_PHASE
 from conformance.model.cases import Case
 from conformance.model.exchange import Exchange
 
@@ -32,7 +33,6 @@ __all__ = [
 
 MAX_THROTTLE_RESENDS = 3
 MAX_FAILURE_REPEATS = 4
-REPEAT_PHASE = "repeats"
 RATE_LIMITED = 429
 
 

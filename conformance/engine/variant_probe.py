@@ -20,13 +20,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance.contract.variants import Variant
+from conformance.engine.phases import PROBE_PHASE
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
 __all__ = ["PROBE_PHASE", "control_case", "downgrade_rescued", "request_variants", "variant_case"]
 
-PROBE_PHASE = "variants"
 # the checks whose errors a variant form can explain: the request was refused, or refused for the wrong reason
 CHECKS = frozenset({"valid_data_rejected", "rejection_status"})
 EXPECTED_STATUS = {Expectation.VALIDATION: 400, Expectation.AUTH: 401, Expectation.NOT_FOUND: 404}

@@ -17,18 +17,21 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote, urlencode
 
 from conformance.mock.config import (
     DEFAULT_SENDERS,
     DEFAULT_TOKEN,
+    LOOPBACK,
     SUCCESS_STATUSES,
     MockConfig,
     MockConfigError,
 )
 from conformance.mock.faults import FAULTS, UnknownFaultError, resolve_faults
-from conformance.mock.server import LOOPBACK, MockServer
+
+if TYPE_CHECKING:  # uvicorn loads when the mock is served, not for `--help` (issue 13)
+    from conformance.mock.server import MockServer
 
 __all__ = [
     "DEFAULT_PORT",
@@ -121,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except (UnknownFaultError, MockConfigError) as exc:
         return _usage_error(str(exc))
+    from conformance.mock.server import MockServer
+
     server = MockServer(config, host=args.host, port=args.port, access_log=True)
     stop = threading.Event()
     with _signals_set(stop), _access_log_to(sys.stderr):

@@ -12,6 +12,7 @@ from conformance.mock.faults import resolve_faults
 __all__ = [
     "DEFAULT_SENDERS",
     "DEFAULT_TOKEN",
+    "LOOPBACK",
     "MAX_BODY_BYTES",
     "MAX_ERRORS_KEPT",
     "SUCCESS_STATUSES",
@@ -19,6 +20,7 @@ __all__ = [
     "MockConfigError",
 ]
 
+LOOPBACK = "127.0.0.1"  # the only interface the mock binds unless told otherwise
 DEFAULT_TOKEN = "mock-token-0123456789abcdef"
 # Both senders appear in documented examples: S1 tn.tn 12017771234, S3 tn 12013046585.
 DEFAULT_SENDERS: tuple[str, ...] = ("12017771234", "12013046585")

@@ -119,6 +119,7 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "success_status_202",
         "content_type_text",
         "truncated_json",
+        "location_header",
         # error responses
         "validation_as_500",
         "unleased_sender_500",
@@ -306,7 +307,8 @@ class FaultEffects:
             content = content[: len(content) // 2]
         media_type = "text/plain; charset=utf-8" if self._on("content_type_text") else "application/json"
         status = 202 if self._on("success_status_202") else status
-        return Response(content, status_code=status, media_type=media_type)
+        headers = {"Location": _message_location(body)} if self._on("location_header") else None
+        return Response(content, status_code=status, media_type=media_type, headers=headers)
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -334,6 +336,13 @@ class FaultEffects:
             # the seed's template: an error body saying 500 whatever the HTTP status (400 on a 500)
             shaped["status"] = 500 if status != 500 else 400
         return json_response(shaped, status)
+
+
+def _message_location(body: Mapping[str, Any]) -> str:
+    """``location_header``: where a message would be read back (S4's outbound message route)."""
+    payload = body.get("payload")
+    uuid_text = payload.get("uuid", "") if isinstance(payload, Mapping) else ""
+    return f"/rest/sms/outbound/{uuid_text}"
 
 
 def _utf16_units(text: str) -> int:

@@ -133,6 +133,13 @@ FAULTS: tuple[Fault, ...] = (
         "success bodies are cut off in the middle of the JSON",
         "json_body",
     ),
+    # response headers
+    Fault(
+        "location_header",
+        "response headers",
+        "success responses carry a Location header naming the message, a header no page documents (D36)",
+        "meaningful_headers",
+    ),
     # error envelope
     Fault("error_success_true", "error envelope", "error envelopes say success:true", "error_envelope"),
     Fault(

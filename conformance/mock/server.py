@@ -31,12 +31,11 @@ import uvicorn
 from starlette.applications import Starlette
 
 from conformance.mock.app import create_app
-from conformance.mock.config import MockConfig
+from conformance.mock.config import LOOPBACK, MockConfig
 from conformance.mock.store import MessageStore
 
 __all__ = ["LOOPBACK", "MockServer", "MockServerError"]
 
-LOOPBACK = "127.0.0.1"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
 

@@ -12,6 +12,8 @@ shard is *claimed* by exactly one process (a file created with O_EXCL under
 `--report-dir/.shards/<session>/`): that process sends the shard and writes its results, the
 others wait for that file and read it. No shard is ever sent twice, so the sends of all workers
 together stay within `max_sends`, and the merged results.json counts what was sent (D17).
+A session's folder records its controller (``owner.pid``); folders of killed sessions, whose
+processes are all gone, are removed when the next session starts (``shard_dirs``).
 
 Run-level checks run once per shard, over that shard's exchanges (each shard sends its own
 repeats); a finding is reported on the earliest exchange involved, so the test of that exchange's
@@ -32,10 +34,12 @@ import pytest
 
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, load_results
+from conformance.suite.shard_dirs import recorded_pid_alive, remove_stale, write_owner
 
 PLUGIN_NAME = "opentact_conformance"
 PARTS = ".shards"
 SESSION_KEY = "opentact_conformance_session"
+OWNER_KEY = "opentact_conformance_owner"
 CLAIM_POLL_S = 0.2
 CLAIM_WAIT_LIMIT_S = 6 * 3600.0  # a claimed shard that never finishes while its owner lives
 
@@ -68,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist = "loadgroup"
     if not hasattr(config, "workerinput"):
         config.stash[_SESSION] = uuid.uuid4().hex
+        # folders left by killed sessions (every process that used them gone); never a live one's
+        remove_stale(_report_dir(config) / PARTS, keep=config.stash[_SESSION])
 
 
 _SESSION = pytest.StashKey[str]()
@@ -77,6 +83,7 @@ _SESSION = pytest.StashKey[str]()
 def pytest_configure_node(node: Any) -> None:
     """xdist controller: every worker learns this session's id (its shard claims live under it)."""
     node.workerinput[SESSION_KEY] = node.config.stash[_SESSION]
+    node.workerinput[OWNER_KEY] = os.getpid()
 
 
 def _session_dir(config: pytest.Config) -> Path:
@@ -85,9 +92,9 @@ def _session_dir(config: pytest.Config) -> Path:
     return _report_dir(config) / PARTS / session
 
 
-def _claim(path: Path) -> bool:
+def _claim(path: Path, owner: int) -> bool:
     """True for the one process that creates the claim file of a shard."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_owner(path.parent, owner)  # before any claim: the folder is never without its owner
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
@@ -97,24 +104,11 @@ def _claim(path: Path) -> bool:
     return True
 
 
-def _owner_alive(claim: Path) -> bool:
-    text = claim.read_text().strip() if claim.exists() else ""
-    if not text.isdigit():
-        return True  # being written right now
-    try:
-        os.kill(int(text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _wait_for(results_path: Path, claim: Path) -> RunResults:
     """The results of a shard another worker claimed, once it has written them."""
     waited = 0.0
     while not results_path.exists():
-        if not _owner_alive(claim) or waited > CLAIM_WAIT_LIMIT_S:
+        if not recorded_pid_alive(claim) or waited > CLAIM_WAIT_LIMIT_S:
             pytest.fail(f"shard claimed in {claim} stopped without writing {results_path.name}")
         time.sleep(CLAIM_POLL_S)
         waited += CLAIM_POLL_S
@@ -132,7 +126,8 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
     parts = _session_dir(config)
     results_path = parts / f"results-{index}-of-{count}.json"
     claim = parts / f"shard-{index}-of-{count}.claim"
-    if not _claim(claim):
+    workerinput = getattr(config, "workerinput", None)
+    if not _claim(claim, int(workerinput[OWNER_KEY]) if workerinput else os.getpid()):
         return _wait_for(results_path, claim)
     results = _send_shard(config, index, count)
     results.write(results_path)

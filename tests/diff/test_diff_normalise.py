@@ -161,6 +161,30 @@ def test_cases_map_to_the_other_sides_senders_and_destinations() -> None:
     assert map_case(stray, a, b).params == {"TO": "16175550199"}  # B's allow-list always holds
 
 
+def test_a_parameter_given_twice_has_every_value_mapped_to_the_other_side() -> None:
+    auth = AuthConfig("header", "T")
+    a = Profile("a", "http://127.0.0.1:1", auth, ("12017771234", "12013046585"), ("14155550100",))
+    b = Profile("b", "http://127.0.0.1:2", auth, ("13125550111",), ("16175550199",))
+    for first, second in (("14155550100", "12ab"), ("12ab", "14155550100")):
+        case = Case(
+            id="twice",
+            phase="coverage",
+            kind="TO given twice",
+            expectation=Expectation.EITHER,
+            params={"FROM": "12017771234", "TO": first, "Message": "hi"},
+            extra_query=(("TO", second), ("FROM", "12013046585")),
+        )
+        mapped = map_case(case, a, b)
+        b_numbers = {"14155550100": "16175550199", "12ab": "12ab", "12013046585": "13125550111"}
+        assert mapped.query_values("TO") == (b_numbers[first], b_numbers[second])
+        assert mapped.query_values("FROM") == ("13125550111", "13125550111")
+        assert "14155550100" not in {v for _, v in (*mapped.params.items(), *mapped.extra_query)}
+    untouched = Case(
+        id="same", phase="p", kind="k", expectation=Expectation.SUCCESS, extra_query=(("TO", "12ab"),)
+    )
+    assert map_case(untouched, a, b) is untouched
+
+
 @pytest.mark.parametrize("seeds", [(0, 1), (5, 99)])
 def test_two_clean_mocks_with_different_seeds_give_the_same_shapes(seeds: tuple[int, int]) -> None:
     profile = mock_profile()

@@ -154,6 +154,18 @@ def probe_truncated_json(pair: Pair) -> None:
         faulty.json()
 
 
+def probe_location_header(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert clean.status_code == faulty.status_code == 200
+    assert "location" not in clean.headers
+    assert faulty.headers["location"] == f"/rest/sms/outbound/{faulty.json()['payload']['uuid']}"
+    assert faulty.content == clean.content
+    assert set(faulty.headers) - set(clean.headers) == {"location"}
+    for params, headers in ((INVALID, AUTH), (UNLEASED, AUTH), (VALID, {})):
+        rejected = pair.faulty.post("/rest/sms", params=params, headers=headers)
+        assert rejected.status_code >= 400 and "location" not in rejected.headers
+
+
 def probe_error_success_true(pair: Pair) -> None:
     for params, headers in ((INVALID, AUTH), (UNLEASED, AUTH), (VALID, {})):
         clean, faulty = pair.send(params, headers)

@@ -260,6 +260,26 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
         ),
     ),
     "D32": (Situation("local time labelled Z", "clock_matches_date", "error", ("local_time_as_utc",)),),
+    "D37": (
+        Situation(
+            "a repeated parameter crashes the handler: HTTP 500 without fields",
+            "rejection_status",
+            "error",
+            ("repeated_parameter_500",),
+            phases=("coverage",),
+            silent=("error_envelope",),
+        ),
+    ),
+    "D36": (
+        Situation(
+            "a Location header on every 200 success",
+            "meaningful_headers",
+            "warning",
+            ("location_header",),
+            phases=("examples", "positive"),
+            title_has="Location",
+        ),
+    ),
 }
 
 NOT_DRIVEN: dict[str, str] = {
@@ -276,6 +296,8 @@ NOT_DRIVEN: dict[str, str] = {
     "echoes the valid one",
     "D35 (request line over 8 KiB refused)": "a front end's limit, not the app's: the mock runs behind no "
     "proxy; the second reference's fault url_limit_414 is reported at that error (tests/reference)",
+    "D36 (info for Location on a 201)": "the embedded mock's profile always answers 200; the 201 rule is "
+    "the same check's branch on the status, held by tests/engine/test_header_checks.py",
     "D16 (429 with Retry-After)": "'none' is a promise of silence: the clean mock's zero deviations "
     "(tests/engine/test_selftest.py) and the 429 storm test of tests/client hold it",
 }

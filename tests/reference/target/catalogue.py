@@ -274,8 +274,8 @@ _ENTRIES = (
         "location_header",
         "headers",
         "success responses carry a Location header naming the message",
-        "info",
-        "DECISIONS severities: info for undocumented extras (a member, a header)",
+        "warning",
+        "D36: an undocumented Location off a 201 changes what a client does (meaningful_headers)",
     ),
 )
 

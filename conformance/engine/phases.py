@@ -1,0 +1,15 @@
+"""The names of the phases of a run, in a module that imports nothing, so `--help` can list them.
+
+``PHASES`` are the generated phases in their order; ``PROBE_PHASE`` re-sends refused documented
+requests in their other documented forms (``variant_probe``); ``REPEAT_PHASE`` sends a few requests
+twice for the run-level checks (``resend``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["COVERAGE_PHASE", "PHASES", "PROBE_PHASE", "REPEAT_PHASE"]
+
+COVERAGE_PHASE = "coverage"
+PHASES = ("examples", COVERAGE_PHASE, "auth", "not_found", "negative", "positive", "boundaries", "generated")
+PROBE_PHASE = "variants"
+REPEAT_PHASE = "repeats"

@@ -1,0 +1,80 @@
+"""`--version` and every `--help` import none of the heavy libraries (issue 13): a fact, not a timing.
+
+Each command line runs in a fresh interpreter under ``python -X importtime``; the modules it loaded
+are read from that report. The same reader is shown to see the heavy modules when the engine *is*
+imported, so a clean result means "not imported", not "not detected".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("schemathesis", "hypothesis", "httpx", "jsonschema", "yaml", "jinja2", "uvicorn", "starlette")
+COMMAND_LINES = (
+    ["--version"],
+    ["--help"],
+    ["run", "--help"],
+    ["diff", "--help"],
+    ["replay", "--help"],
+    ["report", "--help"],
+    ["mock", "--help"],
+)
+
+
+def _imported(*python_args: str) -> set[str]:
+    """Top-level names of every module the interpreter imported (``-X importtime`` on stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *python_args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if not name.startswith("imported"):  # the header line
+                names.add(name.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("arguments", COMMAND_LINES, ids=" ".join)
+def test_version_and_help_import_no_heavy_library(arguments: list[str]) -> None:
+    loaded = _imported("-m", "conformance.commands.cli", *arguments)
+    assert "conformance" in loaded  # the reader saw the tool's own imports
+    assert sorted(loaded.intersection(HEAVY)) == []
+
+
+def test_the_reader_sees_heavy_libraries_when_the_engine_is_imported() -> None:
+    loaded = _imported("-c", "import conformance.commands.cli, conformance.engine.generation, reports")
+    assert {"schemathesis", "hypothesis", "httpx", "jsonschema", "yaml", "jinja2"} <= loaded
+
+
+def test_a_subcommand_still_gets_its_engine_when_it_runs() -> None:
+    """`run --list-checks` imports the checks lazily and still lists them (the lazy imports resolve)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance.commands.cli", "run", "--list-checks"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    listed = {
+        line.split()[0] for line in done.stdout.splitlines() if line and not line.startswith("run-level")
+    }
+    from conformance.checks import CHECKS, RUN_CHECKS
+
+    assert listed == set(CHECKS) | set(RUN_CHECKS)
