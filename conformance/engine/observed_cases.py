@@ -60,6 +60,7 @@ APPLIES: dict[str, Applies] = {
     "message_state": Applies.ALWAYS,
     "timestamps": Applies.ALWAYS,
     "response_time": Applies.ALWAYS,
+    "meaningful_headers": Applies.ALWAYS,
     "status_documented": Applies.CLASSIFIED,
     "negative_data_accepted": Applies.CLASSIFIED,
     "auth_enforced": Applies.CLASSIFIED,
