@@ -23,6 +23,7 @@ from conformance.commands.options import HelpFormatter, add_generation_and_gate_
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.commands.run import finish, incomplete_results
 from conformance.contract.specfile import SpecError, load_spec
+from conformance.engine import case_cache
 from conformance.engine.client import (
     BudgetExhaustedError,
     TargetClient,
@@ -348,7 +349,8 @@ def run(args: argparse.Namespace) -> int:
                 resolve_token(side)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
             try:
-                results = execute_diff(options)
+                with case_cache.caching(not args.no_cache):
+                    results = execute_diff(options)
             except KeyboardInterrupt as exc:  # before the sending loop
                 results = incomplete_results(f"{a.name} vs {b.name}", args.seed, interruption(exc), "diff")
             return finish(results, args.report_dir, _summary(results))

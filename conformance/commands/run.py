@@ -22,6 +22,7 @@ from conformance.commands.invocation import record_invocation
 from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.contract.specfile import SpecError
+from conformance.engine import case_cache
 from conformance.engine.client import TargetUnreachableError
 from conformance.engine.generation import PHASES
 from conformance.engine.profiles import ProfileError, load_profile, resolve_token
@@ -199,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
             resolve_token(profile)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
             try:
-                results = execute(options)
+                with case_cache.caching(not args.no_cache):
+                    results = execute(options)
             except KeyboardInterrupt as exc:  # before the sending loop: nothing or little was sent
                 results = incomplete_results(profile.name, args.seed, interruption(exc))
             finally:
