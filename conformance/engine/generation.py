@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-import schemathesis
 from hypothesis import strategies as st
 
 import strategies as sms
@@ -273,6 +272,8 @@ def _seeded_global_random(seed: int) -> Iterator[None]:
 
 
 def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
+    import schemathesis  # here, not at the top: a run whose cases come from the case cache never needs it
+
     sms.register_schemathesis_formats()
     schema = schemathesis.openapi.from_dict(spec.copy_document())
     operation = schema[OPERATION_PATH]["POST"]
