@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from hypothesis import strategies as st
-
 import strategies as sms
 from conformance.contract.classify import classify_params, is_valid_number_param
 from conformance.contract.schemas import OPERATION_PATH
@@ -194,6 +192,8 @@ def _negative(b: CaseBuilder, seed: int) -> Iterator[Case]:
 
 
 def _positive(b: CaseBuilder, seed: int, count: int) -> Iterator[Case]:
+    from hypothesis import strategies as st
+
     numbers = sms.valid_numbers(allowed=b.profile.destinations or None)
     strategy = st.tuples(numbers, sms.message_texts(alphabet="any", max_size=sms.MAX_MESSAGE_LENGTH))
     for index, (to, text) in enumerate(draw(strategy, count, seed)):
