@@ -192,3 +192,20 @@ def test_run_caches_cases_without_any_form_of_the_token_and_no_cache_skips_it(
         for form in _forms(secret):
             assert form not in text, "a form of the token reached the cache"
     assert oct(os.stat(entry).st_mode & 0o777) == oct(0o600)
+
+
+def test_diff_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    env = {case_cache.CACHE_DIR_ENV: str(folder)}
+    common = ("diff", "--profile", "mock", "--profile", "mock", "--max-examples", "2", "--quiet")
+    done = run_cli(*common, "--no-cache", "--report-dir", "a", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert entries(folder) == []
+    done = run_cli(*common, "--report-dir", "b", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(entries(folder)) == 1
+    compared = [
+        json.loads((tmp_path / r / "results.json").read_text(encoding="utf-8"))["stats"]["compared"]
+        for r in "ab"
+    ]
+    assert compared[0] == compared[1] > 0
