@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.processes import CACHE_DIR_ENV as CACHE_ENV
 from bench.processes import ROOT, TOKEN, MockProcess, run_timed, tool_env
 from bench.settings import Settings
 from bench.stats import paired_ratios, spread
@@ -32,7 +33,6 @@ SENDERS = ("12017771234", "12013046585")  # the mock's default leased senders
 TOKEN_ENV = "BENCH_OPENTACT_TOKEN"
 TARGET_VS_LIMIT = 0.25
 TARGET_VS_SCHEMATHESIS = 3.0
-CACHE_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"  # conformance.engine.case_cache.CACHE_DIR_ENV
 _WRK_COUNT = re.compile(r"(\d+) requests in")
 _WRK_SCRIPT = 'wrk.method = "POST"\nwrk.headers["X-Auth-Token"] = "{token}"\n'
 _WRK_PATH = f"/rest/sms?FROM={SENDERS[0]}&TO=14155550100&Message=bench"
