@@ -7,11 +7,14 @@ stderr in files. Requests are counted at the server: one uvicorn access line per
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ STOP_TIMEOUT_S = 10.0
 
 _ACCESS = re.compile(r' - "(?P<method>[A-Z]+) (?P<path>[^ ?"]*)[^"]* HTTP/[0-9.]+" (?P<status>\d{3})')
 _INVALID = "Invalid HTTP request"
+CACHE_DIR_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"  # conformance.engine.case_cache.CACHE_DIR_ENV
+_cache_parent: str | None = None
 _URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
@@ -68,10 +73,22 @@ class RequestCount:
         return RequestCount(self.api - other.api, self.control - other.control, self.invalid - other.invalid)
 
 
+def _empty_case_cache() -> str:
+    """A new, empty case-cache folder under one temporary folder of this process (removed at exit)."""
+    global _cache_parent
+    if _cache_parent is None:
+        _cache_parent = tempfile.mkdtemp(prefix="opentact-bench-cache-")
+        atexit.register(shutil.rmtree, _cache_parent, True)
+    return tempfile.mkdtemp(dir=_cache_parent)
+
+
 def tool_env(pythonpath: Path = ROOT, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child: this tree (or ``pythonpath``) first, loopback never proxied."""
+    """The environment for a child: this tree (or ``pythonpath``) first, loopback never proxied, and a
+    case cache of its own that starts empty (a cold gate, as every revision before the cache; never the
+    user's ``~/.cache``); ``extra`` may name a shared one (``OPENTACT_CONFORMANCE_CACHE_DIR``)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENTACT_")}
     env.update(PYTHONPATH=str(pythonpath), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    env[CACHE_DIR_ENV] = _empty_case_cache()
     env.update(extra or {})
     return env
 

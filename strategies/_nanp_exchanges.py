@@ -150,6 +150,8 @@ class _Expander:
 
     def _atom(self, states: set[str]) -> set[str]:
         char = self._peek()
+        if not states and (char in ("(", "[", "\\") or char in _DIGITS):
+            return self._skip_atom(char)
         if char == "(":
             if not self.pattern.startswith("(?:", self.position):
                 self._unsupported()
@@ -169,6 +171,29 @@ class _Expander:
             return self._extend(states, frozenset(char))
         self._unsupported()
         raise AssertionError("unreachable")
+
+    def _skip_atom(self, char: str) -> set[str]:
+        """Step over an atom without expanding it: no open prefix is left for it to extend (every one
+        left ``required``), so expanding would only parse. Checked syntax is unchanged: a pattern's
+        area codes are always expanded first, with nothing pruned."""
+        if char == "(":
+            close = _closing_parentheses(self.pattern).get(self.position)
+            if close is None:
+                self._unsupported()
+            else:
+                self.position = close + 1
+        elif char == "[":
+            close = self.pattern.find("]", self.position)
+            if close < 0:
+                self._unsupported()
+            self.position = close + 1
+        elif self.pattern.startswith("\\d", self.position):
+            self.position += 2
+        elif char in _DIGITS:
+            self.position += 1
+        else:
+            self._unsupported()
+        return set()
 
     def _character_class(self) -> frozenset[str]:
         close = self.pattern.find("]", self.position)
@@ -197,8 +222,25 @@ class _Expander:
 
     def _extend(self, states: set[str], characters: frozenset[str]) -> set[str]:
         settled = {state for state in states if len(state) >= self.width}
-        extended = {state + character for state in states - settled for character in characters}
-        if self.required:
-            # Prune as early as possible: a prefix that leaves `required` can never come back to it.
-            extended = {state for state in extended if self.required.startswith(state[: len(self.required)])}
+        open_states = states - settled
+        extended = {state + character for state in open_states for character in characters}
+        need = len(self.required)
+        # Prune as early as possible: a prefix that leaves `required` can never come back to it. Open
+        # prefixes already as long as `required` were checked when they got there, so only shorter
+        # ones need it.
+        if need and any(len(state) < need for state in open_states):
+            extended = {state for state in extended if self.required.startswith(state[:need])}
         return settled | extended
+
+
+@lru_cache(maxsize=64)
+def _closing_parentheses(pattern: str) -> dict[int, int]:
+    """The position of the ``)`` that closes each ``(`` of ``pattern`` (an unbalanced one has none)."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for position, char in enumerate(pattern):
+        if char == "(":
+            opened.append(position)
+        elif char == ")" and opened:
+            closing[opened.pop()] = position
+    return closing

@@ -13,9 +13,7 @@ import base64
 import binascii
 import json
 
-from hypothesis.errors import InvalidArgument
-
-from strategies.tokens import is_jwt_shaped
+from strategies._plain import invalid_argument, is_jwt_shaped
 
 __all__ = ["DERIVED_TOKEN_KINDS", "JWT_ONLY_KINDS", "derive_token", "derived_token_kinds", "derived_tokens"]
 
@@ -96,7 +94,7 @@ def derive_token(real: str, kind: str) -> str:
     """
     allowed = derived_token_kinds(real)
     if kind not in allowed:
-        raise InvalidArgument(f"kind={kind!r} cannot be derived from this token; it allows {allowed!r}")
+        raise invalid_argument(f"kind={kind!r} cannot be derived from this token; it allows {allowed!r}")
     return _derive(real, kind)
 
 
@@ -132,4 +130,4 @@ def derived_tokens(real: str) -> dict[str, str]:
 
 def _check_real(real: str) -> None:
     if not isinstance(real, str) or not real:
-        raise InvalidArgument("the real token must be a non-empty string (its value is not shown)")
+        raise invalid_argument("the real token must be a non-empty string (its value is not shown)")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hypothesis.errors import InvalidArgument
+from strategies._plain import invalid_argument
 
 __all__ = ["NUMBER_CLASSES", "ClassNumber", "number_class_values"]
 
@@ -75,5 +75,5 @@ NUMBER_CLASSES: dict[str, Callable[[random.Random, str], str | None]] = {
 def number_class_values(rng: random.Random, destination: str) -> list[ClassNumber]:
     """One spelling of `destination` (3 to 15 ASCII digits) for every `NUMBER_CLASSES` class."""
     if not isinstance(destination, str) or re.fullmatch(r"[0-9]{3,15}", destination, flags=re.ASCII) is None:
-        raise InvalidArgument(f"destination={destination!r} must be 3 to 15 ASCII digits")
+        raise invalid_argument(f"destination={destination!r} must be 3 to 15 ASCII digits")
     return [ClassNumber(f"number:{name}", build(rng, destination)) for name, build in NUMBER_CLASSES.items()]

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from strategies.texts import GSM7_BASIC, GSM7_EXTENSION, MAX_MESSAGE_LENGTH
+from strategies._plain import GSM7_BASIC, GSM7_EXTENSION, MAX_MESSAGE_LENGTH
 
 __all__ = [
     "LENGTH_CLASSES",

@@ -13,6 +13,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from strategies._plain import GSM7_BASIC, GSM7_EXTENSION, MAX_MESSAGE_LENGTH
 from strategies._validation import check_choice, check_size
 
 __all__ = [
@@ -27,20 +28,6 @@ __all__ = [
     "texts_of_length",
 ]
 
-#: The GSM 03.38 (3GPP TS 23.038) default alphabet, in code order 0x00-0x7F, without 0x1B (the escape
-#: to the extension table). It includes line feed (0x0A) and carriage return (0x0D).
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅå"
-    "Δ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
-    " !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
-    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-#: Characters of the GSM 03.38 extension table (each costs two septets: escape + code), form feed last.
-GSM7_EXTENSION = "^{}\\[~]|€\f"
-
-#: Contract maximum of `Message`, in code points (S3 "[1 .. 918]", D5).
-MAX_MESSAGE_LENGTH = 918
 #: 1 (shortest), 70 (one UCS-2 segment), 160 (one GSM-7 segment), 161 (first two-segment GSM-7 text), 918.
 SMS_LENGTH_BOUNDARIES: tuple[int, ...] = (1, 70, 160, 161, MAX_MESSAGE_LENGTH)
 #: Values of the `alphabet` argument.

@@ -11,6 +11,7 @@ from functools import partial
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from strategies._plain import is_header_value, is_jwt_shaped
 from strategies._validation import check_kinds
 from strategies.invalid_value import InvalidValue
 
@@ -20,21 +21,9 @@ __all__ = ["BAD_TOKEN_KINDS", "bad_tokens", "is_header_value", "is_jwt_shaped"]
 BAD_TOKEN_KINDS: tuple[str, ...] = ("missing", "empty", "malformed", "wrong", "truncated_jwt")
 
 _SEGMENT = r"[A-Za-z0-9_-]+"
-# Three base64url segments; the signature may be empty (an unsecured JWT).
-_JWT_SHAPE = re.compile(rf"{_SEGMENT}\.{_SEGMENT}\.[A-Za-z0-9_-]*")
 # What a reader might take for a JWT: two or three segments. Malformed values are neither.
 _JWT_LIKE = re.compile(rf"{_SEGMENT}\.{_SEGMENT}(?:\.[A-Za-z0-9_-]*)?")
 _PRINTABLE_ASCII = "".join(chr(code) for code in range(0x20, 0x7F))
-
-
-def is_jwt_shaped(value: str) -> bool:
-    """True for ``header.payload.signature`` made of base64url segments (the signature may be empty)."""
-    return _JWT_SHAPE.fullmatch(value) is not None
-
-
-def is_header_value(value: str) -> bool:
-    """True when `value` can be sent as an HTTP header value as it is: printable ASCII, not padded."""
-    return all(character in _PRINTABLE_ASCII for character in value) and value == value.strip(" ")
 
 
 def _base64url(data: bytes) -> str:

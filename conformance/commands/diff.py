@@ -326,6 +326,7 @@ def _summary(results: RunResults) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError
+    from conformance.engine import case_cache
     from conformance.engine.profiles import ProfileError, resolve_token
     from conformance.engine.runner import SafetyError, interruption
     from conformance.mock.faults import UnknownFaultError
@@ -355,7 +356,8 @@ def run(args: argparse.Namespace) -> int:
                 resolve_token(side)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
             try:
-                results = execute_diff(options)
+                with case_cache.caching(not args.no_cache):
+                    results = execute_diff(options)
             except KeyboardInterrupt as exc:  # before the sending loop
                 results = incomplete_results(f"{a.name} vs {b.name}", args.seed, interruption(exc), "diff")
             return finish(results, args.report_dir, _summary(results))

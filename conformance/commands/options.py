@@ -23,7 +23,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_help: str) -> None:
-    """--seed, --max-examples, --report-dir, --fail-on, --live and --quiet."""
+    """--seed, --max-examples, --report-dir, --fail-on, --live, --quiet and --no-cache."""
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
     parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
     parser.add_argument(
@@ -41,3 +41,9 @@ def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_hel
     )
     parser.add_argument("--live", action="store_true", help=live_help)
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="generate the cases afresh instead of reading the case cache "
+        "($OPENTACT_CONFORMANCE_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /opentact-conformance)",
+    )

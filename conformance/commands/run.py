@@ -162,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:<28} {describe(name)}")
         return EXIT_CLEAN
     from conformance.contract.specfile import SpecError
+    from conformance.engine import case_cache
     from conformance.engine.client import TargetUnreachableError
     from conformance.engine.profiles import ProfileError, load_profile, resolve_token
     from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
@@ -205,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
             resolve_token(profile)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
             try:
-                results = execute(options)
+                with case_cache.caching(not args.no_cache):
+                    results = execute(options)
             except KeyboardInterrupt as exc:  # before the sending loop: nothing or little was sent
                 results = incomplete_results(profile.name, args.seed, interruption(exc))
             finally:

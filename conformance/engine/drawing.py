@@ -5,12 +5,10 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from hypothesis import strategies as st
-from hypothesis.control import BuildContext
-from hypothesis.errors import StopTest, UnsatisfiedAssumption
-from hypothesis.internal.conjecture.data import ConjectureData
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 __all__ = ["MAX_ATTEMPTS_PER_VALUE", "draw"]
 
@@ -70,6 +68,11 @@ _NOTHING: Any = object()
 
 
 def _draw_one(strategy: st.SearchStrategy[T], rng: random.Random) -> T | Any:
+    # imported here: a run whose cases come from the case cache draws nothing and never imports hypothesis
+    from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest, UnsatisfiedAssumption
+    from hypothesis.internal.conjecture.data import ConjectureData
+
     for _ in range(MAX_ATTEMPTS_PER_VALUE):
         data = ConjectureData(random=rng)
         try:

@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-import schemathesis
-from hypothesis import strategies as st
-
 import strategies as sms
 from conformance.contract.classify import classify_params, is_valid_number_param
 from conformance.contract.schemas import OPERATION_PATH
 from conformance.contract.specfile import Spec
+from conformance.engine import case_cache
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.coverage import COVERAGE_PHASE, coverage_cases
 from conformance.engine.drawing import draw
@@ -32,7 +30,14 @@ from conformance.engine.profiles import Profile
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
 
-__all__ = ["PHASES", "GenerationOptions", "generate_cases", "negative_only_cases", "unsendable"]
+__all__ = [
+    "PHASES",
+    "GenerationOptions",
+    "generate_cases",
+    "negative_only_cases",
+    "profile_inputs",
+    "unsendable",
+]
 
 T = TypeVar("T")
 
@@ -187,6 +192,8 @@ def _negative(b: CaseBuilder, seed: int) -> Iterator[Case]:
 
 
 def _positive(b: CaseBuilder, seed: int, count: int) -> Iterator[Case]:
+    from hypothesis import strategies as st
+
     numbers = sms.valid_numbers(allowed=b.profile.destinations or None)
     strategy = st.tuples(numbers, sms.message_texts(alphabet="any", max_size=sms.MAX_MESSAGE_LENGTH))
     for index, (to, text) in enumerate(draw(strategy, count, seed)):
@@ -265,6 +272,8 @@ def _seeded_global_random(seed: int) -> Iterator[None]:
 
 
 def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
+    import schemathesis  # here, not at the top: a run whose cases come from the case cache never needs it
+
     sms.register_schemathesis_formats()
     schema = schemathesis.openapi.from_dict(spec.copy_document())
     operation = schema[OPERATION_PATH]["POST"]
@@ -276,8 +285,30 @@ def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: b
             yield converted
 
 
+def profile_inputs(profile: Profile) -> dict[str, Any]:
+    """The profile fields that shape the cases (the rest, e.g. the URL or the budget, do not): the
+    case cache's key holds exactly these."""
+    return {
+        "auth_method": profile.auth.method,
+        "senders": profile.senders,
+        "destinations": profile.destinations,
+        "unleased_sender": profile.unleased_sender,
+        "negative_only": profile.negative_only,
+    }
+
+
 def generate_cases(profile: Profile, spec: Spec, options: GenerationOptions) -> list[Case]:
-    """Every case of a run, in sending order; negative-only keeps the ones the docs say must be rejected."""
+    """Every case of a run, in sending order; negative-only keeps the ones the docs say must be rejected.
+
+    Inside ``case_cache.caching()`` (``run`` and ``diff`` without ``--no-cache``) the list comes from the
+    case cache when it holds one for these inputs."""
+    if not case_cache.is_enabled():
+        return _generate(profile, spec, options)
+    key = case_cache.cache_key(spec, options, profile_inputs(profile))
+    return case_cache.cached(key, lambda: _generate(profile, spec, options))
+
+
+def _generate(profile: Profile, spec: Spec, options: GenerationOptions) -> list[Case]:
     b = CaseBuilder(profile)
     seed, count = options.seed, options.max_examples
     producers: dict[str, Callable[[], Iterator[Case]]] = {

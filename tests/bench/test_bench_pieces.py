@@ -66,3 +66,26 @@ def test_missed_names_missed_and_unavailable_gated_figures_but_not_information()
         "met",
         "info",
     ]
+
+
+def test_throughput_gates_the_warm_rounds_and_reports_round_one_as_cold() -> None:
+    from bench.settings import Settings
+    from bench.throughput import Side, _figures
+
+    sides = {  # round 1 cold (slow gate), rounds 2-3 warm
+        "gate": [Side(100, 10.0), Side(100, 1.0), Side(100, 2.0)],
+        "schemathesis": [Side(100, 10.0)] * 3,
+        "wrk": [Side(10_000, 5.0)] * 3,  # 2000 req/s: the warm gate reaches 0.025-0.05x
+    }
+    figures = {f.name: f for f in _figures(sides, Settings(rounds=3, max_examples=4), has_wrk=True)}
+    cold = figures["gate / schemathesis, same request count (cold case cache, round 1)"]
+    warm = figures["gate / schemathesis, same request count (warm case cache)"]
+    assert (cold.gated, cold.value) == (False, "1.000x (1 round)")
+    assert (warm.gated, warm.met, warm.value) == (True, True, "7.500x (5.000-10.000, 2 rounds)")
+    limit = figures["gate --max-examples 4 / physical limit (warm case cache)"]
+    assert limit.gated and limit.met is False and "target applies" in limit.note
+    assert missed(list(figures.values())) == [limit.name]
+    one_round = {k: v[:1] for k, v in sides.items()}
+    alone = _figures(one_round, Settings(rounds=1, max_examples=4), has_wrk=True)
+    assert sorted(missed(alone)) == sorted(f.name for f in alone if "warm" in f.name and f.gated)
+    assert all("need --rounds 2" in f.value for f in alone if "warm" in f.name and f.gated)

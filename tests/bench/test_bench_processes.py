@@ -93,3 +93,12 @@ def test_bad_options_are_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--rounds" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_child_gets_an_empty_case_cache_of_its_own_unless_one_is_named(tmp_path: Path) -> None:
+    from bench.processes import CACHE_DIR_ENV
+
+    first, second = (Path(tool_env()[CACHE_DIR_ENV]) for _ in range(2))
+    assert first != second and first.is_dir() and not any(first.iterdir())
+    assert Path.home() not in first.parents
+    assert tool_env(extra={CACHE_DIR_ENV: str(tmp_path)})[CACHE_DIR_ENV] == str(tmp_path)

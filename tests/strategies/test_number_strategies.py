@@ -130,3 +130,14 @@ def test_invalid_numbers_shrink_to_short_values_of_their_kind() -> None:
     assert find(invalid_numbers(), lambda _: True).value in {"", None}
     letters = find(invalid_numbers(kinds=["letters"]), lambda _: True).value
     assert letters is not None and len(letters) == 2 and _letters(letters)
+
+
+@pytest.mark.parametrize("region", ["CA", "PR", "JM"])
+def test_exchanges_of_one_area_code_are_those_of_the_whole_expansion(region: str) -> None:
+    """Expanding for one area code skips and prunes what cannot reach it; the whole expansion, with
+    nothing pruned, must give the same exchanges."""
+    from strategies._nanp_exchanges import _expand
+
+    whole = _expand(region, width=6, required="")
+    for area in area_codes(region):
+        assert exchange_codes(region, area) == tuple(p[3:] for p in whole if p.startswith(area)), area

@@ -1,0 +1,203 @@
+"""A cache of generated case lists under the user cache directory (D43).
+
+Generating the cases of a run is most of a cold gate's time (hypothesis and schemathesis draws); the
+same inputs always give the same list, so the list is kept on disk and read back next time. The key
+holds everything that shapes the cases: the spec's hash, the generation options (seed, size, phases,
+derived-token kinds), the profile fields generation reads (senders, destinations, unleased sender,
+auth method, negative-only), the tool's version, a digest of the source that generates and classifies
+cases, and the hypothesis and schemathesis versions. Cases hold token *references* (``profile``,
+``derived:<kind>``) or random bad tokens, never the profile's token, so nothing secret is stored.
+
+Location: ``$OPENTACT_CONFORMANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/opentact-conformance``, else
+``~/.cache/opentact-conformance``. Entries are written atomically (temporary file, then rename); an
+entry that cannot be read or decoded is ignored and regenerated; at most ``MAX_ENTRIES`` are kept.
+The cache is off unless a command switches it on (``run`` and ``diff`` do, unless ``--no-cache``):
+library callers of ``generate_cases`` always generate.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import contextvars
+import enum
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, fields
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from conformance.contract.specfile import Spec
+from conformance.model.cases import AuthPlacement, Case, Expectation
+from conformance.model.deviations import Severity
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "MAX_ENTRIES",
+    "cache_dir",
+    "cache_key",
+    "cached",
+    "caching",
+    "decode_cases",
+    "encode_cases",
+]
+
+CACHE_DIR_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"
+MAX_ENTRIES = 64  # oldest entries beyond this are removed when one is written
+FORMAT = 1  # of an entry file; part of the key
+_PREFIX = "cases-"
+_ENUMS: dict[str, type[Any]] = {"expectation": Expectation, "auth": AuthPlacement, "severity": Severity}
+_BYTES = frozenset({"body"})
+_ROOT = Path(__file__).resolve().parents[2]
+# the source whose changes can change the cases (conservative: whole packages)
+_SOURCES = ("conformance/engine", "conformance/contract", "conformance/model", "strategies")
+_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("case_cache_enabled", default=False)
+
+
+@contextlib.contextmanager
+def caching(enabled: bool = True) -> Iterator[None]:
+    """Within this block ``generate_cases`` reads and writes the cache (or not, with ``enabled=False``)."""
+    token = _enabled.set(enabled)
+    try:
+        yield
+    finally:
+        _enabled.reset(token)
+
+
+def is_enabled() -> bool:
+    return _enabled.get()
+
+
+def cache_dir() -> Path:
+    """Where entries go: the env override, else the XDG cache directory, else ~/.cache."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "opentact-conformance"
+
+
+@lru_cache(maxsize=1)
+def _code_identity() -> dict[str, str]:
+    """Versions of this tool and of the generators, and a digest of the case-shaping source."""
+    digest = hashlib.sha256()
+    for folder in _SOURCES:
+        for path in sorted((_ROOT / folder).rglob("*.py")):
+            digest.update(str(path.relative_to(_ROOT)).encode())
+            digest.update(path.read_bytes())
+    identity = {"source": digest.hexdigest()}
+    for package in ("opentact-conformance", "hypothesis", "schemathesis"):
+        try:
+            identity[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            identity[package] = "none"
+    return identity
+
+
+def cache_key(spec: Spec, options: Any, profile_inputs: Mapping[str, Any]) -> str:
+    """The hex key of a case list: spec hash, generation options, case-shaping profile fields, code."""
+    material = {
+        "format": FORMAT,
+        "spec": spec.sha256,
+        "options": asdict(options),
+        "profile": dict(profile_inputs),
+        "code": _code_identity(),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=list).encode()).hexdigest()
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, tuple):
+        return [_encode(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _decode(name: str, value: Any) -> Any:
+    if name in _ENUMS:
+        return _ENUMS[name](value)
+    if name in _BYTES:
+        return None if value is None else base64.b64decode(value, validate=True)
+    if isinstance(value, list):
+        return tuple(tuple(item) if isinstance(item, list) else item for item in value)
+    return value
+
+
+def encode_cases(cases: list[Case]) -> list[dict[str, Any]]:
+    """Cases as JSON-ready dicts, one entry per dataclass field."""
+    return [{f.name: _encode(getattr(case, f.name)) for f in fields(Case)} for case in cases]
+
+
+def decode_cases(raw: Any) -> list[Case]:
+    """The cases of ``encode_cases``; ValueError/TypeError/KeyError on anything else."""
+    if not isinstance(raw, list):
+        raise ValueError("not a list of cases")
+    names = {f.name for f in fields(Case)}
+    cases = []
+    for item in raw:
+        if not isinstance(item, dict) or not set(item) <= names:
+            raise ValueError("not a case")
+        cases.append(Case(**{name: _decode(name, value) for name, value in item.items()}))
+    return cases
+
+
+def _read(path: Path, key: str) -> list[Case] | None:
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
+            return None
+        return decode_cases(entry["cases"])
+    except (OSError, ValueError, TypeError, KeyError):  # missing, unreadable, corrupt: regenerate
+        return None
+
+
+def _write(folder: Path, path: Path, key: str, cases: list[Case]) -> None:
+    """Write atomically (a reader sees the old entry or the new one, never half of one); best effort."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"format": FORMAT, "key": key, "cases": encode_cases(cases)}, ensure_ascii=False)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        _prune(folder)
+    except OSError:  # a read-only or full cache directory costs a regeneration next time, nothing else
+        return
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob(f"{_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def cached(key: str, produce: Callable[[], list[Case]]) -> list[Case]:
+    """The cached list for ``key`` when caching is on and the entry reads back, else ``produce()``
+    (stored when caching is on)."""
+    if not is_enabled():
+        return produce()
+    folder = cache_dir()
+    path = folder / f"{_PREFIX}{key[:40]}.json"
+    found = _read(path, key)
+    if found is not None:
+        return found
+    cases = produce()
+    _write(folder, path, key, cases)
+    return cases

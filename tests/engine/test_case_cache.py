@@ -1,0 +1,211 @@
+"""The case cache: read back instead of regenerated, keyed by what shapes cases, robust, never secret."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import urllib.parse
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import run_cli
+
+from conformance.contract.specfile import load_spec
+from conformance.engine import case_cache
+from conformance.engine.generation import GenerationOptions, generate_cases, profile_inputs
+from conformance.engine.profiles import Profile, mock_profile
+from conformance.mock.server import MockServer
+from strategies.derived_tokens import derived_token_kinds, derived_tokens
+
+from .conftest import TOKEN, TOKEN_ENV
+
+SMALL = GenerationOptions(seed=3, max_examples=3)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(case_cache.CACHE_DIR_ENV, str(folder))
+    return folder
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("cases-*.json")) if folder.is_dir() else []
+
+
+def test_every_field_of_every_case_survives_the_round_trip() -> None:
+    options = GenerationOptions(seed=5, max_examples=4, token_kinds=derived_token_kinds(TOKEN))
+    cases = generate_cases(mock_profile(), load_spec(), options)
+    encoded = json.loads(json.dumps(case_cache.encode_cases(cases)))
+    assert case_cache.decode_cases(encoded) == cases
+    assert {c.phase for c in cases} >= {"examples", "coverage", "auth", "generated"}
+
+
+def test_the_second_generation_reads_the_entry_the_first_wrote(cache: Path) -> None:
+    spec, profile = load_spec(), mock_profile()
+    with case_cache.caching():
+        first = generate_cases(profile, spec, SMALL)
+    [entry] = entries(cache)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["cases"][0]["kind"] = "edited in the cache"  # only a read of the entry can return this
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    with case_cache.caching():
+        second = generate_cases(profile, spec, SMALL)
+    assert second[0].kind == "edited in the cache"
+    assert second[1:] == first[1:]
+    assert generate_cases(profile, spec, SMALL) == first  # outside caching(): generated afresh
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"{not json",
+        b'{"format": 1, "key": "other", "cases": []}',
+        b'{"format": 1, "cases": 7}',
+        b"\xff\xfe",
+    ],
+)
+def test_a_corrupt_entry_is_ignored_and_replaced(cache: Path, damage: bytes) -> None:
+    spec, profile = load_spec(), mock_profile()
+    fresh = generate_cases(profile, spec, SMALL)
+    with case_cache.caching():
+        generate_cases(profile, spec, SMALL)
+    [entry] = entries(cache)
+    if damage.startswith(b'{"format": 1, "cases"'):
+        key = json.loads(entry.read_text(encoding="utf-8"))["key"]
+        damage = json.dumps({"format": 1, "key": key, "cases": 7}).encode()
+    entry.write_bytes(damage)
+    with case_cache.caching():
+        assert generate_cases(profile, spec, SMALL) == fresh
+    assert json.loads(entry.read_text(encoding="utf-8"))["cases"] == case_cache.encode_cases(fresh)
+    assert not list(cache.glob(".tmp-*"))  # the rewrite went through a renamed temporary file
+
+
+def test_an_unusable_cache_directory_costs_a_regeneration_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv(case_cache.CACHE_DIR_ENV, str(blocker / "cache"))
+    with case_cache.caching():
+        cases = generate_cases(mock_profile(), load_spec(), SMALL)
+    assert cases == generate_cases(mock_profile(), load_spec(), SMALL)
+
+
+def _key(profile: Profile | None = None, options: GenerationOptions = SMALL, **spec_change: Any) -> str:
+    spec = replace(load_spec(), **spec_change)
+    return case_cache.cache_key(spec, options, profile_inputs(profile or mock_profile()))
+
+
+def test_the_key_changes_with_what_shapes_cases_and_only_with_that() -> None:
+    base, profile = _key(), mock_profile()
+    shaping = [
+        _key(options=replace(SMALL, seed=4)),
+        _key(options=replace(SMALL, max_examples=4)),
+        _key(options=replace(SMALL, phases=("examples",))),
+        _key(options=replace(SMALL, negative_only=True)),
+        _key(options=replace(SMALL, token_kinds=("reversed",))),
+        _key(replace(profile, senders=("12015550111",))),
+        _key(replace(profile, destinations=("14155550100",))),
+        _key(replace(profile, unleased_sender="12015550199")),
+        _key(replace(profile, negative_only=True)),
+        _key(replace(profile, auth=replace(profile.auth, method="jwt-query"))),
+        _key(sha256="0" * 64),
+    ]
+    assert base not in shaping and len(set(shaping)) == len(shaping)
+    for inert in (
+        replace(profile, base_url="http://127.0.0.1:1", embedded_mock=False),
+        replace(profile, max_sends=3, rate_limit_per_s=2.0, timeout_s=1.0, name="other"),
+        replace(profile, auth=replace(profile.auth, token_env="OTHER_TOKEN")),
+    ):
+        assert _key(inert) == base
+
+
+class _Recording:
+    """A profile that records which of its fields are read."""
+
+    def __init__(self, profile: Profile, read: set[str]) -> None:
+        self._profile, self._read = profile, read
+
+    def __getattr__(self, name: str) -> Any:
+        self._read.add(name)
+        return getattr(self._profile, name)
+
+
+@pytest.mark.parametrize("negative_only", [False, True])
+def test_generation_reads_only_the_profile_fields_the_key_holds(negative_only: bool) -> None:
+    read: set[str] = set()
+    profile = replace(mock_profile(), destinations=("14155550100",), negative_only=negative_only)
+    cases = generate_cases(_Recording(profile, read), load_spec(), SMALL)  # type: ignore[arg-type]
+    assert cases == generate_cases(profile, load_spec(), SMALL)
+    keyed = {"auth" if name == "auth_method" else name for name in profile_inputs(profile)}
+    assert read and read <= keyed, read - keyed
+
+
+def test_old_entries_are_pruned_beyond_the_bound(cache: Path) -> None:
+    with case_cache.caching():
+        for index in range(case_cache.MAX_ENTRIES + 3):
+            case_cache.cached(hashlib.sha256(str(index).encode()).hexdigest(), list)
+    assert len(entries(cache)) == case_cache.MAX_ENTRIES
+
+
+def _forms(secret: str) -> set[str]:
+    raw = secret.encode()
+    return {
+        secret,
+        secret.lower(),
+        urllib.parse.quote(secret, safe=""),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        binascii.hexlify(raw).decode(),
+    }
+
+
+def test_run_caches_cases_without_any_form_of_the_token_and_no_cache_skips_it(
+    tmp_path: Path, shared_mock: MockServer
+) -> None:
+    folder = tmp_path / "cache"
+    env = {TOKEN_ENV: TOKEN, case_cache.CACHE_DIR_ENV: str(folder)}
+    common = ("--base-url", shared_mock.url, "--token-env", TOKEN_ENV, "--max-examples", "3", "--quiet")
+    done = run_cli("run", *common, "--no-cache", "--report-dir", "a", cwd=tmp_path, env=env)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert entries(folder) == []
+    for report in ("b", "c"):
+        done = run_cli("run", *common, "--report-dir", report, cwd=tmp_path, env=env)
+        assert done.returncode in (0, 1), done.stderr[-2000:]
+    [entry] = entries(folder)
+    results = [json.loads((tmp_path / r / "results.json").read_text(encoding="utf-8")) for r in "abc"]
+    assert results[0]["stats"]["sent"] == results[1]["stats"]["sent"] == results[2]["stats"]["sent"] > 0
+    keys = [{d["key"] for d in r["deviations"] if d["check"] != "response_time"} for r in results]
+    assert keys[0] == keys[1] == keys[2]  # timing apart, the same deviations cold, warm and uncached
+    text = entry.read_text(encoding="utf-8")
+    secrets = [TOKEN, *derived_tokens(TOKEN).values()]
+    assert len(secrets) > 1  # the derived-token cases exist: they are stored as references
+    assert "derived:" in text
+    for secret in secrets:
+        for form in _forms(secret):
+            assert form not in text, "a form of the token reached the cache"
+    assert oct(os.stat(entry).st_mode & 0o777) == oct(0o600)
+
+
+def test_diff_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    env = {case_cache.CACHE_DIR_ENV: str(folder)}
+    common = ("diff", "--profile", "mock", "--profile", "mock", "--max-examples", "2", "--quiet")
+    done = run_cli(*common, "--no-cache", "--report-dir", "a", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert entries(folder) == []
+    done = run_cli(*common, "--report-dir", "b", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(entries(folder)) == 1
+    compared = [
+        json.loads((tmp_path / r / "results.json").read_text(encoding="utf-8"))["stats"]["compared"]
+        for r in "ab"
+    ]
+    assert compared[0] == compared[1] > 0
