@@ -1,0 +1,158 @@
+"""Fixtures of the proxy's self-tests: real mocks on 127.0.0.1 that record what reached them, and the
+proxy as a user runs it (a subprocess printing ``listening on …``), stopped after every test."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.mock import DEFAULT_TOKEN, MockConfig, MockServer
+
+FIXED_NOW = datetime(2026, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
+LISTENING = re.compile(r"listening on (http://\S+) ")
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as it reached the mock's application (after uvicorn parsed it)."""
+
+    method: str
+    raw_path: bytes
+    query: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+
+class Capturing:
+    """An ASGI wrapper that records every HTTP request before the mock answers it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.state = app.state
+        self.seen: list[Seen] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        self.seen.append(
+            Seen(scope["method"], scope["raw_path"], scope["query_string"], tuple(scope["headers"]), body)
+        )
+        delivered = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def api_requests(self) -> list[Seen]:
+        return [s for s in self.seen if not s.raw_path.startswith(b"/_mock/")]
+
+
+@pytest.fixture
+def capturing_mock() -> Iterator[Callable[..., tuple[MockServer, Capturing]]]:
+    """``start(faults=…)``: a fixed-clock mock whose app records every request; stopped after the test."""
+    servers: list[MockServer] = []
+
+    def start(faults: frozenset[str] = frozenset()) -> tuple[MockServer, Capturing]:
+        server = MockServer(MockConfig(clock=fixed_clock, faults=faults))
+        capturing = Capturing(server.app)
+        server.app = capturing  # type: ignore[assignment]
+        server.start()
+        servers.append(server)
+        return server, capturing
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+class ProxyProcess:
+    """``opentact-conformance proxy …`` in a subprocess; ``url`` once it listens; ``stop()`` by signal."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENTACT_")}
+        full_env.update(env or {})
+        self.stdout_path = cwd / "proxy.stdout"
+        self.stderr_path = cwd / "proxy.stderr"
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "conformance.commands.cli", "proxy", *args],
+                cwd=cwd, env=full_env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            )
+        self.url = ""
+
+    def wait_listening(self, timeout_s: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = LISTENING.search(self.stdout())
+            if found:
+                self.url = found[1]
+                return self.url
+            if self.process.poll() is not None:
+                raise AssertionError(f"proxy exited {self.process.returncode}: {self.stderr()[-2000:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"proxy did not listen within {timeout_s} s: {self.stderr()[-2000:]}")
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(encoding="utf-8", errors="replace")
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+
+    def wait(self, timeout_s: float = 120.0) -> int:
+        return self.process.wait(timeout_s)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def start_proxy(tmp_path: Path) -> Iterator[Callable[..., ProxyProcess]]:
+    started: list[ProxyProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None, listen: bool = True) -> ProxyProcess:
+        proxy = ProxyProcess(list(args), tmp_path, env)
+        started.append(proxy)
+        if listen:
+            proxy.wait_listening()
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.kill()
+
+
+TOKEN_HEADERS = {"X-Auth-Token": DEFAULT_TOKEN}
