@@ -163,8 +163,11 @@ class ProxyServer:
                 task.cancel()
             if self._busy:
                 await asyncio.wait(list(self._busy), timeout=self._grace_s)
-            for task in list(self._busy | self._idle):
+            leftover = list(self._busy | self._idle)
+            for task in leftover:
                 task.cancel()
+            if leftover:  # let them close their sockets (and flush what they wrote) before the loop ends
+                await asyncio.wait(leftover, timeout=2.0)
             await self._pool.aclose()
 
     # -- one client connection -------------------------------------------------------------------
@@ -200,9 +203,11 @@ class ProxyServer:
         except asyncio.CancelledError:
             pass
         finally:
+            writer.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(writer.wait_closed(), 2.0)  # what was written reaches the client
             self._idle.discard(task)
             self._busy.discard(task)
-            writer.close()
 
     async def _serve(
         self,
@@ -352,9 +357,12 @@ class ProxyServer:
             (b"Connection", b"close"),
         ]
         with contextlib.suppress(h11.LocalProtocolError, _ClientGoneError):
-            await _send(conn, writer, h11.Response(status_code=status, headers=headers))
-            await _send(conn, writer, h11.Data(data=body))
-            await _send(conn, writer, h11.EndOfMessage())
+            data = b"".join(
+                conn.send(event) or b""
+                for event in (h11.Response(status_code=status, headers=headers), h11.Data(data=body))
+            )
+            data += conn.send(h11.EndOfMessage()) or b""
+            await _write(writer, data)
 
     def _record(self, record: ProxyRecord) -> None:
         with contextlib.suppress(Exception):  # the sink must never break the transport
@@ -388,8 +396,12 @@ async def _send(conn: h11.Connection, writer: asyncio.StreamWriter, event: h11.E
     """Write one event to the client; a client that is gone or stops reading is ``_ClientGoneError``."""
     data = conn.send(event)
     if data:
-        try:
-            writer.write(data)
-            await asyncio.wait_for(writer.drain(), IDLE_TIMEOUT_S)
-        except (ConnectionError, TimeoutError) as exc:
-            raise _ClientGoneError(f"writing the answer failed: {type(exc).__name__} {exc}") from None
+        await _write(writer, data)
+
+
+async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
+    try:
+        writer.write(data)
+        await asyncio.wait_for(writer.drain(), IDLE_TIMEOUT_S)
+    except (ConnectionError, TimeoutError) as exc:
+        raise _ClientGoneError(f"writing the answer failed: {type(exc).__name__} {exc}") from None

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from conformance.mock import DEFAULT_TOKEN, MockConfig, MockServer
@@ -38,6 +39,21 @@ class Seen:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One response as the mock's application wrote it (uvicorn adds only Date and Server)."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+    def matches(self, response: httpx.Response) -> bool:
+        """The client got exactly these bytes: status, body, headers in order (names compared lower-case:
+        ASGI lower-cases them), besides the two uvicorn writes itself."""
+        got = tuple((n.lower(), v) for n, v in response.headers.raw if n.lower() not in (b"date", b"server"))
+        return (response.status_code, got, response.content) == (self.status, self.headers, self.body)
+
+
 class Capturing:
     """An ASGI wrapper that records every HTTP request before the mock answers it."""
 
@@ -45,6 +61,7 @@ class Capturing:
         self.app = app
         self.state = app.state
         self.seen: list[Seen] = []
+        self.answers: list[Answer] = []  # what the app sent back, in the order of ``seen``
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -69,7 +86,22 @@ class Capturing:
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+        status, headers, parts = 0, (), []
+
+        async def keep(message: dict[str, Any]) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = (
+                    message["status"],
+                    tuple((bytes(n), bytes(v)) for n, v in message["headers"]),
+                )
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, replay, keep)
+        body_sent = b"" if scope["method"] == "HEAD" else b"".join(parts)  # uvicorn drops a HEAD's body
+        self.answers.append(Answer(status, headers, body_sent))
 
     def api_requests(self) -> list[Seen]:
         return [s for s in self.seen if not s.raw_path.startswith(b"/_mock/")]
@@ -77,11 +109,15 @@ class Capturing:
 
 @pytest.fixture
 def capturing_mock() -> Iterator[Callable[..., tuple[MockServer, Capturing]]]:
-    """``start(faults=…)``: a fixed-clock mock whose app records every request; stopped after the test."""
+    """``start(faults=…)``: a mock whose app records every request and answer; stopped after the test.
+    ``fixed_time=True`` freezes its clock, so two such mocks answer equal requests with equal bytes."""
     servers: list[MockServer] = []
 
-    def start(faults: frozenset[str] = frozenset()) -> tuple[MockServer, Capturing]:
-        server = MockServer(MockConfig(clock=fixed_clock, faults=faults))
+    def start(
+        faults: frozenset[str] = frozenset(), *, fixed_time: bool = False
+    ) -> tuple[MockServer, Capturing]:
+        config = MockConfig(clock=fixed_clock, faults=faults) if fixed_time else MockConfig(faults=faults)
+        server = MockServer(config)
         capturing = Capturing(server.app)
         server.app = capturing  # type: ignore[assignment]
         server.start()
@@ -104,7 +140,11 @@ class ProxyProcess:
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "conformance.commands.cli", "proxy", *args],
-                cwd=cwd, env=full_env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                cwd=cwd,
+                env=full_env,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
             )
         self.url = ""
 
@@ -156,3 +196,9 @@ def start_proxy(tmp_path: Path) -> Iterator[Callable[..., ProxyProcess]]:
 
 
 TOKEN_HEADERS = {"X-Auth-Token": DEFAULT_TOKEN}
+
+
+def comparable(response: httpx.Response) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+    """Status, reason, every header in order (the Date value apart: it is the clock's), body bytes."""
+    headers = [(n, b"<date>" if n.lower() == b"date" else v) for n, v in response.headers.raw]
+    return response.status_code, response.reason_phrase.encode(), headers, response.content

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TOKEN_HEADERS, Capturing, Seen
+from conftest import TOKEN_HEADERS, Seen, comparable
 
 from conformance.engine.client import MAX_BODY_BYTES
 from conformance.engine.proxy_server import LOCAL_HEADER, ProxyServer
@@ -42,7 +42,9 @@ REQUESTS: list[tuple[str, str, dict[str, str], object]] = [
 ]
 
 
-def _send(client: httpx.Client, method: str, path: str, headers: dict[str, str], body: object) -> httpx.Response:
+def _send(
+    client: httpx.Client, method: str, path: str, headers: dict[str, str], body: object
+) -> httpx.Response:
     content = _chunks() if body == "chunks" else body
     return client.request(method, path, headers=headers, content=content)  # type: ignore[arg-type]
 
@@ -55,12 +57,6 @@ def _records(records: list[ProxyRecord], count: int) -> list[ProxyRecord]:
     return records
 
 
-def _comparable(response: httpx.Response) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
-    """Status, reason, every header in order (the Date value apart: it is the clock's), body bytes."""
-    headers = [(n, b"<date>" if n.lower() == b"date" else v) for n, v in response.headers.raw]
-    return response.status_code, response.reason_phrase.encode(), headers, response.content
-
-
 def _without_host(seen: Seen) -> Seen:
     """The request without Host (the proxy names the upstream) and the hop-by-hop headers (D40)."""
     headers = tuple(h for h in seen.headers if h[0] != b"host" and h[0] not in HOP_BY_HOP)
@@ -68,10 +64,10 @@ def _without_host(seen: Seen) -> Seen:
 
 
 @pytest.fixture
-def proxied(capturing_mock):  # type: ignore[no-untyped-def]
+def proxied(capturing_mock):
     """A capturing mock behind a proxy (in-process, real sockets), its records, and a second equal mock."""
-    behind, seen_behind = capturing_mock()
-    direct, seen_direct = capturing_mock()
+    behind, seen_behind = capturing_mock(fixed_time=True)
+    direct, seen_direct = capturing_mock(fixed_time=True)
     records: list[ProxyRecord] = []
     server = ProxyServer(Upstream.parse(behind.url), records.append, timeout_s=10).start()
     try:
@@ -80,12 +76,17 @@ def proxied(capturing_mock):  # type: ignore[no-untyped-def]
         server.stop()
 
 
-def test_the_client_gets_the_mocks_bytes_and_the_mock_gets_exactly_the_clients_requests(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_the_client_gets_the_mocks_bytes_and_the_mock_gets_exactly_the_clients_requests(proxied) -> None:
     server, seen_behind, direct, seen_direct, records = proxied
-    with httpx.Client(base_url=server.url, timeout=10) as via, httpx.Client(base_url=direct.url, timeout=10) as plain:
-        got = [_comparable(_send(via, *request)) for request in REQUESTS]
-        expected = [_comparable(_send(plain, *request)) for request in REQUESTS]
+    with (
+        httpx.Client(base_url=server.url, timeout=10) as via,
+        httpx.Client(base_url=direct.url, timeout=10) as plain,
+    ):
+        responses = [_send(via, *request) for request in REQUESTS]
+        got = [comparable(r) for r in responses]
+        expected = [comparable(_send(plain, *request)) for request in REQUESTS]
     assert got == expected
+    assert all(a.matches(r) for a, r in zip(seen_behind.answers, responses, strict=True))
     behind, straight = seen_behind.api_requests(), seen_direct.api_requests()
     assert len(behind) == len(straight) == len(REQUESTS)
     assert [_without_host(s) for s in behind] == [_without_host(s) for s in straight]
@@ -95,7 +96,7 @@ def test_the_client_gets_the_mocks_bytes_and_the_mock_gets_exactly_the_clients_r
     assert server.stats.forwarded == server.stats.answered == len(REQUESTS)
 
 
-def test_a_body_past_the_cap_passes_whole_and_only_the_cap_is_kept(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_past_the_cap_passes_whole_and_only_the_cap_is_kept(proxied) -> None:
     server, seen_behind, _, _, records = proxied
     body = bytes(range(256)) * (3 * MAX_BODY_BYTES // 256 + 7)
     with httpx.Client(base_url=server.url, timeout=30) as via:
@@ -104,7 +105,7 @@ def test_a_body_past_the_cap_passes_whole_and_only_the_cap_is_kept(proxied) -> N
     assert _records(records, 1)[-1].request_truncated and records[-1].request_body == body[:MAX_BODY_BYTES]
 
 
-def test_hop_by_hop_headers_stop_at_the_proxy_and_the_others_pass_in_order(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_hop_by_hop_headers_stop_at_the_proxy_and_the_others_pass_in_order(proxied) -> None:
     server, seen_behind, _, _, records = proxied
     headers = [
         ("X-First", "1"),
@@ -155,7 +156,7 @@ def _raw(port: int, data: bytes, *, read: bool = True) -> bytes:
         return b"".join(chunks)
 
 
-def test_a_client_breaking_http_gets_a_400_nothing_is_forwarded_and_the_proxy_keeps_serving(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_breaking_http_gets_a_400_nothing_is_forwarded_and_the_proxy_keeps_serving(proxied) -> None:
     server, seen_behind, _, _, records = proxied
     garbage = [
         b"NOT HTTP AT ALL\r\n\r\n",
@@ -172,7 +173,9 @@ def test_a_client_breaking_http_gets_a_400_nothing_is_forwarded_and_the_proxy_ke
         assert via.post("/rest/sms", params=VALID, headers=TOKEN_HEADERS).status_code == 200
 
 
-def test_a_client_that_goes_away_mid_body_is_recorded_not_checked_and_the_proxy_keeps_serving(proxied) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_that_goes_away_mid_body_is_recorded_not_checked_and_the_proxy_keeps_serving(
+    proxied,
+) -> None:
     server, seen_behind, _, _, records = proxied
     head = (
         f"POST /rest/sms?FROM={SENDER}&TO={DEST}&Message=x HTTP/1.1\r\nHost: x\r\n"
