@@ -29,6 +29,7 @@ from conformance.model.deviations import Severity
 __all__ = ["add_parser", "run"]
 
 DEFAULT_FLUSH_S = 5.0
+SWITCH_INTERVAL_S = 0.0005
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -169,11 +170,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     timeout_s = profile.timeout_s if profile is not None and args.profile else 30.0
+    # the checks and the flushes run in threads of this process: hand the GIL back to the transport's
+    # thread within 0.5 ms (default 5 ms), so a check in progress delays an answer by no more than that
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         with claimed_report_dir(args.report_dir):
+            from conformance.commands.run import write_artefacts
+
             session = ProxySession(
                 checker,
                 upstream,
+                writer=lambda results: write_artefacts(results, args.report_dir),
                 ssl_context=context,
                 bind=args.bind,
                 port=args.port,
@@ -195,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(session: Any, args: argparse.Namespace, invocation: dict[str, Any]) -> int:
     """Flush periodically until a limit or a signal; then stop, let the checks catch up, finish."""
-    from conformance.commands.run import finish, write_artefacts
+    from conformance.commands.run import finish, incomplete_results
 
     fail_on = Severity.parse(args.fail_on)
     started = time.monotonic()
@@ -211,52 +218,23 @@ def _serve(session: Any, args: argparse.Namespace, invocation: dict[str, Any]) -
             if session.limit_reached.wait(max(0.0, wake - now)):
                 break
             if time.monotonic() >= next_flush:
-                _flush(session, args, invocation, fail_on, write_artefacts)
+                stamp = datetime.now(UTC).isoformat(timespec="seconds")
+                session.flush(f"proxy still running (results as of {stamp})", fail_on, invocation)
                 next_flush = time.monotonic() + args.flush_every
         if signals.received() is not None:
             reason = "SIGTERM" if signals.exit_code() == 143 else "Ctrl-C"
     except KeyboardInterrupt as exc:
         reason = str(getattr(exc, "reason", "") or "Ctrl-C")
     with signals.deferred():
-        session.stop()
-        partial_reason = (
-            f"interrupted ({reason}): the proxy was stopped before a limit ended it" if reason else ""
+        partial_reason = f"interrupted ({reason}): stopped before a limit ended it" if reason else ""
+        results = session.finish(
+            partial=bool(reason), partial_reason=partial_reason, fail_on=fail_on, invocation=invocation
         )
-        results = session.results(partial=bool(reason), partial_reason=partial_reason, fail_on=fail_on)
-        results = _finalised(results, invocation)
+        if results is None:
+            results = incomplete_results("proxy", 0, "the checks did not finish", command="proxy")
     if not args.quiet:
-        print(
-            f"proxy stopped: {'interrupted (' + reason + ')' if reason else 'limit reached'}", file=sys.stderr
-        )
+        print(f"proxy stopped: {f'interrupted ({reason})' if reason else 'limit reached'}", file=sys.stderr)
     return finish(results, args.report_dir, _summary(results))
-
-
-def _flush(
-    session: Any, args: argparse.Namespace, invocation: dict[str, Any], fail_on: Severity, write: Any
-) -> None:
-    """The results so far, marked partial (the proxy is still running), written atomically."""
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    results = session.results(
-        partial=True, partial_reason=f"proxy still running (results as of {stamp})", fail_on=fail_on
-    )
-    with signals.deferred():
-        try:
-            write(_finalised(results, invocation), args.report_dir)
-        except OSError as exc:
-            print(
-                f"opentact-conformance proxy: cannot write the interim report into {args.report_dir}: "
-                f"{exc.strerror or exc}; the proxy keeps running.",
-                file=sys.stderr,
-            )
-
-
-def _finalised(results: Any, invocation: dict[str, Any]) -> Any:
-    """With the invocation, every known token (the profile's and the traffic's) redacted once more."""
-    from dataclasses import replace
-
-    from conformance.model.redaction import Redactor, known_secrets
-
-    return replace(results, invocation=invocation).redacted(Redactor(known_secrets()))
 
 
 def _invocation(args: argparse.Namespace, upstream_url: str, profile: Any, token: str) -> dict[str, Any]:

@@ -280,18 +280,20 @@ class ProxyServer:
                 status = response.status
                 response_headers = end_to_end(list(response.headers))
                 reason = response.extensions.get("reason_phrase", b"")
-                await _send(
-                    conn, writer, h11.Response(status_code=status, headers=response_headers, reason=reason)
-                )
+                # the head goes out with the first piece of body: one write (one segment) per small answer
+                held = conn.send(h11.Response(status_code=status, headers=response_headers, reason=reason))
                 try:
                     async for chunk in response.aiter_stream():
                         kept_response.feed(chunk)
-                        await _send(conn, writer, h11.Data(data=chunk))
+                        await _write(writer, (held or b"") + (conn.send(h11.Data(data=chunk)) or b""))
+                        held = b""
                 except httpcore.TimeoutException as exc:
-                    raise _UpstreamCutError(f"the body stalled past the timeout: {exc}") from None
+                    raise _UpstreamCutError(f"the body stalled past the timeout: {exc}", held) from None
                 except httpcore.NetworkError as exc:
-                    raise _UpstreamCutError(f"the body was cut off: {type(exc).__name__} {exc}") from None
-                await _send(conn, writer, h11.EndOfMessage())
+                    raise _UpstreamCutError(
+                        f"the body was cut off: {type(exc).__name__} {exc}", held
+                    ) from None
+                await _write(writer, (held or b"") + (conn.send(h11.EndOfMessage()) or b""))
             self.stats.answered += 1
             record()
             return conn.their_state is h11.DONE
@@ -306,6 +308,9 @@ class ProxyServer:
             record()
             return False
         except _UpstreamCutError as exc:
+            if exc.held:  # the head the client has not seen yet: it gets it, then the cut, as directly
+                with contextlib.suppress(_ClientGoneError):
+                    await _write(writer, exc.held)
             self.stats.upstream_failed += 1
             error, side = f"upstream: {exc}", "upstream"
             record()
@@ -373,7 +378,11 @@ class ProxyServer:
 
 
 class _UpstreamCutError(Exception):
-    """The upstream's body broke off after its headers were passed on."""
+    """The upstream's body broke off after its headers arrived; ``held``: head bytes not yet written."""
+
+    def __init__(self, message: str, held: bytes | None) -> None:
+        super().__init__(message)
+        self.held = held or b""
 
 
 async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader, timeout_s: float) -> object:

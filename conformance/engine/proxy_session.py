@@ -1,33 +1,43 @@
-"""The validating proxy as a whole: the transport, and the checks off the response path.
+"""The validating proxy as a whole: the transport in this process, the checks in a child process.
 
-The server thread hands each finished exchange to ``submit``, which only puts it on a bounded
-queue; one worker thread takes exchanges off it and calls ``ObservedChecker.add``. The client's
-latency is therefore the transport's alone, and a check that crashes (or a checker that raises)
-becomes a ``Crash`` record, never a failure of the proxy. ``results`` can be called at any time
-(the periodic flush) and merges the transport's counters into the checker's ``RunResults``.
-What is forwarded but not checked, and why, is decided in D40.
+The server thread hands each finished exchange to ``submit``, which only puts it on a queue to the
+checking process (forked before the server starts, so it holds the same ``ObservedChecker``). The
+checks and the periodic flushes (results, report.html, junit.xml) run there, on their own
+interpreter lock: the client's latency is the transport's alone. A check that crashes is a
+``Crash`` record; a checking process that dies or falls behind leaves the run incomplete, never the
+proxy broken (D41). What is forwarded but not checked, and why, is decided in D40.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import queue
+import signal
 import ssl
 import threading
 import time
 from collections import Counter
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from conformance.engine.observed import ObservedChecker, ObservedExchange
 from conformance.engine.proxy_server import ProxyServer
 from conformance.engine.proxy_upstream import Upstream
 from conformance.engine.proxy_wire import ProxyRecord
 from conformance.model.deviations import Severity
+from conformance.model.redaction import Redactor, known_secrets
 from conformance.model.results import Crash, RunResults
 
 __all__ = ["QUEUE_LIMIT", "ProxySession", "observed_exchange"]
 
 QUEUE_LIMIT = 10_000  # exchanges waiting for the checks; past it they are counted, not checked
 DRAIN_TIMEOUT_S = 120.0  # at the end, how long the checks may take to catch up
+BEHIND = "checks fell behind (queue full)"
+Writer = Callable[[RunResults], object]
 
 
 def observed_exchange(record: ProxyRecord) -> ObservedExchange:
@@ -47,14 +57,29 @@ def observed_exchange(record: ProxyRecord) -> ObservedExchange:
     )
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What the proxy asks of the checking process: results as of now, with the transport's counters."""
+
+    final: bool
+    partial: bool
+    partial_reason: str
+    fail_on: Severity
+    stats: Mapping[str, Any]
+    not_checked: Mapping[str, int]
+    invocation: Mapping[str, Any]
+
+
 class ProxySession:
-    """``start()`` serves and checks; ``stop()`` stops serving and lets the checks catch up."""
+    """``start()`` forks the checking process and serves; ``flush()`` has it write the results so far;
+    ``finish()`` stops serving, lets the checks catch up and returns the final results (or None)."""
 
     def __init__(
         self,
         checker: ObservedChecker,
         upstream: Upstream,
         *,
+        writer: Writer | None = None,
         ssl_context: ssl.SSLContext | None = None,
         bind: str = "127.0.0.1",
         port: int = 0,
@@ -72,12 +97,18 @@ class ProxySession:
             timeout_s=timeout_s,
             max_exchanges=max_exchanges,
         )
-        self._queue: queue.Queue[ProxyRecord | None] = queue.Queue(maxsize=queue_limit)
-        self._worker: threading.Thread | None = None
+        context = multiprocessing.get_context("fork")
+        self._inbox: Any = context.Queue()
+        self._outbox: Any = context.Queue()
+        self._child: BaseProcess = context.Process(
+            target=_checking_process,
+            args=(checker, self._inbox, self._outbox, writer, os.getpid()),
+            name="proxy-checks",
+            daemon=True,
+        )
+        self._queue_limit = queue_limit
         self._lock = threading.Lock()
-        self._crashes: list[Crash] = []
         self._not_checked: Counter[str] = Counter()
-        self._checked = 0
         self._started = time.monotonic()
 
     @property
@@ -89,89 +120,125 @@ class ProxySession:
         return self.server.limit_reached
 
     def start(self) -> ProxySession:
-        self._worker = threading.Thread(target=self._work, name="proxy-checks", daemon=True)
-        self._worker.start()
-        self.server.start()
+        self._child.start()  # before the server's threads exist: the fork copies one thread only
+        try:
+            self.server.start()
+        except BaseException:
+            self._child.kill()
+            raise
         self._started = time.monotonic()
         return self
 
-    def stop(self, drain_timeout_s: float = DRAIN_TIMEOUT_S) -> None:
-        """Stop the server (requests in flight finish), then wait for the checks to catch up."""
-        self.server.stop()
-        worker, self._worker = self._worker, None
-        if worker is None:
-            return
-        deadline = time.monotonic() + drain_timeout_s
-        while True:  # the sentinel goes in even when the queue is full: wait for room, bounded
-            try:
-                self._queue.put(None, timeout=0.1)
-                break
-            except queue.Full:
-                if time.monotonic() > deadline:
-                    break
-        worker.join(max(0.0, deadline - time.monotonic()))
-
-    # -- off the response path -------------------------------------------------------------------
-
     def submit(self, record: ProxyRecord) -> None:
         """Called by the server thread for every finished exchange; never blocks."""
+        reason = ""
         if record.error_side == "client":
-            self._count_not_checked("client went away mid-exchange")
-            return
-        if record.request_truncated:
-            self._count_not_checked("request body past the body cap")
-            return
-        try:
-            self._queue.put_nowait(record)
-        except queue.Full:
-            self._count_not_checked("checks fell behind (queue full)")
-
-    def _count_not_checked(self, reason: str) -> None:
-        with self._lock:
-            self._not_checked[reason] += 1
-
-    def _work(self) -> None:
-        while True:
-            record = self._queue.get()
-            if record is None:
-                return
-            try:
-                self.checker.add(observed_exchange(record))
-            except Exception as exc:  # the checker promises not to raise; the proxy does not rely on it
-                with self._lock:
-                    self._crashes.append(Crash("observed", "(proxy)", f"{type(exc).__name__}: {exc}"))
+            reason = "client went away mid-exchange"
+        elif record.request_truncated:
+            reason = "request body past the body cap"
+        elif self._inbox.qsize() >= self._queue_limit or not self._child.is_alive():
+            reason = BEHIND
+        if reason:
             with self._lock:
-                self._checked += 1
+                self._not_checked[reason] += 1
+            return
+        self._inbox.put_nowait(("record", record))
 
-    # -- results ---------------------------------------------------------------------------------
+    def flush(self, partial_reason: str, fail_on: Severity, invocation: Mapping[str, Any]) -> None:
+        """Have the checking process write the results so far, marked partial (after what it holds)."""
+        if self._child.is_alive():
+            self._inbox.put_nowait(
+                ("results", self._request(False, True, partial_reason, fail_on, invocation))
+            )
 
-    def pending(self) -> int:
-        """Exchanges waiting for their checks."""
-        return self._queue.qsize()
+    def finish(
+        self,
+        *,
+        partial: bool,
+        partial_reason: str,
+        fail_on: Severity,
+        invocation: Mapping[str, Any],
+        drain_timeout_s: float = DRAIN_TIMEOUT_S,
+    ) -> RunResults | None:
+        """Stop serving, wait for the checks to catch up; the final results, or None if the checking
+        process died or could not finish within ``drain_timeout_s``."""
+        self.server.stop()
+        request = self._request(True, partial, partial_reason, fail_on, invocation)
+        results: RunResults | None = None
+        if self._child.is_alive():
+            self._inbox.put(("results", request))
+            deadline = time.monotonic() + drain_timeout_s
+            while results is None and time.monotonic() < deadline:
+                try:
+                    results = self._outbox.get(timeout=0.2)
+                except queue.Empty:
+                    if not self._child.is_alive():
+                        break
+        self._child.join(5)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join(5)
+        for channel in (self._inbox, self._outbox):
+            channel.close()
+            channel.cancel_join_thread()
+        return results
 
-    def results(
-        self, *, partial: bool, partial_reason: str = "", fail_on: Severity = Severity.ERROR
-    ) -> RunResults:
-        """Everything checked so far, with the transport's counters; marked partial as asked, or when
-        exchanges were left unchecked because the checks fell behind or were still running."""
+    def _request(
+        self, final: bool, partial: bool, reason: str, fail_on: Severity, invocation: Mapping[str, Any]
+    ) -> _Request:
         with self._lock:
-            crashes = tuple(self._crashes)
-            not_checked = Counter(self._not_checked)
-            checked = self._checked
-        waiting = self.pending()
-        if waiting:
-            not_checked["checks still running"] += waiting
-        behind = not_checked["checks fell behind (queue full)"] + not_checked["checks still running"]
-        if behind and not partial:
-            partial = True
-            partial_reason = f"{behind} forwarded exchange(s) were not checked: the checks fell behind"
-        results = self.checker.results(
-            partial=partial, partial_reason=partial_reason, fail_on=fail_on, command="proxy"
-        )
-        stats = dict(results.stats)
-        stats.update({f"proxy_{name}": value for name, value in self.server.stats.to_dict().items()})
-        stats["proxy_checked"] = checked
-        stats["proxy_not_checked"] = sum(not_checked.values())
-        stats["proxy_not_checked_by_reason"] = dict(sorted(not_checked.items()))
+            not_checked = dict(self._not_checked)
+        stats: dict[str, Any] = {f"proxy_{k}": v for k, v in self.server.stats.to_dict().items()}
         stats["proxy_uptime_s"] = round(time.monotonic() - self._started, 3)
-        return replace(results, stats=stats, crashes=(*results.crashes, *crashes))
+        return _Request(final, partial, reason, fail_on, stats, not_checked, dict(invocation))
+
+
+def _checking_process(
+    checker: ObservedChecker, inbox: Any, outbox: Any, writer: Writer | None, parent: int
+) -> None:
+    """The child: check each record; answer each results request (write it, and for the final one
+    send it back). Signals are the parent's to handle; it ends when the parent is gone."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    crashes: list[Crash] = []
+    checked = 0
+    while True:
+        try:
+            kind, item = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        if kind == "record":
+            try:
+                checker.add(observed_exchange(item))
+            except Exception as exc:  # the checker promises not to raise; the proxy does not rely on it
+                crashes.append(Crash("observed", "(proxy)", f"{type(exc).__name__}: {exc}"))
+            checked += 1
+            continue
+        results = _assembled(checker, item, crashes, checked)
+        if writer is not None and not item.final:
+            with contextlib.suppress(OSError):  # an interim report that cannot be written waits for the next
+                writer(results)
+        if item.final:
+            outbox.put(results)
+            return
+
+
+def _assembled(checker: ObservedChecker, request: _Request, crashes: list[Crash], checked: int) -> RunResults:
+    partial, reason = request.partial, request.partial_reason
+    behind = request.not_checked.get(BEHIND, 0)
+    if behind and not partial:
+        partial = True
+        reason = f"{behind} forwarded exchange(s) were not checked: the checks fell behind"
+    results = checker.results(
+        partial=partial, partial_reason=reason, fail_on=request.fail_on, command="proxy"
+    )
+    stats = {**results.stats, **request.stats}
+    stats["proxy_checked"] = checked
+    stats["proxy_not_checked"] = sum(request.not_checked.values())
+    stats["proxy_not_checked_by_reason"] = dict(sorted(request.not_checked.items()))
+    merged = replace(
+        results, stats=stats, crashes=(*results.crashes, *crashes), invocation=request.invocation
+    )
+    return merged.redacted(Redactor(known_secrets()))  # the checker's tokens were learned in this process
