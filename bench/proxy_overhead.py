@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -91,10 +92,26 @@ def _side(url: str, folder: Path, settings: Settings) -> ClientRun:
     return ClientRun(float(data["p50_ms"]), float(data["p99_ms"]), float(data["rate"]), int(data["requests"]))
 
 
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of ``pid`` and its children (the checking process), from /proc."""
+    if pid is None:
+        return 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for process in (str(pid), *children):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def measure_proxy_overhead(folder: Path, settings: Settings) -> list[Figure]:
     """Interleaved rounds of direct and proxied clients against one mock; three figures."""
     direct: list[ClientRun] = []
     proxied: list[ClientRun] = []
+    cpu_per_request: list[float] = []  # CPU ms of the proxy (transport and checking process) per request
     with MockProcess(folder / "mock") as mock:
         proxy_command = [
             sys.executable,
@@ -114,7 +131,10 @@ def measure_proxy_overhead(folder: Path, settings: Settings) -> list[Figure]:
             for index in range(settings.rounds):
                 sides = [(mock.url, direct), (proxy.url, proxied)]
                 for url, runs in sides if index % 2 == 0 else reversed(sides):
+                    cpu_before = _cpu_s(proxy.pid)
                     runs.append(_side(url, folder, settings))
+                    if runs is proxied:
+                        cpu_per_request.append((_cpu_s(proxy.pid) - cpu_before) * 1000 / runs[-1].requests)
                 print(
                     f"  round {index + 1}: p50 direct {direct[-1].p50_ms:.2f} ms, proxied "
                     f"{proxied[-1].p50_ms:.2f} ms; rate {direct[-1].rate:.0f} vs {proxied[-1].rate:.0f}/s",
@@ -126,7 +146,8 @@ def measure_proxy_overhead(folder: Path, settings: Settings) -> list[Figure]:
     p99 = spread([p.p99_ms - d.p99_ms for d, p in zip(direct, proxied, strict=True)])
     ratio = spread(paired_ratios([r.rate for r in proxied], [r.rate for r in direct]))
     direct_p50 = spread([d.p50_ms for d in direct]).format(" ms")
-    note = f"direct p50 {direct_p50}; requests at the mock {counted} of {sent}"
+    cpu = spread(cpu_per_request).format(" ms")
+    note = f"direct p50 {direct_p50}; proxy CPU per request {cpu}; requests at the mock {counted} of {sent}"
     return [
         Figure(
             "proxy: p50 latency added per request",
