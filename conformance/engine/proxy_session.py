@@ -37,6 +37,7 @@ __all__ = ["QUEUE_LIMIT", "ProxySession", "observed_exchange"]
 QUEUE_LIMIT = 10_000  # exchanges waiting for the checks; past it they are counted, not checked
 DRAIN_TIMEOUT_S = 120.0  # at the end, how long the checks may take to catch up
 BEHIND = "checks fell behind (queue full)"
+FLUSH_SHARE = 4.0  # an interim report is skipped until 4x the time the last one took has passed
 Writer = Callable[[RunResults], object]
 
 
@@ -202,6 +203,7 @@ def _checking_process(
         signal.signal(signum, signal.SIG_IGN)
     crashes: list[Crash] = []
     checked = 0
+    last_written, last_cost = 0.0, 0.0
     while True:
         try:
             kind, item = inbox.get(timeout=1.0)
@@ -216,10 +218,15 @@ def _checking_process(
                 crashes.append(Crash("observed", "(proxy)", f"{type(exc).__name__}: {exc}"))
             checked += 1
             continue
+        if not item.final and time.monotonic() - last_written < FLUSH_SHARE * last_cost:
+            continue  # interim reports take at most 1/FLUSH_SHARE of this process's time
+        began = time.monotonic()
         results = _assembled(checker, item, crashes, checked)
         if writer is not None and not item.final:
             with contextlib.suppress(OSError):  # an interim report that cannot be written waits for the next
                 writer(results)
+            last_written = time.monotonic()
+            last_cost = last_written - began
         if item.final:
             outbox.put(results)
             return
