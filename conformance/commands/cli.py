@@ -1,4 +1,4 @@
-"""`opentact-conformance run | mock | report` — the command line.
+"""`opentact-conformance run | mock | report | diff | replay | check-traffic` — the command line.
 
 Exit codes (documented in the README):
   0  clean at the gate threshold        1  deviations at/above --fail-on (or a suite crash)
@@ -36,10 +36,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance.commands import diff, proxy, replay, report, run
+    from conformance.commands import check_traffic, diff, proxy, replay, report, run
     from conformance.mock import command as mock
 
-    return {"run": run, "replay": replay, "mock": mock, "report": report, "diff": diff, "proxy": proxy}
+    return {
+        "run": run,
+        "replay": replay,
+        "mock": mock,
+        "report": report,
+        "diff": diff,
+        "check-traffic": check_traffic,
+        "proxy": proxy,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +94,7 @@ def _interrupted_early(arguments: list[str], exc: KeyboardInterrupt) -> int:
     reason = str(getattr(exc, "reason", "") or "Ctrl-C")
     with signals.deferred():
         command = next((a for a in arguments if not a.startswith("-")), None)
-        if command in ("run", "diff", "proxy") and "--list-checks" not in arguments:
+        if command in ("run", "diff", "check-traffic", "proxy") and "--list-checks" not in arguments:
             from pathlib import Path
 
             from conformance.commands.run import write_incomplete

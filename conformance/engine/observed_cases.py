@@ -38,6 +38,8 @@ __all__ = [
 OBSERVED_PHASE = "observed"
 DOCUMENTED_PARAMS = ("FROM", "TO", "Message")
 JWT_PARAM = "jwt"
+# what tools write in place of a token they keep out of their recordings: the token is unknown, not wrong
+MASKED_TOKENS = frozenset({"[filtered]", "[redacted]", "<redacted>", "redacted", "***", "<hidden>"})
 AUTH_HEADER = "x-auth-token"
 
 
@@ -123,8 +125,9 @@ def _credentials(
     if not found or not found[0][1]:
         return Credentials(AuthPlacement.NONE, "", False), ""
     placement, token = found[0]
-    # a token redacted in a results file is unknown, whatever the profile says
-    valid = None if not profile_token or REDACTED in token else token == profile_token
+    # a token masked in a recording (ours or another tool's) is unknown, whatever the profile says
+    masked = REDACTED in token or token.lower() in MASKED_TOKENS
+    valid = None if not profile_token or masked else token == profile_token
     return Credentials(placement, token, valid), ""
 
 
@@ -250,7 +253,7 @@ def withdrawn(classified: Classified, status: int | None) -> Classified:
         return classified
     reason = ""
     if classified.token_unknown and status in (401, 403):
-        reason = "credentials the profile does not give were refused"
+        reason = "an unverifiable token was refused"
     elif classified.lease_unknown and status == 404:
         reason = "a sender the profile does not list was refused as unleased"
     if not reason:

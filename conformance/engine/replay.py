@@ -93,6 +93,12 @@ def failing_case_ids(results: RunResults, fail_on: Severity) -> tuple[str, ...]:
 
 
 def _generation(invocation: Mapping[str, Any], results: RunResults, token: str) -> GenerationOptions:
+    if results.command in ("check-traffic", "proxy"):
+        raise ReplayError(
+            f"the results file was written by `{results.command}`: it holds an application's traffic, not "
+            "cases the suite generated, so there is nothing to send again. Its deviations carry each "
+            "request (redacted) and a curl line to repeat it by hand."
+        )
     if "max_examples" not in invocation:
         raise ReplayError(
             "the results file records no invocation (max-examples, phases), so its cases cannot be "

@@ -19,7 +19,7 @@ from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 
-__all__ = ["REQUESTS", "TOKEN", "Request", "observe", "served"]
+__all__ = ["REQUESTS", "TOKEN", "Request", "observe", "served", "to_har"]
 
 TOKEN = "observed-test-token-7c2e"
 SENDER, OTHER_SENDER = "12017771234", "12013046585"
@@ -99,3 +99,54 @@ def served(*faults: str) -> Iterator[tuple[MockServer, httpx.Client]]:
     config = MockConfig(token=TOKEN, faults=frozenset(faults), seed=3)
     with MockServer(config) as server, httpx.Client(base_url=server.url, timeout=10.0) as client:
         yield server, client
+
+
+def to_har(exchanges: list[ObservedExchange], *, base64_bodies: bool = False) -> dict[str, object]:
+    """A HAR 1.2 document of these exchanges, as a recording tool writes it (custom ``_`` fields too)."""
+    import base64
+    from urllib.parse import parse_qsl, urlsplit
+
+    def pairs(items: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+        return [{"name": n, "value": v} for n, v in items]
+
+    entries = []
+    for exchange in exchanges:
+        body = exchange.response_body
+        content: dict[str, object] = {"size": len(body), "mimeType": "application/json", "_note": "x"}
+        if base64_bodies:
+            content.update(text=base64.b64encode(body).decode(), encoding="base64")
+        else:
+            content["text"] = body.decode("utf-8")
+        entries.append(
+            {
+                "startedDateTime": exchange.started_at.isoformat() if exchange.started_at else "",
+                "time": exchange.elapsed_ms if exchange.elapsed_ms is not None else -1,
+                "request": {
+                    "method": exchange.method,
+                    "url": exchange.url,
+                    "httpVersion": "HTTP/1.1",
+                    "headers": pairs(exchange.request_headers),
+                    "queryString": pairs(
+                        tuple(parse_qsl(urlsplit(exchange.url).query, keep_blank_values=True))
+                    ),
+                    "cookies": [],
+                    "headersSize": -1,
+                    "bodySize": -1,
+                },
+                "response": {
+                    "status": exchange.status or 0,
+                    "statusText": "",
+                    "httpVersion": "HTTP/1.1",
+                    "headers": pairs(exchange.response_headers),
+                    "cookies": [],
+                    "content": content,
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": -1,
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": -1, "receive": 0},
+                "_resourceType": "fetch",
+            }
+        )
+    return {"log": {"version": "1.2", "creator": {"name": "tests", "version": "1"}, "entries": entries}}
