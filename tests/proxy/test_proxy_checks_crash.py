@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TOKEN_HEADERS
+from proxy_support import TOKEN_HEADERS
 
 from conformance.checks.base import CHECKS, register
 from conformance.contract.specfile import load_spec

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TOKEN_HEADERS
+from proxy_support import TOKEN_HEADERS
 from support import run_cli
 
 from conformance.mock import DEFAULT_TOKEN

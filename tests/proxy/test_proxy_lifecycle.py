@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
-from conftest import TOKEN_HEADERS
+from proxy_support import TOKEN_HEADERS
 from support import run_cli
 
 from conformance.commands.exit_codes import EXIT_TERMINATED, EXIT_UNREACHABLE, EXIT_USAGE

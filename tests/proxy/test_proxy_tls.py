@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from conftest import TOKEN_HEADERS
+from proxy_support import TOKEN_HEADERS
 from tls_mock import tls_mock
 
 from conformance.commands.exit_codes import EXIT_USAGE

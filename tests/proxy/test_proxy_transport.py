@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TOKEN_HEADERS, Seen, comparable
+from proxy_support import TOKEN_HEADERS, Seen, comparable
 
 from conformance.engine.client import MAX_BODY_BYTES
 from conformance.engine.proxy_server import LOCAL_HEADER, ProxyServer

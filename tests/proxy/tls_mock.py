@@ -11,7 +11,7 @@ from pathlib import Path
 
 import trustme
 import uvicorn
-from conftest import Capturing, fixed_clock
+from proxy_support import Capturing, fixed_clock
 
 from conformance.mock import MockConfig
 from conformance.mock.app import create_app
