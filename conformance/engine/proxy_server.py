@@ -41,6 +41,8 @@ CHUNK = 65_536
 MAX_HEAD_BYTES = 65_536  # a request line plus headers; D35's 8 KiB request lines fit many times
 IDLE_TIMEOUT_S = 60.0  # a kept-alive client connection with no new request is closed after this
 START_TIMEOUT_S = 10.0
+LINGER_S = 1.0  # how long a refused client may go on sending before the connection closes
+LINGER_BYTES = 4 * 1_048_576
 LOCAL_HEADER = "X-Conformance-Proxy"  # only on answers the proxy writes itself (502, 504, 503, 400)
 
 
@@ -198,6 +200,7 @@ class ProxyServer:
         except h11.RemoteProtocolError as exc:
             self.stats.client_refused += 1
             await self._refuse(conn, writer, exc.error_status_hint, f"bad request: {exc}")
+            await _linger(reader, writer)
         except (_ClientGoneError, ConnectionError, TimeoutError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
@@ -220,11 +223,13 @@ class ProxyServer:
         if self._stopping or (self._max is not None and self.stats.forwarded >= self._max):
             self.stats.refused_stopping += 1
             await self._refuse(conn, writer, 503, "the proxy is stopping; this request was not forwarded")
+            await _linger(reader, writer)
             return False
         target = bytes(request.target)
         if not target.startswith(b"/"):
             self.stats.client_refused += 1
             await self._refuse(conn, writer, 400, "a reverse proxy takes origin-form targets (/path?query)")
+            await _linger(reader, writer)
             return False
         self.stats.forwarded += 1
         started_at, started = datetime.now(UTC), time.perf_counter()
@@ -390,8 +395,20 @@ async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader, timeou
         event = conn.next_event()
         if event is not h11.NEED_DATA:
             return event
-        data = await asyncio.wait_for(reader.read(CHUNK), timeout_s)
+        async with asyncio.timeout(timeout_s):  # no task per read, unlike wait_for: one loop turn less
+            data = await reader.read(CHUNK)
         conn.receive_data(data)
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """After refusing a request still arriving: stop writing, read (and drop) what the client still
+    sends for a moment, so the close does not reset the connection before the client reads the answer."""
+    with contextlib.suppress(Exception):
+        writer.write_eof()
+        dropped = 0
+        async with asyncio.timeout(LINGER_S):
+            while dropped < LINGER_BYTES and (data := await reader.read(CHUNK)):
+                dropped += len(data)
 
 
 async def _expect_end(conn: h11.Connection, reader: asyncio.StreamReader, timeout_s: float) -> None:
@@ -411,6 +428,7 @@ async def _send(conn: h11.Connection, writer: asyncio.StreamWriter, event: h11.E
 async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
     try:
         writer.write(data)
-        await asyncio.wait_for(writer.drain(), IDLE_TIMEOUT_S)
+        async with asyncio.timeout(IDLE_TIMEOUT_S):
+            await writer.drain()
     except (ConnectionError, TimeoutError) as exc:
         raise _ClientGoneError(f"writing the answer failed: {type(exc).__name__} {exc}") from None
