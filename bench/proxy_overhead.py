@@ -107,6 +107,19 @@ def _cpu_s(pid: int | None) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _settled_cpu_s(pid: int | None, *, quiet_s: float = 0.5, limit_s: float = 60.0) -> float:
+    """The proxy's CPU seconds once they stop growing (its checking process has caught up)."""
+    deadline = time.monotonic() + limit_s
+    last = _cpu_s(pid)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s)
+        now = _cpu_s(pid)
+        if now - last < 0.02:  # less than 4% of a core over the pause: idle but for its flush timer
+            return now
+        last = now
+    return last
+
+
 def measure_proxy_overhead(folder: Path, settings: Settings) -> list[Figure]:
     """Interleaved rounds of direct and proxied clients against one mock; three figures."""
     direct: list[ClientRun] = []
@@ -133,8 +146,11 @@ def measure_proxy_overhead(folder: Path, settings: Settings) -> list[Figure]:
                 for url, runs in sides if index % 2 == 0 else reversed(sides):
                     cpu_before = _cpu_s(proxy.pid)
                     runs.append(_side(url, folder, settings))
-                    if runs is proxied:
-                        cpu_per_request.append((_cpu_s(proxy.pid) - cpu_before) * 1000 / runs[-1].requests)
+                    if (
+                        runs is proxied
+                    ):  # its checks may still be catching up: wait, so the next side runs alone
+                        cpu_after = _settled_cpu_s(proxy.pid)
+                        cpu_per_request.append((cpu_after - cpu_before) * 1000 / runs[-1].requests)
                 print(
                     f"  round {index + 1}: p50 direct {direct[-1].p50_ms:.2f} ms, proxied "
                     f"{proxied[-1].p50_ms:.2f} ms; rate {direct[-1].rate:.0f} vs {proxied[-1].rate:.0f}/s",

@@ -37,6 +37,7 @@ __all__ = ["QUEUE_LIMIT", "ProxySession", "observed_exchange"]
 QUEUE_LIMIT = 10_000  # exchanges waiting for the checks; past it they are counted, not checked
 DRAIN_TIMEOUT_S = 120.0  # at the end, how long the checks may take to catch up
 BEHIND = "checks fell behind (queue full)"
+CHECKS_NICENESS = 10  # the checking process yields the CPU to the transport (and the target) when contended
 FLUSH_SHARE = 4.0  # an interim report is skipped until 4x the time the last one took has passed
 Writer = Callable[[RunResults], object]
 
@@ -201,6 +202,8 @@ def _checking_process(
     send it back). Signals are the parent's to handle; it ends when the parent is gone."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+    with contextlib.suppress(OSError):  # on a busy machine the answers go first, the checks catch up
+        os.nice(CHECKS_NICENESS)
     crashes: list[Crash] = []
     checked = 0
     last_written, last_cost = 0.0, 0.0
