@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bench.baseline import measure_baseline
 from bench.latency import measure_concurrency
+from bench.proxy_overhead import measure_proxy_overhead
 from bench.settings import FULL, QUICK, Settings
 from bench.startup import measure_report, measure_version
 from bench.table import Figure, format_table, missed
@@ -42,6 +43,10 @@ FIGURES: dict[str, tuple[Measure, str]] = {
     "version": (measure_version, "--version vs a bare interpreter"),
     "report": (measure_report, "report of a results.json with many deviations: wall, peak RSS"),
     "baseline": (measure_baseline, "default gate wall time before and after a revision"),
+    "proxy": (
+        measure_proxy_overhead,
+        "validating proxy vs direct, same standalone mock: latency added, throughput",
+    ),
 }
 
 

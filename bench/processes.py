@@ -138,6 +138,11 @@ class Service:
         self._stdout = folder / f"{name}.stdout"
         self._stderr = folder / f"{name}.stderr"
 
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs (to read its CPU time from /proc), else None."""
+        return None if self._process is None else self._process.pid
+
     def __enter__(self) -> Self:
         with self._stdout.open("wb") as out, self._stderr.open("wb") as err:
             self._process = subprocess.Popen(

@@ -16,6 +16,7 @@ class Settings:
     wrk_seconds: int = 5  # duration of each wrk run
     report_deviations: int = 100_000
     latency_ms: float = 100.0
+    proxy_requests: int = 400  # sends per client process of the proxy-overhead figure
     baseline_rev: str = DEFAULT_BASELINE_REV
     timeout_s: float = 1200.0  # of any one child process (schemathesis took 220-270 s at load 10)
 
@@ -25,4 +26,4 @@ class Settings:
 
 
 FULL = Settings()
-QUICK = Settings(rounds=1, max_examples=10, wrk_seconds=1, report_deviations=1_000)
+QUICK = Settings(rounds=1, max_examples=10, wrk_seconds=1, report_deviations=1_000, proxy_requests=50)

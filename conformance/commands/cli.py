@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance.commands import check_traffic, diff, replay, report, run
+    from conformance.commands import check_traffic, diff, proxy, replay, report, run
     from conformance.mock import command as mock
 
     return {
@@ -46,6 +46,7 @@ def _commands() -> dict[str, Any]:
         "report": report,
         "diff": diff,
         "check-traffic": check_traffic,
+        "proxy": proxy,
     }
 
 
@@ -93,7 +94,7 @@ def _interrupted_early(arguments: list[str], exc: KeyboardInterrupt) -> int:
     reason = str(getattr(exc, "reason", "") or "Ctrl-C")
     with signals.deferred():
         command = next((a for a in arguments if not a.startswith("-")), None)
-        if command in ("run", "diff", "check-traffic") and "--list-checks" not in arguments:
+        if command in ("run", "diff", "check-traffic", "proxy") and "--list-checks" not in arguments:
             from pathlib import Path
 
             from conformance.commands.run import write_incomplete
