@@ -1,8 +1,9 @@
 """The fast reader of a results.json of version 2: decoded straight into typed rows (D44).
 
 A generic JSON parser builds a dict per deviation first (100,000 deviations: ~250 MB of dicts,
-then copied into the model). Here msgspec decodes each deviation into a typed row (no dict, no
-garbage-collector tracking) and the row becomes a ``Deviation`` at once. Only the bulk is typed:
+then copied into the model). Here msgspec keeps each deviation as a view of the text, decodes it
+into a typed row (no dict, no garbage-collector tracking) and the row becomes a ``Deviation`` at
+once, so only one row exists at a time. Only the bulk is typed:
 the run's small parts stay generic JSON and go through ``RunResults.from_dict`` as before.
 
 Anything this reader does not accept (another version, a field of the wrong type, bad JSON, a text
@@ -64,7 +65,7 @@ class _File(msgspec.Struct):
     crashes: Any = None
     baseline: Any = None
     invocation: Any = None
-    deviations: list[_Deviation] = []
+    deviations: list[msgspec.Raw] = []  # each decoded on its own, then freed: never all rows at once
     exchanges: list[dict[str, Any]] = []
 
 
@@ -76,7 +77,8 @@ class FastResults(msgspec.Struct):
 
 
 _DECODER = msgspec.json.Decoder(_File)
-_DONE = _Deviation(check="", severity="", title="")
+_ROW = msgspec.json.Decoder(_Deviation)
+_DONE = msgspec.Raw(b"null")
 _SEVERITIES = {s.value: s for s in Severity}
 _SMALL_PARTS = ("tool", "spec", "phases", "stats", "counts", "checks", "crashes", "baseline", "invocation")
 
@@ -105,9 +107,9 @@ def decode_v2(raw: bytes, *, max_depth: int) -> FastResults | None:
     built: list[Deviation] = []
     try:
         for index, row in enumerate(rows):
-            built.append(_deviation(row, exchanges))
-            rows[index] = _DONE  # each row freed once built: the rows and the model never both whole
-    except (KeyError, ValueError):
+            built.append(_deviation(_ROW.decode(row), exchanges))
+            rows[index] = _DONE  # each row's view of the text dropped once built
+    except (KeyError, ValueError, msgspec.DecodeError):
         return None
     deviations = tuple(built)
     return FastResults(data, deviations)
