@@ -23,7 +23,7 @@ from conformance.model.jsontext import nests_within
 
 __all__ = ["FastResults", "decode_v2"]
 
-_EXCHANGE_ROW_DEPTH = 4  # row -> request -> headers -> value
+_EXCHANGE_ROW_DEPTH = 4  # row -> request -> headers -> value (``_row_within_depth``)
 
 
 class _Evidence(msgspec.Struct, gc=False):
@@ -100,7 +100,7 @@ def decode_v2(raw: bytes, *, max_depth: int) -> FastResults | None:
     if not nests_within(data, max_depth):
         return None
     exchanges = decoded.exchanges
-    if not all(nests_within(row, _EXCHANGE_ROW_DEPTH) for row in exchanges):
+    if not all(_row_within_depth(row) for row in exchanges):
         return None
     data["exchanges"] = exchanges
     rows = decoded.deviations
@@ -158,6 +158,23 @@ def _evidence(source: str, decision: str | None, variant: str | None) -> Evidenc
             _EVIDENCE.clear()
         found = _EVIDENCE[(source, decision, variant)] = Evidence(source, decision, variant)
     return found
+
+
+def _members(value: Any) -> Any:
+    kind = type(value)
+    return value.values() if kind is dict else value if kind is list else ()
+
+
+def _row_within_depth(row: dict[str, Any]) -> bool:
+    """``nests_within(row, 4)`` unrolled (33,000 rows in a big run): containers at depth 2, 3 and 4 at
+    most, so no container may sit inside one at depth 4."""
+    for second in _members(row):
+        for third in _members(second):
+            for fourth in _members(third):
+                for fifth in _members(fourth):
+                    if type(fifth) in (dict, list):
+                        return False
+    return True
 
 
 def _mapping(value: Any) -> dict[str, Any]:
