@@ -176,12 +176,16 @@ class MockProcess(Service):
             folder, [sys.executable, "-m", "conformance.mock", "--port", "0", "--token", token], "mock"
         )
         self.token = token
+        self._stats_calls = 0  # GET /_mock/stats calls of the bench itself, taken off the control count
 
     def stats(self) -> dict[str, int]:
-        """The mock's counters (``GET /_mock/stats``); this call itself counts as one control request."""
+        """The mock's counters (``GET /_mock/stats``), ``control_requests`` without the bench's own stats
+        calls (the mock counts each one, this one included, before answering it)."""
         request = urllib.request.Request(f"{self.url}/_mock/stats", headers={"X-Auth-Token": self.token})
+        self._stats_calls += 1
         with _LOOPBACK.open(request, timeout=STOP_TIMEOUT_S) as answer:
             payload: dict[str, int] = json.loads(answer.read())["payload"]
+        payload["control_requests"] -= self._stats_calls
         return payload
 
     def count(self) -> RequestCount:
