@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -155,7 +156,7 @@ class ExchangeTable:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self._by_identity: dict[tuple[int, int, int, str], int] = {}
-        self._by_content: dict[str, int] = {}
+        self._by_content: dict[bytes, int] = {}
         self._alive: list[Deviation] = []  # keeps the identities above valid while the table lives
 
     def index(self, deviation: Deviation) -> int:
@@ -169,7 +170,10 @@ class ExchangeTable:
         if found is not None:
             return found
         row = deviation.exchange_dict()
-        content = json.dumps(row, sort_keys=True, ensure_ascii=False)
+        # a digest, not the text: the table must not hold a second copy of every response it stores
+        text = json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        content = hashlib.sha256(text).digest()
+        del text
         found = self._by_content.get(content)
         if found is None:
             found = len(self.rows)
