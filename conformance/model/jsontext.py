@@ -28,7 +28,6 @@ __all__ = [
     "gc_paused",
     "json_type",
     "loads_bounded",
-    "loads_bounded_bytes",
     "nesting_depth",
     "nests_within",
 ]
@@ -54,6 +53,8 @@ class ParsedJSON:
     lone_surrogates: int = 0  # unpaired surrogates replaced by U+FFFD
 
 
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _ESCAPED_BACKSLASH = b"\\\\"
 _ESCAPED_QUOTE = b'\\"'
 _KEEP = frozenset(b'"[]{}')
@@ -64,20 +65,28 @@ _BYTES_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 def nesting_depth(text: str | bytes, *, stop_above: int | None = None) -> int:
     """The deepest nesting of arrays/objects in ``text`` (strings skipped), without recursion.
 
-    With ``stop_above``, counting stops as soon as the depth exceeds it. The text is reduced at C
-    speed first: escaped backslashes, then escaped quotes removed (left to right, as a JSON reader
-    pairs them), then every byte but quotes and brackets, then the strings; only brackets remain.
+    With ``stop_above``, counting stops as soon as the depth exceeds it. A ``str`` has its strings cut
+    out by a regular expression; UTF-8 ``bytes`` (a big file, read without decoding) are reduced at C
+    speed instead: escaped backslashes, then escaped quotes removed (left to right, as a JSON reader
+    pairs them), then every byte but quotes and brackets, then what lies between quotes.
     """
-    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    openers = data.count(b"[") + data.count(b"{")
+    if isinstance(text, bytes):
+        openers = text.count(b"[") + text.count(b"{")
+        if openers <= (stop_above if stop_above is not None else -1):
+            return openers  # cannot be deeper than the number of openers
+        reduced = text.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"").translate(None, _DROP)
+        outside_strings = b"".join(reduced.split(b'"')[::2])  # every other piece lies between quotes
+        return _deepest(_BYTES_NOT_BRACKET.sub(b"", outside_strings).decode("ascii"), stop_above)
+    openers = text.count("[") + text.count("{")
     if openers <= (stop_above if stop_above is not None else -1):
-        return openers  # cannot be deeper than the number of openers
-    reduced = data.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"").translate(None, _DROP)
-    outside_strings = b"".join(reduced.split(b'"')[::2])  # every other piece lies between quotes
-    brackets = _BYTES_NOT_BRACKET.sub(b"", outside_strings)
+        return openers
+    return _deepest(_NOT_BRACKET.sub("", _STRING.sub("", text)), stop_above)
+
+
+def _deepest(brackets: str, stop_above: int | None) -> int:
     depth = deepest = 0
     for char in brackets:
-        if char in b"[{":
+        if char in "[{":
             depth += 1
             if depth > deepest:
                 deepest = depth
@@ -145,13 +154,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def loads_bounded_bytes(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> ParsedJSON:
-    """``loads_bounded`` of UTF-8 bytes, with the garbage collector paused while the value is built
-    (it would walk the growing heap again and again while millions of objects are made)."""
-    with gc_paused():
-        return loads_bounded(raw.decode("utf-8"), max_depth=max_depth)
 
 
 def nests_within(value: Any, limit: int) -> bool:
