@@ -55,31 +55,16 @@ class ParsedJSON:
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_ESCAPED_BACKSLASH = b"\\\\"
-_ESCAPED_QUOTE = b'\\"'
-_KEEP = frozenset(b'"[]{}')
-_DROP = bytes(b for b in range(256) if b not in _KEEP)
-_BYTES_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 
 
-def nesting_depth(text: str | bytes, *, stop_above: int | None = None) -> int:
+def nesting_depth(text: str, *, stop_above: int | None = None) -> int:
     """The deepest nesting of arrays/objects in ``text`` (strings skipped), without recursion.
 
-    With ``stop_above``, counting stops as soon as the depth exceeds it. A ``str`` has its strings cut
-    out by a regular expression; UTF-8 ``bytes`` (a big file, read without decoding) are reduced at C
-    speed instead: escaped backslashes, then escaped quotes removed (left to right, as a JSON reader
-    pairs them), then every byte but quotes and brackets, then what lies between quotes.
+    With ``stop_above``, counting stops as soon as the depth exceeds it.
     """
-    if isinstance(text, bytes):
-        openers = text.count(b"[") + text.count(b"{")
-        if openers <= (stop_above if stop_above is not None else -1):
-            return openers  # cannot be deeper than the number of openers
-        reduced = text.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"").translate(None, _DROP)
-        outside_strings = b"".join(reduced.split(b'"')[::2])  # every other piece lies between quotes
-        return _deepest(_BYTES_NOT_BRACKET.sub(b"", outside_strings).decode("ascii"), stop_above)
     openers = text.count("[") + text.count("{")
     if openers <= (stop_above if stop_above is not None else -1):
-        return openers
+        return openers  # cannot be deeper than the number of openers
     return _deepest(_NOT_BRACKET.sub("", _STRING.sub("", text)), stop_above)
 
 
