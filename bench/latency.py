@@ -38,7 +38,7 @@ class GateRun:
     wall_s: float
     stderr: str
     keys: frozenset[str]
-    sent_messages: int  # messages the mock accepted (GET /_mock/messages)
+    sent_messages: int  # messages the mock accepted (GET /_mock/stats `accepted`)
 
 
 def _control(mock: MockProcess, method: str, path: str) -> dict[str, object]:
@@ -70,9 +70,11 @@ def _run(mock: MockProcess, base_url: str, folder: Path, settings: Settings, **e
     results = folder / "report" / "results.json"
     if results.exists():
         data = json.loads(results.read_text(encoding="utf-8"))
-        keys = frozenset(Deviation.from_dict(item).key for item in data.get("deviations", []))
-    payload = _control(mock, "GET", "/_mock/messages").get("payload", {})
-    sent = int(payload.get("total", -1)) if isinstance(payload, dict) else -1
+        exchanges = data.get("exchanges")  # results format 2 (D44)
+        keys = frozenset(Deviation.from_dict(item, exchanges).key for item in data.get("deviations", []))
+    # messages accepted, counted past the store's ring buffer (D44)
+    payload = _control(mock, "GET", "/_mock/stats").get("payload", {})
+    sent = int(payload.get("accepted", -1)) if isinstance(payload, dict) else -1
     return GateRun(done.returncode, done.wall_s, done.stderr, keys, sent)
 
 

@@ -1,13 +1,15 @@
 """Whole processes for the bench: timed subprocesses, and the standalone mock in its own process.
 
-The mock runs as ``python -m conformance.mock --port 0`` (its access log on, as shipped), its stdout and
-stderr in files. Requests are counted at the server: one uvicorn access line per answered request, and one
-"Invalid HTTP request" warning per request that h11 refused before the app saw it.
+The mock runs as ``python -m conformance.mock --port 0`` (as shipped: no access log), its stdout and
+stderr in files. Requests are counted at the server: its own counters (``GET /_mock/stats``: every request
+the app received, control calls apart), and one "Invalid HTTP request" warning in its stderr per request
+that h11 refused before the app saw it.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import re
 import shutil
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,7 @@ __all__ = [
     "Service",
     "Timed",
     "count_requests",
+    "invalid_requests",
     "run_timed",
     "tool_env",
 ]
@@ -43,6 +47,7 @@ _ACCESS = re.compile(r' - "(?P<method>[A-Z]+) (?P<path>[^ ?"]*)[^"]* HTTP/[0-9.]
 _INVALID = "Invalid HTTP request"
 CACHE_DIR_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"  # conformance.engine.case_cache.CACHE_DIR_ENV
 _cache_parent: str | None = None
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
 _URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
@@ -107,6 +112,11 @@ def run_timed(command: Sequence[str], *, cwd: Path, env: dict[str, str], timeout
         check=False,
     )
     return Timed(time.perf_counter() - start, done.returncode, done.stdout, done.stderr)
+
+
+def invalid_requests(log_text: str) -> int:
+    """Requests h11 refused before the app saw them: one warning each in the mock's stderr."""
+    return sum(1 for line in log_text.splitlines() if _INVALID in line)
 
 
 def count_requests(log_text: str) -> RequestCount:
@@ -181,20 +191,34 @@ class Service:
 
 
 class MockProcess(Service):
-    """``python -m conformance.mock --port 0 --token TOKEN``: the standalone mock, access log on."""
+    """``python -m conformance.mock --port 0 --token TOKEN``: the standalone mock, no access log."""
 
     def __init__(self, folder: Path, *, token: str = TOKEN) -> None:
         super().__init__(
             folder, [sys.executable, "-m", "conformance.mock", "--port", "0", "--token", token], "mock"
         )
         self.token = token
+        self._stats_calls = 0  # GET /_mock/stats calls of the bench itself, taken off the control count
+
+    def stats(self) -> dict[str, int]:
+        """The mock's counters (``GET /_mock/stats``), ``control_requests`` without the bench's own stats
+        calls (the mock counts each one, this one included, before answering it)."""
+        request = urllib.request.Request(f"{self.url}/_mock/stats", headers={"X-Auth-Token": self.token})
+        self._stats_calls += 1
+        with _LOOPBACK.open(request, timeout=STOP_TIMEOUT_S) as answer:
+            payload: dict[str, int] = json.loads(answer.read())["payload"]
+        payload["control_requests"] -= self._stats_calls
+        return payload
 
     def count(self) -> RequestCount:
-        """Requests logged so far; waits until two reads 50 ms apart agree (lines are flushed one by one)."""
+        """Requests counted so far: the app's counters, and h11's refusals from the stderr warnings
+        (waits until two reads 50 ms apart agree: warnings are flushed one by one)."""
         previous = None
         while True:
-            current = count_requests(self._stderr.read_text(encoding="utf-8", errors="replace"))
-            if current == previous:
+            stats = self.stats()
+            invalid = invalid_requests(self._stderr.read_text(encoding="utf-8", errors="replace"))
+            current = RequestCount(stats["http_requests"], stats["control_requests"], invalid)
+            if previous is not None and (current.api, current.invalid) == (previous.api, previous.invalid):
                 return current
             previous = current
             time.sleep(0.05)

@@ -1,7 +1,8 @@
 """Gate end to end vs the physical limit (wrk) and vs plain schemathesis, on one standalone mock per round.
 
 Every side is a whole, cold process against the same ``python -m conformance.mock`` process; its requests are
-counted at the server (the mock's access log) and its rate is those requests over the process's wall time.
+counted at the server (the mock's own counters, ``GET /_mock/stats``) and its rate is those requests over
+the process's wall time.
 Each round starts a fresh mock and runs the three sides in a rotating order; ratios are taken round by round.
 
 The gate keeps its generated cases in a case cache (``OPENTACT_CONFORMANCE_CACHE_DIR``, a folder of this

@@ -8,10 +8,11 @@ never on the number of deviations.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from conformance.model.deviations import Deviation, Severity, normalise_path
+from conformance.model.deviations import Deviation, Severity, normalise_path, severity_rank, worst_severity
 from conformance.model.results import RunResults
 from reports.examples import ExampleView, build_example, example_weight
 
@@ -85,10 +86,8 @@ class SectionView:
 
 def severity_counts(deviations: Iterable[Deviation]) -> tuple[SeverityCount, ...]:
     """Counts for every severity, worst first (zeros included)."""
-    counts = dict.fromkeys((s.value for s in SEVERITIES), 0)
-    for deviation in deviations:
-        counts[deviation.severity.value] += 1
-    return tuple(SeverityCount(name, n) for name, n in counts.items())
+    counted = Counter(d.severity._value_ for d in deviations)  # a str key: an enum hashes in Python
+    return tuple(SeverityCount(s.value, counted.get(s.value, 0)) for s in SEVERITIES)
 
 
 def group_deviations(deviations: Iterable[Deviation]) -> dict[tuple[str, str], list[Deviation]]:
@@ -101,7 +100,7 @@ def group_deviations(deviations: Iterable[Deviation]) -> dict[tuple[str, str], l
 
 def pick_examples(deviations: Sequence[Deviation], limit: int) -> list[Deviation]:
     """Up to ``limit`` examples: worst severity first, one per distinct title before any repeat."""
-    ranked = sorted(deviations, key=lambda d: -d.severity.rank)  # stable: keeps run order within a rank
+    ranked = sorted(deviations, key=severity_rank, reverse=True)  # stable: keeps run order within a rank
     chosen: list[Deviation] = []
     seen_titles: set[str] = set()
     for deviation in ranked:
@@ -174,8 +173,7 @@ def fill_examples(picks: Sequence[tuple[Sequence[Deviation], str]], budget: int)
 
 def _group_order(item: tuple[tuple[str, str], list[Deviation]]) -> tuple[int, int, str, str]:
     (check, path), members = item
-    worst = max(d.severity.rank for d in members)
-    return (-worst, -len(members), check, path)
+    return (-worst_severity(members).rank, -len(members), check, path)
 
 
 @dataclass(frozen=True)

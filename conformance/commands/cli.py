@@ -1,4 +1,4 @@
-"""`opentact-conformance run | mock | report | diff | replay | check-traffic` — the command line.
+"""`opentact-conformance run | mock | report | diff | replay | check-traffic | proxy` — the command line.
 
 Exit codes (documented in the README):
   0  clean at the gate threshold        1  deviations at/above --fail-on (or a suite crash)

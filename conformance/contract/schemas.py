@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance.contract.specfile import Spec, load_spec
 
-__all__ = ["Contract", "SchemaProblem", "load_contract"]
+__all__ = ["Contract", "SchemaProblem", "compilations", "load_contract"]
 
 OPERATION_PATH = "/rest/sms"
 OPERATION_METHOD = "post"
@@ -38,15 +38,40 @@ def _json_path(parts: Any) -> str:
     return out
 
 
-class Contract:
-    """Response schemas of POST /rest/sms, resolved against the whole spec document."""
+# (document key, schema pointer) -> its validator, built once per process (D44); and how many were built
+_COMPILED: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+_COMPILATIONS = [0]
 
-    def __init__(self, spec: Spec, document: Mapping[str, Any] | None = None) -> None:
+
+def compilations() -> int:
+    """How many jsonschema validators this process has built (each (document, pointer) once)."""
+    return _COMPILATIONS[0]
+
+
+class Contract:
+    """Response schemas of POST /rest/sms, resolved against the whole spec document.
+
+    ``key`` names the document: the spec's sha256 for the spec itself, with a variant's id for a
+    variant's overlaid copy. Validators are shared by every contract of the same key in the
+    process, so however many contracts a run, a replay or the pytest route builds, each schema
+    is compiled once.
+    """
+
+    def __init__(self, spec: Spec, document: Mapping[str, Any] | None = None, *, key: str = "") -> None:
         self.spec = spec
         self.document: Mapping[str, Any] = document if document is not None else spec.document
-        resource = Resource.from_contents(dict(self.document), default_specification=DRAFT202012)
-        self._registry: Registry[Any] = Registry().with_resource(_ROOT_URI, resource)
+        if not key and document is not None and document is not spec.document:
+            key = f"unshared-{id(self)}"  # an ad-hoc document: its own validators
+        self.key = key or spec.sha256
+        self._registry_value: Registry[Any] | None = None
         self.operation: Mapping[str, Any] = self.document["paths"][OPERATION_PATH][OPERATION_METHOD]
+
+    @property
+    def _registry(self) -> Registry[Any]:
+        if self._registry_value is None:
+            resource = Resource.from_contents(dict(self.document), default_specification=DRAFT202012)
+            self._registry_value = Registry().with_resource(_ROOT_URI, resource)
+        return self._registry_value
 
     @property
     def documented_statuses(self) -> tuple[int, ...]:
@@ -77,13 +102,21 @@ class Contract:
             if not media or "schema" not in media:
                 continue
             pointer = f"{self.spec_pointer(code)}/content/application~1json/schema"
-            schema = {"$ref": f"{_ROOT_URI}{pointer}"}
-            validators[code] = jsonschema.Draft202012Validator(
-                schema,
+            validators[code] = self._compiled(pointer)
+        return validators
+
+    def _compiled(self, pointer: str) -> jsonschema.protocols.Validator:
+        found = _COMPILED.get((self.key, pointer))
+        if found is None:
+            found = jsonschema.Draft202012Validator(
+                {"$ref": f"{_ROOT_URI}{pointer}"},
                 registry=self._registry,
                 format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
             )
-        return validators
+            _COMPILATIONS[0] += 1
+            if not self.key.startswith("unshared-"):
+                _COMPILED[(self.key, pointer)] = found
+        return found
 
     def validate(self, status: int, body: Any) -> Iterator[SchemaProblem]:
         """Every problem of a JSON body against the schema documented for ``status``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -187,6 +188,10 @@ def _statuses(data: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(int(s) for s in raw)
 
 
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @functools.lru_cache(maxsize=2)
 def response_variants(spec: Spec | None = None) -> tuple[ResponseVariant, ...]:
     """Response variants whose overlay changes the schemas, each with its own contract."""
@@ -199,7 +204,12 @@ def response_variants(spec: Spec | None = None) -> tuple[ResponseVariant, ...]:
         document = base.copy_document()
         document["components"]["schemas"] = merge_patch(document["components"]["schemas"], overlay)
         out.append(
-            ResponseVariant(variant, _statuses(variant.data), Contract(base, document), _marks(variant.data))
+            ResponseVariant(
+                variant,
+                _statuses(variant.data),
+                Contract(base, document, key=f"{base.sha256}+{variant.id}:{_digest(overlay)}"),
+                _marks(variant.data),
+            )
         )
     # the narrowest overlay first: when several variants fit a body, name the closest one
     return tuple(sorted(out, key=lambda v: len(json.dumps(v.variant.data["overlay"], sort_keys=True))))

@@ -6,6 +6,12 @@ Routes:
   "data"}}``; needs the same token.
 - ``POST /_mock/reset`` — forget messages, zero the request count, reseed identifiers; needs
   the token.
+- ``GET /_mock/stats`` — cheap counters, no message data: ``{"success": true, "payload":
+  {"http_requests", "control_requests", "send_requests", "accepted", "stored", "store_capacity"}}``
+  (``http_requests``: every request to a non-control path, whatever its answer); needs the token.
+  The bench counts requests with it, not from an access log (off by default in the standalone mock).
+
+The store keeps the newest ``MAX_STORED_MESSAGES`` messages (``MockConfig.max_stored_messages``).
 
 In-process state lives on ``app.state``: ``config`` (MockConfig), ``store`` (MessageStore),
 ``identifiers`` (IdentifierSource), ``errors`` (exceptions the app raised; answered as a JSON 500,
@@ -21,9 +27,11 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.mock.config import MAX_ERRORS_KEPT, MockConfig
 from conformance.mock.credentials import presented_tokens
@@ -46,6 +54,7 @@ from conformance.mock.validation import Rejection, read_send_request, validate_s
 __all__ = ["SEND_PATH", "create_app"]
 
 SEND_PATH = "/rest/sms"
+CONTROL_PREFIX = "/_mock/"
 _CLEAN = FaultEffects()
 
 
@@ -53,7 +62,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     """A fresh mock with its own store and identifiers; ``MockConfig()`` when ``config`` is None."""
     config = config if config is not None else MockConfig()
     effects = FaultEffects(config.faults)
-    store = MessageStore()
+    store = MessageStore(config.max_stored_messages)
     identifiers = IdentifierSource(config.seed)
 
     def now() -> datetime:
@@ -103,7 +112,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             thread=identifiers.thread_for(int(checked.sender), recipient),
             now=moment,
         )
-        shaped = effects.shape_payload(payload, checked, moment, sequence=len(store.messages()) + 1)
+        shaped = effects.shape_payload(payload, checked, moment, sequence=store.accepted + 1)
         store.add(StoredMessage(payload["uuid"], checked.sender, checked.to, checked.message, shaped))
         return effects.success_response(success_body(shaped), config.success_status)
 
@@ -123,12 +132,29 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         identifiers.reset()
         return json_response({"success": True, "payload": {"reset": True}}, 200)
 
+    async def stats(request: Request) -> Response:
+        refusal = _refuse_credentials(request, config.token, _CLEAN)
+        if refusal is not None:
+            return refusal
+        api, control = store.http_requests()
+        payload = {
+            "http_requests": api,
+            "control_requests": control,
+            "send_requests": store.request_count,
+            "accepted": store.accepted,
+            "stored": len(store.messages()),
+            "store_capacity": store.capacity,
+        }
+        return json_response({"success": True, "payload": payload}, 200)
+
     app = Starlette(
         routes=[
             Route(SEND_PATH, send_sms, methods=["POST"]),
             Route("/_mock/messages", list_messages, methods=["GET"]),
             Route("/_mock/reset", reset, methods=["POST"]),
+            Route("/_mock/stats", stats, methods=["GET"]),
         ],
+        middleware=[Middleware(_RequestCounter, store=store)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.config = config
@@ -137,6 +163,19 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     app.state.errors = []
     app.state.errors_dropped = 0
     return app
+
+
+class _RequestCounter:
+    """Pure ASGI middleware: counts every HTTP request before routing (so 404s and 405s count too)."""
+
+    def __init__(self, app: ASGIApp, store: MessageStore) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.store.count_http(control=str(scope.get("path", "")).startswith(CONTROL_PREFIX))
+        await self.app(scope, receive, send)
 
 
 def _too_large_body(limit: int) -> dict[str, object]:

@@ -88,6 +88,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         default=200,
         help="status of a successful send: 200 (type smso) or 201 (type smsr)",
     )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="print one line per request to stderr (off by default: a long run would log without end; "
+        "GET /_mock/stats counts requests cheaply)",
+    )
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
     return parser
 
@@ -126,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error(str(exc))
     from conformance.mock.server import MockServer
 
-    server = MockServer(config, host=args.host, port=args.port, access_log=True)
+    access_log = bool(getattr(args, "access_log", False))
+    server = MockServer(config, host=args.host, port=args.port, access_log=access_log)
     stop = threading.Event()
-    with _signals_set(stop), _access_log_to(sys.stderr):
+    with _signals_set(stop), _access_log_to(sys.stderr, on=access_log):
         try:
             server.start()
         except OSError as exc:
@@ -212,8 +219,11 @@ def _signals_set(stop: threading.Event) -> Iterator[None]:
 
 
 @contextmanager
-def _access_log_to(stream: TextIO) -> Iterator[None]:
+def _access_log_to(stream: TextIO, *, on: bool = True) -> Iterator[None]:
     """Show uvicorn's access lines while the command runs, without touching the root logger."""
+    if not on:
+        yield
+        return
     logger = logging.getLogger("uvicorn.access")
     handler: logging.Handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from conformance.mock.faults import resolve_faults
+from conformance.mock.store import MAX_STORED_MESSAGES
 
 __all__ = [
     "DEFAULT_SENDERS",
@@ -54,6 +55,7 @@ class MockConfig:
     success_status: int = 200
     clock: Callable[[], datetime] | None = None
     max_body_bytes: int = MAX_BODY_BYTES
+    max_stored_messages: int = MAX_STORED_MESSAGES  # the message store's ring-buffer capacity
 
     def __post_init__(self) -> None:
         if not isinstance(self.token, str) or not self.token:
@@ -69,6 +71,10 @@ class MockConfig:
         object.__setattr__(self, "faults", resolve_faults(self.faults))
         if not isinstance(self.max_body_bytes, int) or self.max_body_bytes < 0:
             raise MockConfigError(f"max_body_bytes must be an integer >= 0, got {self.max_body_bytes!r}")
+        if not isinstance(self.max_stored_messages, int) or self.max_stored_messages < 1:
+            raise MockConfigError(
+                f"max_stored_messages must be an integer >= 1, got {self.max_stored_messages!r}"
+            )
         if self.success_status not in SUCCESS_STATUSES:
             raise MockConfigError(
                 f"success_status must be one of {sorted(SUCCESS_STATUSES)}, got {self.success_status!r}"

@@ -1,13 +1,18 @@
-"""The mock's memory: messages it has sent and the number of send requests it has seen."""
+"""The mock's memory: the messages it has sent (the newest ones, bounded) and what it has counted."""
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MessageStore", "StoredMessage"]
+__all__ = ["MAX_STORED_MESSAGES", "MessageStore", "StoredMessage"]
+
+# A long run against the standalone mock must not grow it without bound (issue 13): the store keeps
+# the newest this many messages, a ring buffer; the counters keep counting past it.
+MAX_STORED_MESSAGES = 10_000
 
 
 @dataclass(frozen=True)
@@ -31,20 +36,40 @@ class StoredMessage:
 
 
 class MessageStore:
-    """Thread-safe, in-memory; shared by the app's request handlers and the test thread."""
+    """Thread-safe, in-memory; shared by the app's request handlers and the test thread.
 
-    def __init__(self) -> None:
+    ``messages()`` holds at most ``capacity`` messages, the newest (the oldest are dropped first);
+    ``accepted`` counts every message ever added, ``request_count`` every ``POST /rest/sms``, and
+    ``http_requests`` every HTTP request the app answered, API and control apart (``GET /_mock/stats``).
+    """
+
+    def __init__(self, capacity: int = MAX_STORED_MESSAGES) -> None:
+        if capacity < 1:
+            raise ValueError(f"a message store holds at least 1 message, not {capacity}")
+        self.capacity = capacity
         self._lock = threading.Lock()
-        self._messages: list[StoredMessage] = []
+        self._messages: deque[StoredMessage] = deque(maxlen=capacity)
+        self._accepted = 0
         self._requests = 0
+        self._api = 0
+        self._control = 0
 
-    def add(self, message: StoredMessage) -> None:
+    def add(self, message: StoredMessage) -> int:
+        """Keep ``message`` (dropping the oldest when full); return its 1-based number among all sends."""
         with self._lock:
             self._messages.append(message)
+            self._accepted += 1
+            return self._accepted
 
     def messages(self) -> tuple[StoredMessage, ...]:
         with self._lock:
             return tuple(self._messages)
+
+    @property
+    def accepted(self) -> int:
+        """Messages ever added, the dropped ones included."""
+        with self._lock:
+            return self._accepted
 
     def count_request(self) -> int:
         """Count one ``POST /rest/sms``; return its 1-based number."""
@@ -57,7 +82,22 @@ class MessageStore:
         with self._lock:
             return self._requests
 
+    def count_http(self, *, control: bool) -> None:
+        """Count one HTTP request the app received: a control call (``/_mock/...``) or any other."""
+        with self._lock:
+            if control:
+                self._control += 1
+            else:
+                self._api += 1
+
+    def http_requests(self) -> tuple[int, int]:
+        """(API requests, control requests) received so far, whatever their answer."""
+        with self._lock:
+            return self._api, self._control
+
     def clear(self) -> None:
+        """Forget the messages and zero the send counters (the HTTP counters keep counting)."""
         with self._lock:
             self._messages.clear()
+            self._accepted = 0
             self._requests = 0

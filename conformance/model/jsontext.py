@@ -13,8 +13,11 @@ so nothing downstream ever sees one.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,14 +25,14 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "JSONTooDeepError",
     "ParsedJSON",
+    "gc_paused",
     "json_type",
     "loads_bounded",
     "nesting_depth",
+    "nests_within",
 ]
 
 MAX_JSON_DEPTH = 64  # documented responses are 4 levels deep; deep enough for any honest variant
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
@@ -50,14 +53,22 @@ class ParsedJSON:
     lone_surrogates: int = 0  # unpaired surrogates replaced by U+FFFD
 
 
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def nesting_depth(text: str, *, stop_above: int | None = None) -> int:
     """The deepest nesting of arrays/objects in ``text`` (strings skipped), without recursion.
 
     With ``stop_above``, counting stops as soon as the depth exceeds it.
     """
-    if text.count("[") + text.count("{") <= (stop_above if stop_above is not None else -1):
-        return text.count("[") + text.count("{")  # cannot be deeper than the number of openers
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    openers = text.count("[") + text.count("{")
+    if openers <= (stop_above if stop_above is not None else -1):
+        return openers  # cannot be deeper than the number of openers
+    return _deepest(_NOT_BRACKET.sub("", _STRING.sub("", text)), stop_above)
+
+
+def _deepest(brackets: str, stop_above: int | None) -> int:
     depth = deepest = 0
     for char in brackets:
         if char in "[{":
@@ -116,6 +127,35 @@ def loads_bounded(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> ParsedJSON:
         return ParsedJSON(value)
     value, count = _replace_surrogates(value)
     return ParsedJSON(value, count)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (restored as it was): for building large acyclic data."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def nests_within(value: Any, limit: int) -> bool:
+    """Whether parsed ``value`` nests at most ``limit`` containers deep (an explicit stack, no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
 
 
 def json_type(value: Any) -> str:

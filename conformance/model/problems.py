@@ -8,11 +8,12 @@ count problems with this one function, so their numbers agree.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from conformance.model.deviations import Deviation, Severity, normalise_path
+from conformance.model.deviations import Deviation, Severity, normalise_path, worst_severity
 
 __all__ = [
     "BaselineProblems",
@@ -27,7 +28,12 @@ __all__ = [
 
 def problem_id(deviation: Deviation) -> str:
     """The problem a deviation belongs to: check, title and normalised path (no phase, no case)."""
-    raw = "\x1f".join([deviation.check, deviation.title, normalise_path(deviation.path)])
+    return _problem_id(deviation.check, deviation.title, normalise_path(deviation.path))
+
+
+@functools.lru_cache(maxsize=65_536)  # many deviations, few problems
+def _problem_id(check: str, title: str, path: str) -> str:
+    raw = "\x1f".join([check, title, path])
     return "p-" + hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
@@ -64,8 +70,13 @@ def _order(problem: Problem) -> tuple[int, int, str, str, str]:
 def distinct_problems(deviations: Iterable[Deviation]) -> tuple[Problem, ...]:
     """One ``Problem`` per (check, title, normalised path); worst and most frequent first."""
     members: dict[str, list[Deviation]] = {}
+    ids: dict[tuple[str, str, str], str] = {}  # problem id per raw (check, title, path): computed once
     for deviation in deviations:
-        members.setdefault(problem_id(deviation), []).append(deviation)
+        fields = (deviation.check, deviation.title, deviation.path)
+        pid = ids.get(fields)
+        if pid is None:
+            pid = ids[fields] = problem_id(deviation)
+        members.setdefault(pid, []).append(deviation)
     problems = []
     for pid, found in members.items():
         first = found[0]
@@ -76,7 +87,7 @@ def distinct_problems(deviations: Iterable[Deviation]) -> tuple[Problem, ...]:
                 check=first.check,
                 title=first.title,
                 path=normalise_path(first.path),
-                severity=max((d.severity for d in found), key=lambda s: s.rank),
+                severity=worst_severity(found),
                 count=len(found),
                 first_case_id=first.case_id,
                 first_phase=first.phase,

@@ -2,34 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.jsontext import JSONTooDeepError, loads_bounded
+from conformance.model.jsontext import JSONTooDeepError, gc_paused, loads_bounded
 from conformance.model.redaction import Redactor
+from conformance.model.results_codec import decode_v2
 
 __all__ = [
+    "READABLE_SCHEMA_VERSIONS",
     "RESULTS_SCHEMA_VERSION",
     "BaselineComparison",
     "Crash",
+    "ExchangeTable",
     "PhaseStats",
     "ResultsError",
     "RunResults",
     "TargetInfo",
+    "inline_exchanges",
     "load_results",
     "loads_bounded",  # the bounded JSON parser, for the reports (they import only this module)
     "remove_stale_temporaries",
     "write_atomic",
 ]
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2  # 2: request/response evidence once per exchange (``exchanges``), D44
+READABLE_SCHEMA_VERSIONS = (1, 2)  # 1: the same evidence inline in every deviation
 RESULTS_MAX_DEPTH = 32  # results.json is 6 levels deep; bodies inside it are strings
 # values the tool writes from its own enumerations; never target text, so never redacted
 _TOOL_ENUMERATIONS = ("schema_version", "severity", "fail_on", "verdict", "partial")
@@ -119,22 +125,84 @@ class BaselineComparison:
     persisting: tuple[str, ...] = ()
     fixed: tuple[Deviation, ...] = ()  # deviations of the baseline that are gone now
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, exchanges: ExchangeTable | None = None) -> dict[str, Any]:
         return {
             "baseline": self.baseline,
             "new": list(self.new),
             "persisting": list(self.persisting),
-            "fixed": [d.to_dict() for d in self.fixed],
+            "fixed": [_deviation_dict(d, exchanges) for d in self.fixed],
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BaselineComparison:
+    def from_dict(
+        cls, data: Mapping[str, Any], exchanges: Sequence[Mapping[str, Any]] | None = None
+    ) -> BaselineComparison:
         return cls(
             baseline=str(data.get("baseline", "")),
             new=tuple(data.get("new", ())),
             persisting=tuple(data.get("persisting", ())),
-            fixed=tuple(Deviation.from_dict(d) for d in data.get("fixed", ())),
+            fixed=tuple(Deviation.from_dict(d, exchanges) for d in data.get("fixed", ())),
         )
+
+
+class ExchangeTable:
+    """The ``exchanges`` table of results.json: each distinct request/response evidence once.
+
+    Deviations of one exchange (several checks firing on one answer) carry equal evidence; each
+    distinct one gets the next index. Equal objects are recognised by identity first (the engine and
+    ``load_results`` share them), then by content.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self._by_identity: dict[tuple[int, int, int, str], int] = {}
+        self._by_content: dict[bytes, int] = {}
+        self._alive: list[Deviation] = []  # keeps the identities above valid while the table lives
+
+    def index(self, deviation: Deviation) -> int:
+        identity = (
+            id(deviation.request),
+            id(deviation.response),
+            id(deviation.other_response),
+            deviation.curl,
+        )
+        found = self._by_identity.get(identity)
+        if found is not None:
+            return found
+        row = deviation.exchange_dict()
+        # a digest, not the text: the table must not hold a second copy of every response it stores
+        text = json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        content = hashlib.sha256(text).digest()
+        del text
+        found = self._by_content.get(content)
+        if found is None:
+            found = len(self.rows)
+            self.rows.append(row)
+            self._by_content[content] = found
+        self._by_identity[identity] = found
+        self._alive.append(deviation)
+        return found
+
+
+def _deviation_dict(deviation: Deviation, exchanges: ExchangeTable | None) -> dict[str, Any]:
+    return (
+        deviation.to_dict() if exchanges is None else deviation.to_dict(exchange=exchanges.index(deviation))
+    )
+
+
+def inline_exchanges(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The deviations of a results document (any readable version) with their exchange evidence inline,
+    as version 1 stored them: for tools and tests that read results.json without this package's model."""
+    exchanges = data.get("exchanges") or []
+    out = []
+    for item in data.get("deviations", ()):
+        reference = item.get("exchange")
+        if reference is None:
+            out.append(dict(item))
+        else:
+            extra = {k: v for k, v in item.items() if k != "exchange"}
+            out.append({**extra, **exchanges[reference]})
+    return out
 
 
 @dataclass(frozen=True)
@@ -162,12 +230,13 @@ class RunResults:
     invocation: Mapping[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        counter = Counter(d.severity.value for d in self.deviations)
+        counter = Counter(d.severity._value_ for d in self.deviations)
         return {s.value: counter.get(s.value, 0) for s in Severity}
 
     def gating(self) -> tuple[Deviation, ...]:
         """The deviations that decide the verdict: at/above ``fail_on``, and new if a baseline is set."""
-        at_or_above = [d for d in self.deviations if d.severity.at_least(self.fail_on)]
+        gate = self.fail_on.names_at_least()
+        at_or_above = [d for d in self.deviations if d.severity._value_ in gate]
         if self.baseline is not None:
             new = set(self.baseline.new)
             at_or_above = [d for d in at_or_above if d.key in new]
@@ -204,6 +273,9 @@ class RunResults:
         return RunResults.from_dict(redactor.data(data, keep=_TOOL_ENUMERATIONS, names=_field_names(data)))
 
     def to_dict(self) -> dict[str, Any]:
+        exchanges = ExchangeTable()
+        deviations = [_deviation_dict(d, exchanges) for d in self.deviations]
+        baseline = None if self.baseline is None else self.baseline.to_dict(exchanges)
         return {
             "schema_version": RESULTS_SCHEMA_VERSION,
             "tool": {"name": "opentact-conformance", "version": self.tool_version},
@@ -224,21 +296,28 @@ class RunResults:
             "stats": dict(self.stats),
             "counts": self.counts(),
             "checks": dict(sorted(self.checks.items())),
-            "deviations": [d.to_dict() for d in self.deviations],
+            "deviations": deviations,
             "crashes": [c.to_dict() for c in self.crashes],
-            "baseline": None if self.baseline is None else self.baseline.to_dict(),
+            "baseline": baseline,
             "invocation": dict(self.invocation),
+            # last: the bulk of the file, each distinct request/response once (D44)
+            "exchanges": exchanges.rows,
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RunResults:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, deviations: tuple[Deviation, ...] | None = None
+    ) -> RunResults:
+        """Read the JSON form; ``deviations`` when a reader has built them already (``results_codec``)."""
         version = data.get("schema_version")
-        if version != RESULTS_SCHEMA_VERSION:
+        if version not in READABLE_SCHEMA_VERSIONS:
+            readable = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
             raise ResultsError(
                 f"results schema_version {version!r} is not supported (this tool reads "
-                f"version {RESULTS_SCHEMA_VERSION}); re-run the suite with this version to regenerate it"
+                f"versions {readable}); re-run the suite with this version to regenerate it"
             )
         run = data["run"]
+        exchanges = _exchange_rows(data.get("exchanges")) if version >= 2 else None
         baseline = data.get("baseline")
         return cls(
             target=TargetInfo.from_dict(data["target"]),
@@ -248,21 +327,47 @@ class RunResults:
             finished_at=str(run["finished_at"]),
             duration_s=float(run["duration_s"]),
             fail_on=Severity.parse(str(run.get("fail_on", "error"))),
-            deviations=tuple(Deviation.from_dict(d) for d in data.get("deviations", ())),
+            deviations=deviations
+            if deviations is not None
+            else tuple(Deviation.from_dict(d, exchanges) for d in data.get("deviations", ())),
             phases=tuple(PhaseStats.from_dict(p) for p in data.get("phases", ())),
             crashes=tuple(Crash.from_dict(c) for c in data.get("crashes", ())),
             checks={str(k): str(v) for k, v in (data.get("checks") or {}).items()},
             stats=dict(data.get("stats") or {}),
             partial=bool(run.get("partial", False)),
             partial_reason=str(run.get("partial_reason", "")),
-            baseline=None if baseline is None else BaselineComparison.from_dict(baseline),
+            baseline=None if baseline is None else BaselineComparison.from_dict(baseline, exchanges),
             command=str(run.get("command", "run")),
             tool_version=str(data.get("tool", {}).get("version", "")),
             invocation=dict(data.get("invocation") or {}),
         )
 
     def write(self, path: Path) -> None:
-        write_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_atomic(path, results_text(self.to_dict()))
+
+
+_LINE_PER_ITEM = frozenset({"deviations", "exchanges"})
+
+
+def results_text(data: Mapping[str, Any]) -> str:
+    """The text of results.json: the run's small parts indented, and each deviation and exchange on a
+    line of its own without spaces (the bulk of a big run: a third smaller, as quick to grep) (D44)."""
+    parts = ["{"]
+    for index, (name, value) in enumerate(data.items()):
+        lead = ",\n" if index else "\n"
+        if name in _LINE_PER_ITEM and value:
+            lines = ",\n".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value)
+            parts.append(f"{lead}{json.dumps(name)}: [\n{lines}\n]")
+        else:
+            parts.append(f"{lead}{json.dumps(name)}: {json.dumps(value, indent=2, ensure_ascii=False)}")
+    parts.append("\n}\n")
+    return "".join(parts)
+
+
+def _exchange_rows(rows: Any) -> list[dict[str, Any]]:
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError("'exchanges' must be a list of objects")
+    return rows
 
 
 _FREE_MAPPINGS = frozenset({"headers", "stats", "status_counts", "checks", "spec"})
@@ -334,8 +439,20 @@ def _current_umask() -> int:
 
 def load_results(path: Path) -> RunResults:
     """Read a results file; raise ``ResultsError`` with a one-paragraph message on bad input."""
+    deviations: tuple[Deviation, ...] | None = None
     try:
-        data = loads_bounded(path.read_text(encoding="utf-8"), max_depth=RESULTS_MAX_DEPTH).value
+        raw = path.read_bytes()
+        with gc_paused():  # 100,000 deviations are a million objects, none of them in a cycle
+            fast = decode_v2(raw, max_depth=RESULTS_MAX_DEPTH)
+            if fast is not None:
+                data: Any = fast.data
+                deviations = fast.deviations
+            else:  # version 1, or a file the fast reader refused: the generic reader, as before
+                text = raw.decode("utf-8")
+                del raw  # never the bytes and the text of a big file at once
+                data = loads_bounded(text, max_depth=RESULTS_MAX_DEPTH).value
+                del text
+            del fast
     except OSError as exc:
         raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
     except JSONTooDeepError as exc:
@@ -350,7 +467,8 @@ def load_results(path: Path) -> RunResults:
     if not isinstance(data, dict):
         raise ResultsError(f"results file {path} does not hold a JSON object")
     try:
-        return RunResults.from_dict(data)
+        with gc_paused():
+            return RunResults.from_dict(data, deviations=deviations)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, ResultsError):
             raise

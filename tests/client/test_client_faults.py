@@ -18,6 +18,7 @@ from support import run_cli
 
 from conformance.engine.profiles import AuthConfig, Profile
 from conformance.engine.runner import RunOptions, execute
+from conformance.model.results import inline_exchanges
 
 TOKEN_ENV = "OPENTACT_CLIENT_TEST_TOKEN"
 SMALL = ("--phase", "examples", "--max-examples", "0")
@@ -60,7 +61,7 @@ def test_client_side_fault_is_a_deviation_and_the_run_goes_on(
     assert seen_by_server <= results["stats"]["sent"]  # type: ignore[index]
     titles = {(d["check"], d["title"]) for d in results["deviations"]}  # type: ignore[index]
     assert (check, title) in titles
-    evidence = next(d for d in results["deviations"] if d["title"] == title)  # type: ignore[index]
+    evidence = next(d for d in inline_exchanges(results) if d["title"] == title)  # type: ignore[arg-type]
     assert evidence["curl"].startswith("curl ") and evidence["request"]["url"].startswith(url(server))
     assert "verdict: FAIL" in stdout
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from support import run_cli
 
+from conformance.model.results import inline_exchanges
+
 TYPE = "JSON type differs between targets"
 STATUS = "Status code differs between targets"
 CONTENT_TYPE = "Content type differs between targets"
@@ -56,7 +58,7 @@ def test_to_as_string_is_exactly_one_type_difference_at_payload_to(tmp_path: Pat
     assert {(d["expected"], d["actual"], d["severity"]) for d in data["deviations"]} == {
         ("integer", "string", "error")
     }
-    first = data["deviations"][0]
+    first = inline_exchanges(data)[0]  # with its exchange evidence (results format 2)
     assert first["check"] == "differential"
     assert first["other_response"]["target"] == "mock"
     assert first["response"]["target"] == "mock:to_as_string"
@@ -77,7 +79,7 @@ def test_html_error_page_differs_in_content_type_and_body_on_the_404_cases_only(
     print(done.stdout)
     assert done.returncode == 1, done.stderr + done.stdout
     assert titles_and_paths(data) == {(CONTENT_TYPE, "Content-Type"), (BODY, "$")}
-    for deviation in data["deviations"]:
+    for deviation in inline_exchanges(data):
         assert deviation["response"]["status"] == deviation["other_response"]["status"] == 404
     by_case: dict[str, set[str]] = {}
     for deviation in data["deviations"]:

@@ -10,6 +10,7 @@ import pytest
 from support import run_cli
 
 from conformance.mock.server import MockServer
+from conformance.model.results import inline_exchanges
 
 from .conftest import TOKEN, TOKEN_ENV
 
@@ -154,4 +155,4 @@ def test_canary_token_appears_in_no_artefact_or_output(tmp_path: Path) -> None:
     for path in written:
         assert canary not in path.read_text(encoding="utf-8"), path.name
     data = json.loads((tmp_path / "conformance-report" / "results.json").read_text())
-    assert any("***REDACTED***" in d["curl"] for d in data["deviations"])
+    assert any("***REDACTED***" in d["curl"] for d in inline_exchanges(data))

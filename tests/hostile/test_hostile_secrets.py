@@ -16,6 +16,7 @@ from hostile_server import hostile, token_forms
 from support import run_cli
 
 from conformance.model.redaction import REDACTED
+from conformance.model.results import inline_exchanges
 
 TOKEN = "Canary-Tok3n-9f8e7d6c5b4a"
 TOKEN_B = "Other-Canary-77aa55bb33cc"
@@ -54,7 +55,7 @@ def _profile(tmp_path: Path, name: str, url: str, env: str) -> Path:
 def _redacted_places(results: dict[str, object]) -> set[str]:
     """Which fields of the deviations show the redaction marker: proof the echoes were there."""
     places: set[str] = set()
-    for deviation in results["deviations"]:  # type: ignore[attr-defined]
+    for deviation in inline_exchanges(results):  # type: ignore[arg-type]
         for name in ("detail", "actual", "expected", "path"):
             if REDACTED in deviation[name]:
                 places.add(name)
