@@ -15,11 +15,13 @@ import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import __version__
-from conformance.engine.profiles import Profile
 from conformance.model.exchange import REDACTED, redact_text
+
+if TYPE_CHECKING:  # profiles (yaml, jsonschema) load when a command runs, not for `--help`
+    from conformance.engine.profiles import Profile
 
 __all__ = ["profile_fingerprint", "record_invocation", "redact_command_line", "reproduce_command"]
 
