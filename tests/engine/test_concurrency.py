@@ -250,3 +250,17 @@ def test_a_target_throttling_every_second_request_is_evaluated_case_by_case_at_c
         answered = phase.sent - phase.status_counts.get("429", 0)
         assert answered == phase.cases - phase.skipped, phase  # each planned case got a real answer once
     assert [d for d in results.deviations if d.severity.value == "error"] == []
+
+
+def test_the_time_budget_ends_every_request_in_flight_at_concurrency_8(token_env: str) -> None:
+    from tests.safety.servers import TricklingServer
+
+    with TricklingServer(interval_s=1.0) as server:
+        profile = replace(
+            _lenient_profile_for(server.url, (LEASED,)), timeout_s=60, time_budget_s=1.5, concurrency=8
+        )
+        results = execute(RunOptions(profile=profile, phases=("examples",)))
+    print(f"time budget 1.5 s at concurrency 8: {results.stats['sent']} sent, {results.partial_reason}")
+    assert results.partial and "time budget" in results.partial_reason
+    assert results.stats["sent"] == results.stats["cases"] == 3  # all three in flight, all cut by our budget
+    assert not [d for d in results.deviations if d.check == "transport"]  # our budget, not the target's fault
