@@ -78,6 +78,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--shard", type=_shard, metavar="I/N", help="run shard I of N (1-based); merge with `report --merge`"
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="requests in flight at once, 1-64 (overrides the profile's concurrency key; D42)",
+    )
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return parser
 
@@ -180,7 +186,10 @@ def run(args: argparse.Namespace) -> int:
             faults = tuple(sorted({*profile.mock_faults, *resolve_faults(args.fault)}))
             profile = replace(profile, mock_faults=faults)
         profile = profile.with_overrides(
-            base_url=args.base_url, token_env=args.token_env, senders=args.sender
+            base_url=args.base_url,
+            token_env=args.token_env,
+            senders=args.sender,
+            concurrency=args.concurrency,
         )
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:

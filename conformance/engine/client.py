@@ -7,8 +7,10 @@ left (D19)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -30,6 +32,7 @@ __all__ = [
     "BudgetExhaustedError",
     "DeadlineBackend",
     "RateLimiter",
+    "Reservation",
     "TargetClient",
     "TargetUnreachableError",
     "credential_secrets",
@@ -69,6 +72,8 @@ class BudgetExhaustedError(RuntimeError):
 class RateLimiter:
     """At most ``per_second`` requests per second, spaced evenly (no bursts); 429s push it back.
 
+    Shared by every request in flight (D42): each ``wait`` takes the next slot under a lock and
+    sleeps outside it, so a 429's ``delay`` holds back every worker, not only the one that met it.
     ``clock`` and ``sleep`` are injectable so tests can check spacing without waiting.
     """
 
@@ -83,6 +88,8 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0
+        self._lock = threading.Lock()
+        self._held_until = 0.0
         self.waited_s = 0.0  # total time spent waiting, for the run's stats
 
     def pending(self) -> float:
@@ -90,16 +97,23 @@ class RateLimiter:
         return max(0.0, self._next - self._clock())
 
     def wait(self) -> None:
-        now = self._clock()
-        if now < self._next:
-            self._sleep(self._next - now)
-            self.waited_s += self._next - now
-            now = self._next
-        self._next = now + self.interval
+        """Take the next free slot; sleep until it comes. A 429 met meanwhile pushes the slot back."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                if now >= self._next:
+                    self._next = now + self.interval
+                    return
+                pause = self._next - now
+                # wall time the run was held back: workers waiting for the same slot count once
+                self.waited_s += max(0.0, self._next - max(now, self._held_until))
+                self._held_until = max(self._held_until, self._next)
+            self._sleep(pause)
 
     def delay(self, seconds: float) -> None:
         """Push the next slot back, e.g. after a 429 with Retry-After."""
-        self._next = max(self._next, self._clock() + seconds)
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -154,7 +168,16 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
     def __init__(self) -> None:
         self._inner = httpcore.SyncBackend()
-        self.deadline: float | None = None
+        self._local = threading.local()  # one deadline per thread: each request in flight has its own
+
+    @property
+    def deadline(self) -> float | None:
+        value: float | None = getattr(self._local, "deadline", None)
+        return value
+
+    @deadline.setter
+    def deadline(self, value: float | None) -> None:
+        self._local.deadline = value
 
     def clip(self, timeout: float | None, error: type[Exception]) -> float | None:
         if self.deadline is None:
@@ -191,12 +214,26 @@ class DeadlineBackend(httpcore.NetworkBackend):
 class _DeadlineTransport(httpx.HTTPTransport):
     """httpx's transport on the deadline backend (no proxies: ``trust_env`` is off)."""
 
-    def __init__(self, backend: DeadlineBackend) -> None:
+    def __init__(self, backend: DeadlineBackend, connections: int) -> None:
         super().__init__(trust_env=False)
         self._pool.close()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            network_backend=backend,
+            max_connections=connections,
+            max_keepalive_connections=connections,
         )
+
+
+@dataclass(eq=False)
+class Reservation:
+    """A request admitted by the send budget (``TargetClient.reserve``), not yet sent."""
+
+    case: Case
+    request: RecordedRequest
+    spent: bool  # a budget unit was spent on it
+    _issued_by: TargetClient = field(repr=False)
+    _used: bool = field(default=False, repr=False)
 
 
 class TargetClient:
@@ -221,6 +258,7 @@ class TargetClient:
         senders: tuple[str, ...] = (),
         auth_method: str = "header",
         deadline: float | None = None,
+        connections: int = 1,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -234,7 +272,7 @@ class TargetClient:
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=timeout_s,
-            transport=transport if transport is not None else _DeadlineTransport(self._backend),
+            transport=transport if transport is not None else _DeadlineTransport(self._backend, connections),
             follow_redirects=False,
             trust_env=False,
         )
@@ -253,6 +291,7 @@ class TargetClient:
             senders=target.senders,
             auth_method=target.auth.method,
             deadline=deadline,
+            connections=target.in_flight,
         )
 
     def needs_budget(self, case: Case) -> bool:
@@ -288,13 +327,36 @@ class TargetClient:
             return derive_token(self.token, reference.removeprefix(DERIVED_TOKEN_PREFIX))
         return reference
 
-    def send(self, case: Case) -> Exchange:
-        """Send once, within the budget. Only a refused connection (nothing sent) is tried again; a 429
-        slows what follows. Raises ``BudgetExhaustedError`` (nothing sent) when the budget is spent."""
+    def reserve(self, case: Case) -> Reservation:
+        """The case's request with its budget unit spent (if it needs one), ready for ``send_reserved``.
+
+        Concurrent runs reserve in case order and send in any order, so which cases the budget
+        covers never depends on which worker is faster (D42). Raises ``BudgetExhaustedError``."""
         request = self.build(case)
         spends = self.budget is not None and names_leased_sender(request, self.senders)
         if spends and self.budget is not None and not self.budget.try_spend():
             raise BudgetExhaustedError(f"send budget of {self.budget.limit} spent")
+        return Reservation(case, request, spent=spends, _issued_by=self)
+
+    def release(self, reservation: Reservation) -> None:
+        """A reservation that will never be sent (the run stopped first): its budget unit comes back."""
+        if reservation._issued_by is not self or reservation._used:
+            raise ValueError("only an unsent reservation of this client can be released")
+        reservation._used = True
+        if reservation.spent and self.budget is not None:
+            self.budget.refund()
+
+    def send(self, case: Case) -> Exchange:
+        """Send once, within the budget. Only a refused connection (nothing sent) is tried again; a 429
+        slows what follows. Raises ``BudgetExhaustedError`` (nothing sent) when the budget is spent."""
+        return self.send_reserved(self.reserve(case))
+
+    def send_reserved(self, reservation: Reservation) -> Exchange:
+        """Send a request that ``reserve`` of this client admitted (each reservation once)."""
+        if reservation._issued_by is not self or reservation._used:
+            raise ValueError("a reservation is sent once, by the client that issued it")
+        reservation._used = True
+        case, request = reservation.case, reservation.request
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             self.limiter.wait()
             try:

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import secrets
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,8 @@ import yaml
 from conformance.model.redaction import remember_secret
 
 __all__ = [
+    "LOOPBACK_CONCURRENCY",
+    "MAX_CONCURRENCY",
     "MOCK_PROFILE_NAME",
     "AuthConfig",
     "Profile",
@@ -43,6 +46,8 @@ DEFAULT_UNLEASED_SENDER = "15555550100"  # 555-01xx: reserved for fiction, never
 MAX_PROFILE_BYTES = 1_048_576  # a profile is a few hundred bytes
 MAX_PROFILE_NODES = 10_000  # values after YAML aliases are expanded (an alias bomb has billions)
 URL_SCHEMES = ("http", "https")
+MAX_CONCURRENCY = 64
+LOOPBACK_CONCURRENCY = 8  # default in flight against a loopback URL (D42)
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -79,6 +84,13 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "latency_budget_ms": {"type": "number", "exclusiveMinimum": 0},
         "negative_only": {"type": "boolean"},
         "time_budget_s": {"type": "number", "exclusiveMinimum": 0},
+        "concurrency": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_CONCURRENCY,
+            "description": f"a whole number of requests in flight at once, 1 to {MAX_CONCURRENCY} "
+            "(e.g. concurrency: 8), or leave the key out for the default",
+        },
     },
 }
 
@@ -108,9 +120,22 @@ class Profile:
     latency_budget_ms: float | None = None
     negative_only: bool = False
     time_budget_s: float | None = None  # wall-clock limit of a run, waits for 429s included
+    concurrency: int | None = None  # requests in flight at once; None: the default of the target (D42)
     source: str = "<built-in>"
     embedded_mock: bool = False  # start the reference mock and fill base_url at run time
     mock_faults: tuple[str, ...] = ()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests in flight at once: the ``concurrency`` key, else (D42) ``LOOPBACK_CONCURRENCY``
+        against a loopback URL, and 1 against a live target and against the embedded mock (which
+        answers in milliseconds on the client's own cores: more in flight measured no faster and
+        only inflates the latency its latency budget judges)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        if self.embedded_mock:
+            return 1
+        return LOOPBACK_CONCURRENCY if is_loopback_url(self.base_url) else 1
 
     def with_overrides(
         self,
@@ -118,9 +143,17 @@ class Profile:
         base_url: str | None = None,
         token_env: str | None = None,
         senders: Sequence[str] = (),
+        concurrency: int | None = None,
     ) -> Profile:
         """The profile as changed by command-line options."""
         profile = self
+        if concurrency is not None:
+            if not 1 <= concurrency <= MAX_CONCURRENCY:
+                raise ProfileError(
+                    f"--concurrency {concurrency} is out of range: give a whole number of requests in "
+                    f"flight at once, 1 to {MAX_CONCURRENCY} (e.g. --concurrency 8)."
+                )
+            profile = replace(profile, concurrency=concurrency)
         if base_url is not None:
             validate_base_url(base_url, where="--base-url")
             profile = replace(profile, base_url=base_url, embedded_mock=False, name=f"{profile.name}@cli")
@@ -219,6 +252,7 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         latency_budget_ms=data.get("latency_budget_ms"),
         negative_only=bool(data.get("negative_only", False)),
         time_budget_s=data.get("time_budget_s"),
+        concurrency=None if data.get("concurrency") is None else int(data["concurrency"]),
         source=source,
     )
 
@@ -408,16 +442,24 @@ def is_loopback_url(url: str) -> bool:
 
 @dataclass
 class SendBudget:
-    """How many more requests that could send an SMS this run may make."""
+    """How many more requests that could send an SMS this run may make; shared by every request in
+    flight, so spending is atomic."""
 
     limit: int
     used: int = field(default=0)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def try_spend(self) -> bool:
-        if self.used >= self.limit:
-            return False
-        self.used += 1
-        return True
+        with self._lock:
+            if self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+    def refund(self) -> None:
+        """Give back a unit reserved for a request that was never sent (a run stopped before it)."""
+        with self._lock:
+            self.used = max(0, self.used - 1)
 
     @property
     def exhausted(self) -> bool:

@@ -44,6 +44,12 @@ class ThrottleTally:
     resends: int = 0
     unresolved: int = 0
 
+    def merge(self, other: ThrottleTally) -> None:
+        """Add what one case met (sent by a worker) to the run's tally."""
+        self.cases += other.cases
+        self.resends += other.resends
+        self.unresolved += other.unresolved
+
 
 def _throttled(exchange: Exchange) -> bool:
     return exchange.response is not None and exchange.response.status == RATE_LIMITED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -19,19 +19,15 @@ from conformance.checks import (
     run_run_checks,
 )
 from conformance.contract.schemas import load_contract
-from conformance.contract.specfile import load_spec
+from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
-from conformance.engine.client import (
-    BudgetExhaustedError,
-    TargetClient,
-    TargetUnreachableError,
-    credential_secrets,
-)
+from conformance.engine.client import TargetClient, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.leases import value_names_leased
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.progress import ProgressTick
-from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats, send_until_processed
+from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats
+from conformance.engine.sending import Sender, Sent, send_case
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
@@ -98,17 +94,25 @@ def check_safety(profile: Profile, allow_live: bool) -> None:
 @contextlib.contextmanager
 def resolved_target(profile: Profile, token: str, seed: int) -> Iterator[Profile]:
     """The profile with a real base URL: starts the embedded mock when the profile asks for it."""
+    with _target_when_ready(profile, token, seed) as target:
+        yield target()
+
+
+@contextlib.contextmanager
+def _target_when_ready(profile: Profile, token: str, seed: int) -> Iterator[Callable[[], Profile]]:
+    """Starts the embedded mock in its own process (D42) and returns at once; calling what it yields
+    waits until the mock answers and gives the profile with its URL. The mock stops on leaving."""
     if not profile.embedded_mock:
-        yield profile
+        yield lambda: profile
         return
     from conformance.mock.config import MockConfig
-    from conformance.mock.server import MockServer
+    from conformance.mock.process import MockProcess
 
     config = MockConfig(
         token=token, senders=profile.senders, faults=frozenset(profile.mock_faults), seed=seed
     )
-    with MockServer(config) as server:
-        yield replace(profile, base_url=server.url)
+    with MockProcess(config) as mock:
+        yield lambda: replace(profile, base_url=mock.url)
 
 
 def could_send(case: Case, profile: Profile) -> bool:
@@ -197,22 +201,6 @@ class _Tally:
         )
 
 
-def send_case(client: TargetClient, case: Case, *, anything_sent: bool) -> Exchange:
-    """One exchange; a target that stops answering mid-run is a transport deviation, at start exit 3."""
-    try:
-        return client.send(case)
-    except TargetUnreachableError:
-        if not anything_sent:
-            raise
-        return Exchange(
-            case=case,
-            request=client.build(case),
-            response=None,
-            error="ConnectError: the target stopped accepting connections",
-            sent_at=datetime.now(UTC),
-        )
-
-
 KEPT_BODY_BYTES = 65_536  # a send answer is a few hundred bytes; run-level checks need no more
 
 
@@ -224,52 +212,36 @@ def _kept(exchange: Exchange) -> Exchange:
     return replace(exchange, response=replace(response, body=response.body[:KEPT_BODY_BYTES], truncated=True))
 
 
-def _processed_sender(
-    client: TargetClient,
-    tally: _Tally,
-    out_of_time: Callable[[], bool],
-    superseded: Callable[[Exchange], None],
-) -> Callable[[Case], Exchange]:
-    """``send(case)``: one case until processed; a 429 is waited out (Retry-After) and re-sent (D16).
-
-    Every request, re-sends included, spends the send budget in the client where it leaves (D17):
-    ``send`` raises ``BudgetExhaustedError`` when the first one cannot, and a 429 is not re-sent
-    when the budget has no room for it.
-    """
-    budget = client.budget
-
-    def may_resend(case: Case) -> bool:
-        if out_of_time():
-            return False
-        return budget is None or not budget.exhausted or not client.needs_budget(case)
-
-    def send_once(case: Case) -> Exchange:
-        return send_case(client, case, anything_sent=bool(tally.sent))
-
-    def send(case: Case) -> Exchange:
-        return send_until_processed(
-            send_once, case, may_resend=may_resend, superseded=superseded, tally=tally.throttle
-        )
-
-    return send
-
-
-def _send_repeats(
-    send: Callable[[Case], Exchange],
-    tally: _Tally,
-    out_of_time: Callable[[], bool],
-) -> None:
+def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
     """Send a few requests a second time (budget spent in the client), for equal_requests_same_outcome."""
-    for case in select_repeats(tally.exchanges):
-        if out_of_time():
-            return  # extra evidence only: every planned case was sent already
-        try:
-            exchange = send(case)
-        except BudgetExhaustedError:
-            tally.skipped[case.phase] += 1
-            continue
-        tally.count(exchange)
-        tally.exchanges.append(_kept(exchange))
+
+    def jobs() -> Iterator[Callable[[], Sent]]:
+        for case in select_repeats(tally.exchanges):
+            if sender.out_of_time():
+                return  # extra evidence only: every planned case was sent already
+            yield sender.job(case)
+
+    settled: list[Sent] = []
+    try:
+        with sender.answers(jobs(), settled) as answers:
+            for sent in answers:
+                tally.throttle.merge(sent.throttle)
+                for replaced in sent.superseded:
+                    superseded(replaced)
+                if sent.exchange is None:
+                    tally.skipped[sent.case.phase] += int(not sent.late)
+                    continue
+                tally.count(sent.exchange)
+                tally.exchanges.append(_kept(sent.exchange))
+    finally:
+        _count_settled(tally, settled)
+
+
+def _count_settled(tally: _Tally, settled: list[Sent]) -> None:
+    """Requests that were in flight when the run stopped and answered meanwhile: sent, not checked."""
+    for sent in settled:
+        for exchange in [*sent.superseded, *([sent.exchange] if sent.exchange else [])]:
+            tally.count(exchange)
 
 
 def _run_level(tally: _Tally, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
@@ -334,7 +306,21 @@ def execute(options: RunOptions) -> RunResults:
         phases=options.phases,
         token_kinds=derived_token_kinds(token) if token else (),
     )
-    cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
+    with _target_when_ready(profile, token, options.seed) as target_of:  # the mock starts meanwhile
+        cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
+        return _send_and_check(options, token, spec, check_names, cases, target_of)
+
+
+def _send_and_check(
+    options: RunOptions,
+    token: str,
+    spec: Spec,
+    check_names: tuple[str, ...],
+    cases: list[Case],
+    target_of: Callable[[], Profile],
+) -> RunResults:
+    """Send the cases to the (started) target, check every answer, and collect the results."""
+    profile = options.profile
     ctx = CheckContext(
         contract=load_contract(spec),
         variants=response_variants(spec),
@@ -349,63 +335,76 @@ def execute(options: RunOptions) -> RunResults:
     deadline = None if limit is None else time.monotonic() + limit
     partial_reason = ""
     waited = 0.0
-    with resolved_target(profile, token, options.seed) as target:
-        client = TargetClient.for_target(target, token, budget, deadline=deadline)
+    target = target_of()
+    client = TargetClient.for_target(target, token, budget, deadline=deadline)
 
-        def out_of_time(done: int | None = None) -> bool:
-            """The time budget is spent; with ``done``, the run ends partial for it."""
-            nonlocal partial_reason
-            if deadline is None or time.monotonic() + client.limiter.pending() < deadline:
-                return False
-            if done is not None:
-                partial_reason = f"time budget of {limit:g} s spent after {done} of {len(cases)} cases"
-            return True
+    def out_of_time(done: int | None = None) -> bool:
+        """The time budget is spent; with ``done``, the run ends partial for it."""
+        nonlocal partial_reason
+        if deadline is None or time.monotonic() + client.limiter.pending() < deadline:
+            return False
+        if done is not None:
+            partial_reason = f"time budget of {limit:g} s spent after {done} of {len(cases)} cases"
+        return True
 
-        send = _processed_sender(
-            client,
-            tally,
-            out_of_time,
-            lambda ex: tally.record_superseded(ex, ctx, check_names),
-        )
-        try:
-            for index, case in enumerate(cases):
-                if out_of_time(index):
-                    break
-                try:
-                    exchange = send(case)
-                except BudgetExhaustedError:
-                    tally.skipped[case.phase] += 1
+    sender = Sender(client, out_of_time, target.in_flight)
+
+    def jobs() -> Iterator[Callable[[], Sent]]:
+        for index, case in enumerate(cases):
+            if out_of_time(index):
+                return
+            yield sender.job(case)
+
+    settled: list[Sent] = []
+    try:
+        timed_out = False
+        with sender.answers(jobs(), settled) as answers:
+            for index, sent in enumerate(answers):
+                case, exchange = sent.case, sent.exchange
+                tally.throttle.merge(sent.throttle)
+                for superseded in sent.superseded:
+                    tally.record_superseded(superseded, ctx, check_names)
+                if exchange is None:
+                    tally.skipped[case.phase] += int(not sent.late)
                     _tick(options, tally, budget, None, case, index + 1, len(cases))
                     continue
-                if out_of_time(index):  # the time budget ended this request: not the target's fault
+                if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
+                    timed_out = True
                     tally.count(exchange)
-                    break
+                    continue
                 tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
-            if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
+        if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
-                def probe(case: Case) -> Exchange | None:
-                    try:
-                        exchange = send_case(client, case, anything_sent=True)
-                    except BudgetExhaustedError:
-                        return None
+            def probe(case: Case) -> Exchange | None:
+                [exchange] = sender.each([case])
+                if exchange is not None:
                     tally.count(exchange)
-                    return exchange
+                return exchange
 
-                tally.deviations = downgrade_rescued(
-                    tally.deviations,
-                    {c.id: c for c in cases},
-                    request_variants(load_variants()),
-                    probe,
-                    secrets=credential_secrets(token),
-                )
-            if not partial_reason and options.send_repeats and REPEAT_CHECKS.intersection(check_names):
-                _send_repeats(send, tally, out_of_time)
-        except KeyboardInterrupt as exc:
-            partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
-        finally:
-            waited = client.limiter.waited_s
-            client.close()
+            def probes(batch: Sequence[Case]) -> list[Exchange | None]:
+                found = sender.each(batch)
+                for exchange in found:
+                    if exchange is not None:
+                        tally.count(exchange)
+                return found
+
+            tally.deviations = downgrade_rescued(
+                tally.deviations,
+                {c.id: c for c in cases},
+                request_variants(load_variants()),
+                probe,
+                secrets=credential_secrets(token),
+                send_many=probes,
+            )
+        if not partial_reason and options.send_repeats and REPEAT_CHECKS.intersection(check_names):
+            _send_repeats(sender, tally, lambda ex: tally.record_superseded(ex, ctx, check_names))
+    except KeyboardInterrupt as exc:
+        partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
+    finally:
+        _count_settled(tally, settled)
+        waited = client.limiter.waited_s
+        client.close()
     _run_level(tally, ctx, check_names)
     if tally.throttle.unresolved:
         unresolved = (

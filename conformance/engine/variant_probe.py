@@ -27,6 +27,7 @@ from conformance.model.exchange import Exchange
 
 __all__ = ["PROBE_PHASE", "control_case", "downgrade_rescued", "request_variants", "variant_case"]
 
+SendMany = Callable[[Sequence[Case]], list[Exchange | None]]
 # the checks whose errors a variant form can explain: the request was refused, or refused for the wrong reason
 CHECKS = frozenset({"valid_data_rejected", "rejection_status"})
 EXPECTED_STATUS = {Expectation.VALIDATION: 400, Expectation.AUTH: 401, Expectation.NOT_FOUND: 404}
@@ -104,27 +105,31 @@ def downgrade_rescued(
     variants: Sequence[Variant],
     send: Callable[[Case], Exchange | None],
     secrets: Sequence[str] = (),
+    send_many: SendMany | None = None,
 ) -> list[Deviation]:
     """Deviations with every refusal that a documented variant form rescues turned into a warning.
 
     Each refused case is first re-sent unchanged (a control, D24): if the control gets the documented
     answer, the refusal is an intermittent error and no variant is tried for it. ``send`` returns None
-    when the budget allows no more requests; refusals without a control stay as they are.
+    when the budget allows no more requests; refusals without a control stay as they are. ``send_many``
+    (default: ``send`` in a loop) sends independent requests, possibly at once, with the same answers
+    as that loop: in order, None from the first the budget refuses (D42).
     """
+    many = send_many or _one_by_one(send)
     refused = [d for d in deviations if _is_refusal(d) and d.case_id in cases]
     if not refused:
         return list(deviations)
     # the variant is chosen on an error first; a warning-level refusal only joins the rescue
     refused.sort(key=lambda d: d.severity is not Severity.ERROR)
     controls: dict[str, Exchange] = {}
-    for case_id in dict.fromkeys(d.case_id for d in refused):
-        control = send(control_case(cases[case_id]))
+    case_ids = list(dict.fromkeys(d.case_id for d in refused))
+    for case_id, control in zip(case_ids, many([control_case(cases[c]) for c in case_ids]), strict=True):
         if control is None:
             break
         controls[case_id] = control
     transient = {case_id for case_id, control in controls.items() if _as_documented(control)}
     persistent = [case_id for case_id in controls if case_id not in transient]
-    rescued = _rescue(persistent, cases, variants, send) if persistent and variants else {}
+    rescued = _rescue(persistent, cases, variants, send, many) if persistent and variants else {}
     out = []
     for d in deviations:
         if not _is_refusal(d):
@@ -143,6 +148,7 @@ def _rescue(
     cases: Mapping[str, Case],
     variants: Sequence[Variant],
     send: Callable[[Case], Exchange | None],
+    many: SendMany,
 ) -> dict[str, _Rescue]:
     """The refused cases that the first working variant form (tried on the first case) gets through."""
     chosen: Variant | None = None
@@ -156,13 +162,28 @@ def _rescue(
     if chosen is None:
         return {}
     rescued: dict[str, _Rescue] = {}
-    for case_id in case_ids:
-        exchange = send(variant_case(cases[case_id], chosen))
+    probes = many([variant_case(cases[case_id], chosen) for case_id in case_ids])
+    for case_id, exchange in zip(case_ids, probes, strict=True):
         if exchange is None:
             break
         if _as_documented(exchange) and exchange.response is not None:
             rescued[case_id] = _Rescue(chosen, exchange.response.status)
     return rescued
+
+
+def _one_by_one(send: Callable[[Case], Exchange | None]) -> SendMany:
+    """``send`` in a loop that stops at the first request the budget refuses."""
+
+    def many(batch: Sequence[Case]) -> list[Exchange | None]:
+        found: list[Exchange | None] = []
+        for case in batch:
+            exchange = send(case)
+            if exchange is None:
+                break
+            found.append(exchange)
+        return found + [None] * (len(batch) - len(found))
+
+    return many
 
 
 def _server_error(deviation: Deviation) -> bool:

@@ -87,6 +87,7 @@ def test_a_ten_megabyte_body_is_cut_and_memory_stays_bounded() -> None:
         auth=AuthConfig("header", TOKEN_ENV),
         senders=("12017771234",),
         timeout_s=5.0,
+        concurrency=1,  # the bound is per request in flight: N at once keep N bodies (D42)
         source="test",
     )
     os.environ[TOKEN_ENV] = "client-test-token"
@@ -106,7 +107,9 @@ def test_429_storm_finishes_within_the_time_budget_with_the_right_number_of_send
         done = cli(
             "run",
             "--profile",
-            str(_profile(tmp_path, time_budget_s=3.5)),
+            # one request in flight: the counts are those of sequential sending (at 8, the first wave
+            # of 8 leaves before any 429 is back; D42)
+            str(_profile(tmp_path, time_budget_s=3.5, concurrency=1)),
             "--base-url",
             url(server),
             "--max-examples",

@@ -28,6 +28,9 @@ def mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
 
 
 def profile(url: str, **settings: object) -> Profile:
+    # one request in flight: the proxy throttles by arrival order (every n-th request), and the counts
+    # below are those of sequential sending; tests/engine/test_concurrency.py covers it at 8 (D42)
+    settings.setdefault("concurrency", 1)
     return Profile(
         name="throttled",
         base_url=url,

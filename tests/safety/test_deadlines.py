@@ -54,6 +54,7 @@ def test_the_time_budget_interrupts_a_request_in_flight(monkeypatch: pytest.Monk
             senders=(LEASED,),
             timeout_s=60,
             time_budget_s=1.5,
+            concurrency=1,  # "no other started" is sequential sending; at N, N are in flight and cut (D42)
             source="test",
         )
         results = execute(RunOptions(profile=profile, phases=("examples",)))
