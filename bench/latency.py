@@ -5,7 +5,8 @@ processes. The profile key ``concurrency`` is probed first: while the tool refus
 reported as not available (a missed target) and only the sequential run is measured, for information. Once
 the key exists, rounds pair ``concurrency: 1`` with ``concurrency: 8`` under the same send budget, and the
 figure also requires the same deviation keys on both sides and no more messages sent (counted by the
-mock) than the budget.
+mock) than the budget. Both sides read their cases from one case cache that the probe run fills (D43):
+generation is the same work on both, so the pair measures sending alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.processes import MockProcess, Service, run_timed, tool_env
+from bench.processes import CACHE_DIR_ENV, MockProcess, Service, run_timed, tool_env
 from bench.settings import Settings
 from bench.stats import paired_ratios, spread
 from bench.table import Figure
@@ -48,7 +49,9 @@ def _control(mock: MockProcess, method: str, path: str) -> dict[str, object]:
         return loaded
 
 
-def _run(mock: MockProcess, base_url: str, folder: Path, settings: Settings, **extra: object) -> GateRun:
+def _run(
+    mock: MockProcess, base_url: str, folder: Path, settings: Settings, cache: Path, **extra: object
+) -> GateRun:
     folder.mkdir(parents=True)
     _control(mock, "POST", "/_mock/reset")
     profile = write_profile(folder / "profile.yaml", base_url, max_sends=BUDGET, **extra)
@@ -64,7 +67,10 @@ def _run(mock: MockProcess, base_url: str, folder: Path, settings: Settings, **e
         str(folder / "report"),
     ]
     done = run_timed(
-        command, cwd=folder, env=tool_env(extra={TOKEN_ENV: mock.token}), timeout_s=settings.timeout_s
+        command,
+        cwd=folder,
+        env=tool_env(extra={TOKEN_ENV: mock.token, CACHE_DIR_ENV: str(cache)}),
+        timeout_s=settings.timeout_s,
     )
     keys: frozenset[str] = frozenset()
     results = folder / "report" / "results.json"
@@ -81,6 +87,9 @@ def _run(mock: MockProcess, base_url: str, folder: Path, settings: Settings, **e
 def measure_concurrency(folder: Path, settings: Settings) -> list[Figure]:
     """Probe ``concurrency: 8``; measure the pair if the tool accepts it, else the sequential gate alone."""
     target = f">= {TARGET_SPEEDUP:g}x"
+    cache = (
+        folder / "case-cache"
+    )  # one case cache for both sides, filled by the probe: they differ in sending only
     with (
         MockProcess(folder / "mock") as mock,
         Service(
@@ -97,9 +106,9 @@ def measure_concurrency(folder: Path, settings: Settings) -> list[Figure]:
             "latency-proxy",
         ) as proxy,
     ):
-        probe = _run(mock, proxy.url, folder / "probe", settings, concurrency=CONCURRENCY)
+        probe = _run(mock, proxy.url, folder / "probe", settings, cache, concurrency=CONCURRENCY)
         if probe.returncode == 2 and "concurrency" in probe.stderr:
-            sequential = _run(mock, proxy.url, folder / "sequential", settings)
+            sequential = _run(mock, proxy.url, folder / "sequential", settings, cache)
             return [
                 Figure(
                     f"default gate via {settings.latency_ms:g} ms latency, sequential",
@@ -120,7 +129,14 @@ def measure_concurrency(folder: Path, settings: Settings) -> list[Figure]:
             sides = [(1, one), (CONCURRENCY, many)]
             for level, runs in sides if index % 2 == 0 else reversed(sides):
                 runs.append(
-                    _run(mock, proxy.url, folder / f"round-{index + 1}-c{level}", settings, concurrency=level)
+                    _run(
+                        mock,
+                        proxy.url,
+                        folder / f"round-{index + 1}-c{level}",
+                        settings,
+                        cache,
+                        concurrency=level,
+                    )
                 )
             print(
                 f"  round {index + 1}: concurrency 1 {one[-1].wall_s:.2f} s, "
@@ -137,7 +153,8 @@ def measure_concurrency(folder: Path, settings: Settings) -> list[Figure]:
             speedup.format("x"),
             target,
             speedup.median >= TARGET_SPEEDUP,
-            note=f"wall concurrency 1: {spread([r.wall_s for r in one]).format(' s')}",
+            note=f"wall concurrency 1: {spread([r.wall_s for r in one]).format(' s')}; both sides read their "
+            "cases from one case cache the probe run filled (D43), so the pair differs only in sending",
         ),
         Figure(
             "  same deviation keys, within the send budget",
