@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import io
 import re
 import sys
@@ -117,18 +118,25 @@ def _secret_patterns(secret: str) -> list[str]:
     return patterns
 
 
+@functools.lru_cache(maxsize=64)
+def _secret_regex(secret: str) -> re.Pattern[str]:
+    """Every form of one secret, compiled once per process: a run builds several redactors over the
+    same token and the tokens derived from it (the console's as they become known, the results')."""
+    patterns = sorted(_secret_patterns(secret), key=len, reverse=True)  # a whole encoded form wins
+    return re.compile("|".join(patterns))
+
+
 class Redactor:
     """Replaces every known form of every secret by :data:`REDACTED`; immutable."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets: tuple[str, ...] = tuple(dict.fromkeys(s for s in secrets if s))
-        patterns = [p for s in self.secrets for p in _secret_patterns(s)]
-        # longest first, so a whole encoded form wins over the raw secret inside it
-        patterns.sort(key=len, reverse=True)
-        self._pattern = re.compile("|".join(patterns)) if patterns else None
+        # longer secrets first, so a secret that contains another is replaced whole
+        ordered = sorted(self.secrets, key=len, reverse=True)
+        self._patterns = tuple(_secret_regex(secret) for secret in ordered)
 
     def __bool__(self) -> bool:
-        return self._pattern is not None
+        return bool(self._patterns)
 
     def with_secrets(self, secrets: Iterable[str]) -> Redactor:
         return Redactor((*self.secrets, *secrets))
@@ -137,9 +145,11 @@ class Redactor:
         """``text`` without any form of any secret (and without unpaired surrogates)."""
         if _SURROGATE.search(text):
             text = _SURROGATE.sub("\ufffd", text)
-        if self._pattern is None or not text:
+        if not text:
             return text
-        return self._pattern.sub(REDACTED, text)
+        for pattern in self._patterns:
+            text = pattern.sub(REDACTED, text)
+        return text
 
     def data(self, value: Any, *, keep: Iterable[str] = (), names: Iterable[str] = ()) -> Any:
         """A copy of a JSON-like value with every string and every key redacted.
