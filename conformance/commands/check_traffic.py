@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.commands.exit_codes import EXIT_CODES_HELP, EXIT_USAGE
-from conformance.commands.options import HelpFormatter
+from conformance.commands.options import HelpFormatter, add_report_options
 from conformance.model.deviations import Severity
 
 __all__ = ["add_parser", "run"]
@@ -50,19 +50,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="check only entries under this base URL (default: the profile's; without either: any host, "
         "path ending in /rest/sms)",
     )
-    parser.add_argument(
-        "--report-dir",
-        type=Path,
-        default=Path("conformance-report"),
-        metavar="DIR",
-        help="where results.json, report.html and junit.xml go",
-    )
-    parser.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity],
-        default="error",
-        help="lowest severity that fails the gate",
-    )
+    add_report_options(parser)
     parser.add_argument(
         "--baseline", type=Path, metavar="RESULTS", help="fail only on deviations new since this"
     )

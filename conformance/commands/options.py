@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conformance.model.deviations import Severity
 
-__all__ = ["HelpFormatter", "add_generation_and_gate_options"]
+__all__ = ["HelpFormatter", "add_generation_and_gate_options", "add_report_options"]
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -22,10 +22,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: {default})"
 
 
-def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_help: str) -> None:
-    """--seed, --max-examples, --report-dir, --fail-on, --live, --quiet and --no-cache."""
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
-    parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--report-dir and --fail-on: where the artefacts go and what fails the gate (every checking command)."""
     parser.add_argument(
         "--report-dir",
         type=Path,
@@ -39,6 +37,13 @@ def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_hel
         default="error",
         help="lowest severity that fails the gate",
     )
+
+
+def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_help: str) -> None:
+    """--seed, --max-examples, --report-dir, --fail-on, --live, --quiet and --no-cache."""
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
+    parser.add_argument("--max-examples", type=int, default=25, metavar="N", help="generated cases per phase")
+    add_report_options(parser)
     parser.add_argument("--live", action="store_true", help=live_help)
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument(

@@ -22,7 +22,7 @@ from conformance.commands import signals
 from conformance.commands.console import summary_lines
 from conformance.commands.exit_codes import EXIT_CODES_HELP, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.commands.invocation import profile_fingerprint, redact_command_line
-from conformance.commands.options import HelpFormatter
+from conformance.commands.options import HelpFormatter, add_report_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.model.deviations import Severity
 
@@ -49,13 +49,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", metavar="FILE", help="target profile: leased senders, token, latency budget"
     )
-    parser.add_argument(
-        "--report-dir",
-        type=Path,
-        default=Path("conformance-report"),
-        metavar="DIR",
-        help="where results.json, report.html and junit.xml go",
-    )
+    add_report_options(parser)
     parser.add_argument(
         "--ca-bundle",
         type=Path,
@@ -77,12 +71,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=DEFAULT_FLUSH_S,
         metavar="SECONDS",
         help="write the results (marked partial) this often",
-    )
-    parser.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity],
-        default="error",
-        help="lowest severity that fails the gate",
     )
     parser.add_argument("--check", action="append", default=[], metavar="ID", help="only these checks")
     parser.add_argument(
