@@ -30,6 +30,7 @@ __all__ = [
     "inline_exchanges",
     "load_results",
     "loads_bounded",  # the bounded JSON parser, for the reports (they import only this module)
+    "pid_alive",
     "remove_stale_temporaries",
     "write_atomic",
 ]
@@ -414,14 +415,15 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
     removed: list[Path] = []
     for candidate in path.parent.glob(f".{path.name}.*.tmp"):
         pid_text = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and int(pid_text) != os.getpid() and _alive(int(pid_text)):
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and pid_alive(int(pid_text)):
             continue  # another live process is writing it right now
         candidate.unlink(missing_ok=True)
         removed.append(candidate)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -16,11 +16,12 @@ import shutil
 import time
 from pathlib import Path
 
+from conformance.model.results import pid_alive
+
 __all__ = [
     "OWNER_FILE",
     "UNOWNED_GRACE_S",
     "is_stale",
-    "pid_alive",
     "recorded_pid_alive",
     "remove_stale",
     "write_owner",
@@ -28,17 +29,6 @@ __all__ = [
 
 OWNER_FILE = "owner.pid"
 UNOWNED_GRACE_S = 60.0
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists (one we may not signal counts as alive)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def recorded_pid_alive(path: Path) -> bool:
