@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from conformance.engine.client import BudgetExhaustedError, Reservation, TargetClient, TargetUnreachableError
-from conformance.engine.inflight import in_order
+from conformance.engine.inflight import Ready, in_order
 from conformance.engine.resend import ThrottleTally, send_until_processed
 from conformance.model.cases import Case
 from conformance.model.exchange import Exchange
@@ -53,6 +53,7 @@ def send_case(client: TargetClient, case: Case, *, anything_sent: bool) -> Excha
 
 RATE_LIMITED = 429
 SETTLE_S = 2.0  # how long a stopped run waits for the answers of requests already in flight
+AHEAD = 2  # jobs made ahead per worker: the workers keep sending while the caller checks an answer
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Sender:
         try:
             first = self.client.reserve(case)
         except BudgetExhaustedError:
-            return lambda: Sent(case, None)
+            return Ready(Sent(case, None))  # refused by the budget: takes no place on the wire
         return _Job(lambda: self._until_processed(first), first)
 
     def _abandoned(self, job: Callable[[], object]) -> None:
@@ -158,13 +159,26 @@ class Sender:
         return sent
 
     def answers(
-        self, jobs: Iterator[Callable[[], Sent]], settled: list[Sent]
+        self,
+        jobs: Iterator[Callable[[], Sent]],
+        settled: list[Sent],
+        *,
+        started: Callable[[], None] | None = None,
     ) -> contextlib.closing[Generator[Sent, None, None]]:
         """Each job's ``Sent`` in job order, ``workers`` in flight; use with ``with``. If the caller
         stops early (Ctrl-C), jobs not started give their budget back and the answers of those in
-        flight that come within ``SETTLE_S`` go to ``settled``, to be counted as sent."""
+        flight that come within ``SETTLE_S`` go to ``settled``, to be counted as sent. ``started``
+        is called once the first requests are on their way (``inflight.in_order``)."""
         return contextlib.closing(
-            in_order(jobs, self.workers, abandoned=self._abandoned, settled=settled, settle_s=SETTLE_S)
+            in_order(
+                jobs,
+                self.workers,
+                abandoned=self._abandoned,
+                settled=settled,
+                settle_s=SETTLE_S,
+                ahead=AHEAD * self.workers,
+                started=started,
+            )
         )
 
     def each(self, cases: Sequence[Case]) -> list[Exchange | None]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from conformance.engine.inflight import Ready, in_order
 from conformance.engine.profiles import AuthConfig, Profile, ProfileError, load_profile, mock_profile
 from conformance.engine.runner import RunOptions, execute
 from conformance.model.results import RunResults
@@ -264,3 +265,58 @@ def test_the_time_budget_ends_every_request_in_flight_at_concurrency_8(token_env
     assert results.partial and "time budget" in results.partial_reason
     assert results.stats["sent"] == results.stats["cases"] == 3  # all three in flight, all cut by our budget
     assert not [d for d in results.deviations if d.check == "transport"]  # our budget, not the target's fault
+
+
+def _barrier_job(barrier: threading.Barrier, value: int) -> Callable[[], int]:
+    def job() -> int:
+        barrier.wait(timeout=5)  # BrokenBarrierError unless `parties` jobs are on the wire together
+        return value
+
+    return job
+
+
+def test_cases_refused_by_the_budget_take_no_place_among_the_requests_in_flight() -> None:
+    # 8 real jobs, each behind 3 Ready ones (a run whose budget refuses most cases): all 8 must be
+    # running at once, so a window that counted the Ready ones (8 places, 6 of them Ready) would break
+    barrier = threading.Barrier(8)
+    jobs: list[Callable[[], int]] = []
+    for n in range(8):
+        jobs += [Ready(-n - 1)] * 3 + [_barrier_job(barrier, n)]
+    got = list(in_order(iter(jobs), 8))
+    assert got == [v for n in range(8) for v in [-n - 1] * 3 + [n]]  # job order, Ready ones included
+
+
+def test_workers_keep_sending_ahead_while_the_caller_is_busy_with_an_answer() -> None:
+    # the caller holds the first answer until 12 jobs have started: only a window of more than 8
+    # made-ahead jobs lets the workers go on meanwhile
+    started = threading.Semaphore(0)
+
+    def job(value: int) -> Callable[[], int]:
+        def run() -> int:
+            started.release()
+            return value
+
+        return run
+
+    answers = in_order(iter([job(n) for n in range(20)]), 8, ahead=16)
+    assert next(answers) == 0
+    for _ in range(12):
+        assert started.acquire(timeout=5), "the workers stopped while the caller held an answer"
+    assert list(answers) == list(range(1, 20))
+
+
+@pytest.mark.parametrize(("workers", "made_before"), [(1, 1), (8, 5)])
+def test_started_is_called_once_when_the_first_jobs_are_on_their_way(workers: int, made_before: int) -> None:
+    # sequential: just before the first job runs; in flight: once the first window is queued (here all
+    # five jobs, since Ready ones take no place in it)
+    calls: list[int] = []
+    made: list[int] = []
+
+    def jobs() -> Iterator[Callable[[], int]]:
+        for n in range(5):
+            made.append(n)
+            yield Ready(n)
+
+    got = list(in_order(jobs(), workers, started=lambda: calls.append(len(made))))
+    assert got == [0, 1, 2, 3, 4]
+    assert calls == [made_before]
