@@ -83,3 +83,39 @@ def test_a_subcommand_still_gets_its_engine_when_it_runs() -> None:
     from conformance.checks import CHECKS, RUN_CHECKS
 
     assert listed == set(CHECKS) | set(RUN_CHECKS)
+
+
+def _loaded_modules(code: str) -> set[str]:
+    """Full names of every module in ``sys.modules`` after a fresh interpreter ran ``code``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    listing = "\nimport sys\nprint('\\n'.join(k for k, v in sys.modules.items() if v))"
+    done = subprocess.run(
+        [sys.executable, "-c", code + listing],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(done.stdout.split())
+
+
+def test_what_a_run_needs_before_its_first_request_leaves_imports_no_check_and_no_unused_http_extra() -> None:
+    # the runner and the client: the checks, the report writers and jinja2 come later, on the preload
+    # thread (conformance.engine.preload); httpcore's trio support and httpx's command line never
+    loaded = _loaded_modules("import conformance.engine.runner, conformance.engine.client")
+    assert {"conformance.engine.runner", "httpx", "httpcore"} <= loaded  # the reader saw them
+    unwanted = {"trio", "httpx._main", "conformance.checks", "conformance.engine.checking", "jinja2", "rich"}
+    assert sorted(loaded & unwanted) == []
+
+
+def test_trio_and_the_httpx_command_line_stay_importable_after_the_client() -> None:
+    # the marks that kept them out while httpx and httpcore were imported are gone again
+    code = (
+        "import sys, conformance.engine.client\n"
+        "assert 'trio' not in sys.modules and 'httpx._main' not in sys.modules\n"
+        "import httpx._main\n"
+        "try:\n    import trio\nexcept ModuleNotFoundError as exc:\n    assert exc.name == 'trio', exc\n"
+    )
+    assert "httpx._main" in _loaded_modules(code)

@@ -11,12 +11,11 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from conformance.contract.operation import OPERATION_METHOD, OPERATION_PATH
 from conformance.contract.specfile import Spec, load_spec
 
 __all__ = ["Contract", "SchemaProblem", "compilations", "load_contract"]
 
-OPERATION_PATH = "/rest/sms"
-OPERATION_METHOD = "post"
 _ROOT_URI = "urn:opentact-conformance:spec"
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping
 
-import httpx
-
 import strategies as sms
 from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params
-from conformance.contract.schemas import OPERATION_PATH
+from conformance.contract.operation import OPERATION_PATH
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.client import DERIVED_TOKEN_PREFIX
 from conformance.engine.drawing import draw
+from conformance.engine.http_imports import httpx
 from conformance.engine.phases import COVERAGE_PHASE
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity

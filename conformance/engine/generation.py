@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import strategies as sms
 from conformance.contract.classify import classify_params, is_valid_number_param
-from conformance.contract.schemas import OPERATION_PATH
+from conformance.contract.operation import OPERATION_PATH
 from conformance.contract.specfile import Spec
 from conformance.engine import case_cache
 from conformance.engine.case_builder import CaseBuilder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import ssl
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -114,3 +115,14 @@ def test_a_429_is_sent_once_and_slows_what_follows() -> None:
     exchange = client.send(CASE)
     assert len(attempts) == 1 and exchange.response is not None and exchange.response.status == 429
     assert client.limiter.pending() == pytest.approx(2.0, abs=0.2)
+
+
+def test_a_plain_http_target_gets_a_tls_context_trusting_no_one_an_https_target_the_system_cas() -> None:
+    # a plain-http target never starts TLS (redirects are not followed), so loading the CA bundle is
+    # saved; should TLS ever start through it, verification can only fail (no CA), never pass
+    from conformance.engine.client import _tls_context
+
+    plain = _tls_context("http://127.0.0.1:8080")
+    assert plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0
+    assert _tls_context("HTTPS://api.opentact.org").cert_store_stats()["x509_ca"] > 0
