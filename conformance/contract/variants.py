@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.contract.schemas import Contract
-from conformance.contract.specfile import Spec, load_spec, spec_dir
+from conformance.contract.specfile import Spec, load_spec, safe_yaml, spec_dir
 
 __all__ = [
     "Mark",
@@ -167,7 +165,7 @@ def load_variants(folder: Path | None = None) -> tuple[Variant, ...]:
     root = folder or spec_dir() / "variants"
     variants = []
     for path in sorted(root.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_yaml(path.read_text(encoding="utf-8"))
         variants.append(
             Variant(
                 id=str(data["id"]),

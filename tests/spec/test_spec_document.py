@@ -89,3 +89,14 @@ def test_only_the_401_response_is_inferred(spec_document: dict[str, Any]) -> Non
     responses = spec_document["paths"]["/rest/sms"]["post"]["responses"]
     inferred = sorted(code for code, response in responses.items() if response.get("x-opentact-inferred"))
     assert inferred == ["401"]
+
+
+def test_the_spec_and_every_variant_parse_the_same_on_libyaml_as_on_pyyaml() -> None:
+    # safe_yaml takes libyaml's parser where PyYAML has it: the objects must be the very same
+    import yaml
+
+    from conformance.contract.specfile import SPEC_FILE, safe_yaml, spec_dir
+
+    for path in [spec_dir() / SPEC_FILE, *sorted((spec_dir() / "variants").glob("*.yaml"))]:
+        text = path.read_text(encoding="utf-8")
+        assert safe_yaml(text) == yaml.safe_load(text), path.name
