@@ -17,13 +17,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance.contract.variants import Variant
 from conformance.engine.phases import PROBE_PHASE
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
+
+if TYPE_CHECKING:
+    from conformance.contract.variants import Variant
 
 __all__ = ["PROBE_PHASE", "control_case", "downgrade_rescued", "request_variants", "variant_case"]
 
