@@ -1,5 +1,5 @@
 """`python -m conformance …`: the same command line as `opentact-conformance …`."""
 
-from conformance.commands.cli import main
+from conformance.commands.cli import entry
 
-raise SystemExit(main())
+entry()
