@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.processes import ROOT, run_timed, tool_env
+from bench.processes import ROOT, compile_bytecode, run_timed, tool_env
 from bench.settings import Settings
 from bench.stats import paired_ratios, spread
 from bench.table import Figure
@@ -81,6 +81,7 @@ def measure_baseline(folder: Path, settings: Settings) -> list[Figure]:
     before: list[float] = []
     after: list[float] = []
     try:
+        compile_bytecode(tree)  # both sides start from cached bytecode
         for index in range(settings.rounds):
             sides = [("before", tree), ("after", ROOT)]
             for name, where in sides if index % 2 == 0 else reversed(sides):
