@@ -10,6 +10,7 @@ spends budget; counting too little can send a paid SMS (D17, D18).
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
@@ -32,10 +33,14 @@ def _ascii_digits(text: str) -> str:
     return "".join(out)
 
 
-def lenient_readings(value: str) -> set[str]:
-    """The numbers (ASCII digits, no leading zeros) lenient parsers may read from ``value``."""
+@functools.lru_cache(maxsize=4096)
+def lenient_readings(value: str) -> frozenset[str]:
+    """The numbers (ASCII digits, no leading zeros) lenient parsers may read from ``value``.
+
+    Kept per value (a run asks it of every parameter of every request it may send, and the same
+    senders, destinations and texts come back again and again)."""
     if len(value) > _MAX_VALUE_CHARS:
-        return set()
+        return frozenset()
     text = unicodedata.normalize("NFKC", _ascii_digits(value)).strip()
     text = text.lstrip("+ \t\r\n\v\f")
     readings: set[str] = set()
@@ -51,7 +56,7 @@ def lenient_readings(value: str) -> set[str]:
             readings.add(number)
             # a server may add or drop NANP's country code
             readings.add(number[1:] if number.startswith("1") and len(number) == 11 else "1" + number)
-    return readings
+    return frozenset(readings)
 
 
 def value_names_leased(value: str, senders: Collection[str]) -> bool:
