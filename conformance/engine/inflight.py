@@ -80,7 +80,8 @@ def in_order(
     if workers <= 1:
         for job in jobs:
             if started is not None:
-                started, begin = None, started
+                begin: Callable[[], None] = started
+                started = None
                 begin()
             yield job()
         return
@@ -112,7 +113,8 @@ def in_order(
             if not pending:
                 return
             if started is not None:
-                started, begin = None, started
+                begin = started
+                started = None
                 begin()
             job, head = pending.popleft()
             queued -= 0 if isinstance(job, Ready) else 1

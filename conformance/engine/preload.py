@@ -66,6 +66,10 @@ class Preload:
             self._thread = threading.Thread(target=self._run, name="conformance-preload", daemon=True)
             self._thread.start()
 
+    def run_here(self) -> None:
+        """Every task now, in the caller's thread (a run that wants nothing done behind its back)."""
+        self._run()
+
     def _run(self) -> None:
         for task in self._tasks:
             try:
