@@ -24,11 +24,12 @@ import enum
 import hashlib
 import json
 import os
+import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, fields
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +93,41 @@ def _code_identity() -> dict[str, str]:
             digest.update(str(path.relative_to(_ROOT)).encode())
             digest.update(path.read_bytes())
     identity = {"source": digest.hexdigest()}
+    found = _dist_info_versions()
     for package in ("opentact-conformance", "hypothesis", "schemathesis"):
-        try:
-            identity[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            identity[package] = "none"
+        identity[package] = found.get(_normalized(package)) or _metadata_version(package)
     return identity
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _dist_info_versions() -> dict[str, str]:
+    """{normalized name: version} from the ``NAME-VERSION.dist-info`` folders on ``sys.path``, the
+    first of each name winning as it does for imports: what ``importlib.metadata.version`` answers for
+    a wheel-installed package, without importing it (~20 ms of every run's start-up)."""
+    versions: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and "-" in name:
+                dist, _, version = name[: -len(".dist-info")].partition("-")
+                versions.setdefault(_normalized(dist), version)
+    return versions
+
+
+def _metadata_version(package: str) -> str:
+    """``importlib.metadata``'s version (installs without a dist-info folder), or "none"."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 def cache_key(spec: Spec, options: Any, profile_inputs: Mapping[str, Any]) -> str:

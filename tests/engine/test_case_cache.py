@@ -209,3 +209,17 @@ def test_diff_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -
         for r in "ab"
     ]
     assert compared[0] == compared[1] > 0
+
+
+def test_the_cache_key_reads_the_same_versions_as_importlib_metadata() -> None:
+    # the key's versions come from the dist-info folder names (no importlib.metadata at start-up)
+    from importlib import metadata
+
+    from conformance.engine import case_cache
+
+    identity = case_cache._code_identity()
+    for package in ("opentact-conformance", "hypothesis", "schemathesis"):
+        assert identity[package] == metadata.version(package)
+    found = case_cache._dist_info_versions()
+    for package in ("httpx", "jsonschema", "PyYAML", "msgspec"):
+        assert found[case_cache._normalized(package)] == metadata.version(package)
