@@ -59,7 +59,8 @@ def test_the_reader_sees_heavy_libraries_when_the_engine_is_imported() -> None:
     # generation imports schemathesis and the strategies only when it draws (a cache-served run never does)
     loaded = _imported(
         "-c",
-        "import conformance.commands.cli, conformance.engine.generation, strategies.numbers, reports"
+        "import conformance.commands.cli, conformance.engine.generation, conformance.checks"
+        ", strategies.numbers, reports"
         "; import schemathesis",
     )
     assert {"schemathesis", "hypothesis", "httpx", "jsonschema", "yaml", "jinja2"} <= loaded
@@ -106,7 +107,8 @@ def test_what_a_run_needs_before_its_first_request_leaves_imports_no_check_and_n
     # thread (conformance.engine.preload); httpcore's trio support and httpx's command line never
     loaded = _loaded_modules("import conformance.engine.runner, conformance.engine.client")
     assert {"conformance.engine.runner", "httpx", "httpcore"} <= loaded  # the reader saw them
-    unwanted = {"trio", "httpx._main", "conformance.checks", "conformance.engine.checking", "jinja2", "rich"}
+    unwanted = {"trio", "httpx._main", "jsonschema", "conformance.checks", "conformance.engine.checking"}
+    unwanted |= {"jinja2", "rich"}
     assert sorted(loaded & unwanted) == []
 
 
