@@ -27,18 +27,19 @@ COMMAND_LINES = (
 )
 
 
-def _imported(*python_args: str) -> set[str]:
-    """Top-level names of every module the interpreter imported (``-X importtime`` on stderr)."""
+def _python(*python_args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter on this tree, which must exit 0."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", *python_args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, *python_args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def _imported(*python_args: str) -> set[str]:
+    """Top-level names of every module the interpreter imported (``-X importtime`` on stderr)."""
+    done = _python("-X", "importtime", *python_args)
     names = set()
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and line.count("|") == 2:
@@ -88,18 +89,8 @@ def test_a_subcommand_still_gets_its_engine_when_it_runs() -> None:
 
 def _loaded_modules(code: str) -> set[str]:
     """Full names of every module in ``sys.modules`` after a fresh interpreter ran ``code``."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     listing = "\nimport sys\nprint('\\n'.join(k for k, v in sys.modules.items() if v))"
-    done = subprocess.run(
-        [sys.executable, "-c", code + listing],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return set(done.stdout.split())
+    return set(_python("-c", code + listing).stdout.split())
 
 
 def test_what_a_run_needs_before_its_first_request_leaves_imports_no_check_and_no_unused_http_extra() -> None:

@@ -12,8 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _process(["-c", code], cwd)
+
+
+def _process(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *arguments],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -58,15 +62,7 @@ def test_leave_waits_like_an_ordinary_exit_while_a_non_daemon_thread_still_works
 def test_the_command_line_process_lists_its_checks_completely_and_exits_0(tmp_path: Path) -> None:
     from conformance.checks import CHECKS, RUN_CHECKS
 
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--list-checks"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    done = _process(["-m", "conformance", "run", "--list-checks"], tmp_path)
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line and not line.startswith("run-level")]
     listed = {line.split()[0] for line in lines}
