@@ -243,12 +243,14 @@ def _pattern(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Che
     return lambda instance: search(instance) is not None
 
 
-def _min_length(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
+def _min_size(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
+    """minLength (code points of a string), minItems (items of an array)."""
     bound = _number(value, where)
     return lambda instance: not len(instance) < bound
 
 
-def _max_length(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
+def _max_size(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
+    """maxLength, maxItems."""
     bound = _number(value, where)
     return lambda instance: not len(instance) > bound
 
@@ -272,16 +274,6 @@ def _items(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check
         raise Unsupported(f"{where} is neither a schema nor a boolean")
     rest = c.schema(value, where)
     return lambda instance: all(rest(item) for item in instance[start:])
-
-
-def _min_items(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
-    bound = _number(value, where)
-    return lambda instance: not len(instance) < bound
-
-
-def _max_items(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
-    bound = _number(value, where)
-    return lambda instance: not len(instance) > bound
 
 
 # -- objects
@@ -381,12 +373,12 @@ KEYWORDS: dict[str, Keyword] = {
     "exclusiveMinimum": Keyword(_exclusive_minimum, "number"),
     "maximum": Keyword(_maximum, "number"),
     "minimum": Keyword(_minimum, "number"),
-    "maxLength": Keyword(_max_length, "string"),
-    "minLength": Keyword(_min_length, "string"),
+    "maxLength": Keyword(_max_size, "string"),
+    "minLength": Keyword(_min_size, "string"),
     "pattern": Keyword(_pattern, "string"),
     "items": Keyword(_items, "array"),
-    "maxItems": Keyword(_max_items, "array"),
-    "minItems": Keyword(_min_items, "array"),
+    "maxItems": Keyword(_max_size, "array"),
+    "minItems": Keyword(_min_size, "array"),
     "prefixItems": Keyword(_prefix_items, "array"),
     "additionalProperties": Keyword(_additional_properties, "object"),
     "maxProperties": Keyword(_max_properties, "object"),
