@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.commands.exit_codes import EXIT_CODES_HELP, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
-from conformance.commands.run import finish, incomplete_results
+from conformance.commands.run import finish, heed_signal, incomplete_results
 from conformance.engine.phases import PHASES
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
@@ -360,6 +360,7 @@ def run(args: argparse.Namespace) -> int:
                     results = execute_diff(options)
             except KeyboardInterrupt as exc:  # before the sending loop
                 results = incomplete_results(f"{a.name} vs {b.name}", args.seed, interruption(exc), "diff")
+            results = heed_signal(results)
             return finish(results, args.report_dir, _summary(results))
     except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))

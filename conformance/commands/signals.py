@@ -14,7 +14,7 @@ from types import FrameType
 
 from conformance.commands.exit_codes import EXIT_INTERRUPTED, EXIT_TERMINATED
 
-__all__ = ["Interrupted", "deferred", "exit_code", "install", "received"]
+__all__ = ["Interrupted", "deferred", "exit_code", "install", "received", "received_name"]
 
 _NAMES = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "Ctrl-C"}
 
@@ -64,6 +64,17 @@ def deferred() -> Iterator[None]:
 def received() -> int | None:
     """The signal that stopped the run, if any."""
     return _State.signum
+
+
+def received_name() -> str | None:
+    """``SIGTERM`` or ``Ctrl-C`` once a signal has stopped (or should have stopped) the run, else None.
+
+    The handler raises ``Interrupted`` wherever the main thread is; code that swallows exceptions
+    there (a garbage-collector callback of a library, a ``__del__``) can eat it. A command asks this
+    after its work, so such a run still ends incomplete instead of reading as a pass."""
+    if _State.signum is None:
+        return None
+    return _NAMES.get(signal.Signals(_State.signum), signal.Signals(_State.signum).name)
 
 
 def exit_code() -> int:

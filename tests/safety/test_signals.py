@@ -108,3 +108,29 @@ def test_an_interrupted_run_leaves_incomplete_artefacts(
     assert naming <= int(results["stats"].get("sends_used", 0)) <= naming + 1
     if moment == "mid-run":
         assert sent >= 2  # the server had seen 3 requests; the third may have been in flight
+
+
+def test_a_signal_whose_interrupt_was_swallowed_still_ends_the_run_incomplete(tmp_path: Path) -> None:
+    # CI once sent Ctrl-C while hypothesis ran a gc callback: the Interrupted raised there was ignored,
+    # the run went on, and it exited 0. heed_signal marks such results incomplete (exit 130).
+    code = (
+        "import os, signal\n"
+        "from dataclasses import replace\n"
+        "from conformance.commands import signals\n"
+        "from conformance.commands.run import heed_signal, incomplete_results\n"
+        "signals.install()\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "except KeyboardInterrupt:\n"
+        "    pass  # what a library's callback does with it\n"
+        "done = replace(incomplete_results('t', 0, 'x'), partial=False, partial_reason='')\n"
+        "assert done.verdict != 'incomplete'\n"
+        "heeded = heed_signal(done)\n"
+        "assert heeded.partial and heeded.verdict == 'incomplete', heeded\n"
+        "assert 'Ctrl-C' in heeded.partial_reason and signals.exit_code() == 130\n"
+        "assert heed_signal(heeded) is heeded  # an incomplete run keeps its own reason\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-1500:]
