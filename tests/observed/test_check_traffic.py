@@ -19,6 +19,7 @@ import pytest
 from hostile.hostile_server import token_forms
 from support import run_cli
 
+from conformance.commands.report_dir import LOCK_FILE
 from conformance.contract.specfile import spec_dir
 from conformance.engine.profiles import MOCK_TOKEN_ENV
 from observed.browser_page import SENDS, page_server
@@ -339,7 +340,13 @@ def test_sigterm_at_any_moment_leaves_incomplete_artefacts_never_a_pass(tmp_path
         stdin=subprocess.DEVNULL,
     )
     try:
-        time.sleep(4.0)
+        # mid-run, not after a fixed sleep (a faster tool finished 4000 exchanges within 4 s): the
+        # report directory is claimed (its lock file made) just before the exchanges are checked
+        lock = tmp_path / "out" / LOCK_FILE
+        deadline = time.monotonic() + 60
+        while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert process.poll() is None, "check-traffic ended before it could be stopped mid-run"
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=120)
     finally:
