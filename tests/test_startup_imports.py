@@ -64,7 +64,7 @@ def test_the_reader_sees_heavy_libraries_when_the_engine_is_imported() -> None:
         ", strategies.numbers, reports"
         "; import schemathesis",
     )
-    assert {"schemathesis", "hypothesis", "httpx", "jsonschema", "yaml", "jinja2"} <= loaded
+    assert {"schemathesis", "hypothesis", "jsonschema", "yaml", "jinja2"} <= loaded
 
 
 def test_a_subcommand_still_gets_its_engine_when_it_runs() -> None:
@@ -95,18 +95,25 @@ def _loaded_modules(code: str) -> set[str]:
 
 def test_what_a_run_needs_before_its_first_request_leaves_imports_no_check_and_no_unused_http_extra() -> None:
     # the runner and the client: the checks, the report writers and jinja2 come later, on the preload
-    # thread (conformance.engine.preload); httpcore's trio support and httpx's command line never
+    # thread (conformance.engine.preload); the client sends on its own wire (h11), without httpx (D45)
     loaded = _loaded_modules("import conformance.engine.runner, conformance.engine.client")
-    assert {"conformance.engine.runner", "httpx", "httpcore"} <= loaded  # the reader saw them
-    unwanted = {"trio", "httpx._main", "jsonschema", "conformance.checks", "conformance.engine.checking"}
+    assert {"conformance.engine.runner", "conformance.engine.wire", "h11"} <= loaded  # the reader saw them
+    unwanted = {
+        "httpx",
+        "httpcore",
+        "trio",
+        "jsonschema",
+        "conformance.checks",
+        "conformance.engine.checking",
+    }
     unwanted |= {"jinja2", "rich"}
     assert sorted(loaded & unwanted) == []
 
 
-def test_trio_and_the_httpx_command_line_stay_importable_after_the_client() -> None:
+def test_trio_and_the_httpx_command_line_stay_importable_after_the_transport_client() -> None:
     # the marks that kept them out while httpx and httpcore were imported are gone again
     code = (
-        "import sys, conformance.engine.client\n"
+        "import sys, conformance.engine.transport_wire\n"
         "assert 'trio' not in sys.modules and 'httpx._main' not in sys.modules\n"
         "import httpx._main\n"
         "try:\n    import trio\nexcept ModuleNotFoundError as exc:\n    assert exc.name == 'trio', exc\n"

@@ -2,34 +2,36 @@
 
 Every request leaves the process through ``TargetClient.send``: that is where the send budget is
 spent (D17) and where the total deadline of a request (connect, headers and body together, and the
-run's time budget) is enforced, by a network backend that bounds every socket operation by the time
-left (D19)."""
+run's time budget) is enforced: the wire (``conformance.engine.wire``) bounds every socket operation
+by the time left (D19)."""
 
 from __future__ import annotations
 
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from conformance.contract.operation import OPERATION_PATH
-from conformance.engine.http_imports import httpcore, httpx
 from conformance.engine.leases import names_leased_sender
 from conformance.engine.profiles import Profile, SendBudget
+from conformance.engine.wire import ConnectError, Wire, WireError, WireResponse, request_target
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from strategies.derived_tokens import derive_token, derived_tokens
+
+if TYPE_CHECKING:
+    from conformance.engine.http_imports import httpx
 
 __all__ = [
     "DERIVED_TOKEN_PREFIX",
     "MAX_BODY_BYTES",
     "MAX_HEADERS_KEPT",
     "BudgetExhaustedError",
-    "DeadlineBackend",
     "RateLimiter",
     "Reservation",
     "TargetClient",
@@ -131,107 +133,34 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose every read and write is bounded by the time left to its request."""
+class _Wire(Protocol):
+    """Where requests go: sockets (``Wire``) or an httpx transport (``TransportWire``)."""
 
-    def __init__(self, inner: httpcore.NetworkStream, backend: DeadlineBackend) -> None:
-        self._inner = inner
-        self._backend = backend
+    base_path: str
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._backend.clip(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._backend.clip(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        clipped = self._backend.clip(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, clipped), self._backend)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's socket backend with one wall-clock deadline per request.
-
-    httpx's timeouts bound each socket operation, so a server trickling one byte a second never
-    times out; here every operation gets at most the time left until ``deadline`` (a
-    ``time.monotonic()`` value set by ``TargetClient`` before each request).
-    """
-
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
-        self._local = threading.local()  # one deadline per thread: each request in flight has its own
-
-    @property
-    def deadline(self) -> float | None:
-        value: float | None = getattr(self._local, "deadline", None)
-        return value
-
-    @deadline.setter
-    def deadline(self, value: float | None) -> None:
-        self._local.deadline = value
-
-    def clip(self, timeout: float | None, error: type[Exception]) -> float | None:
-        if self.deadline is None:
-            return timeout
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise error("the request's total deadline passed")
-        return left if timeout is None else min(timeout, left)
-
-    def connect_tcp(
+    def request(
         self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(
-            host, port, self.clip(timeout, httpcore.ConnectTimeout), local_address, socket_options
-        )
-        return _DeadlineStream(stream, self)
+        method: str,
+        target: str,
+        headers: Sequence[tuple[str, str]],
+        body: bytes | None,
+        *,
+        deadline: float,
+    ) -> WireResponse: ...
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:  # pragma: no cover - the suite never uses unix sockets
-        clipped = self.clip(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_unix_socket(path, clipped, socket_options)
-        return _DeadlineStream(stream, self)
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
+    def close(self) -> None: ...
 
 
-def _tls_context(base_url: str) -> ssl.SSLContext:
-    """The verifying context of an https target (the system's CAs, as httpx builds it). A plain-http
-    target never starts TLS (redirects are not followed): its context verifies against no CA at all,
-    so a TLS connection through it can only fail, and loading the CA bundle (tens of ms) is saved."""
-    if base_url.lower().startswith("https://"):
-        return httpx.create_ssl_context(trust_env=False)
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify mode CERT_REQUIRED, no CA: fails closed
+def _tls_context(base_url: str) -> ssl.SSLContext | None:
+    """The verifying context of an https target: certifi's CAs, as httpx builds it, HTTP/1.1 by ALPN.
+    A plain-http target gets none: redirects are not followed, so it never starts TLS."""
+    if not base_url.lower().startswith("https://"):
+        return None
+    import certifi
 
-
-class _DeadlineTransport(httpx.HTTPTransport):
-    """httpx's transport on the deadline backend (no proxies: ``trust_env`` is off)."""
-
-    def __init__(self, backend: DeadlineBackend, connections: int, base_url: str) -> None:
-        context = _tls_context(base_url)
-        super().__init__(verify=context, trust_env=False)
-        self._pool.close()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
-            network_backend=backend,
-            max_connections=connections,
-            max_keepalive_connections=connections,
-        )
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 @dataclass(eq=False)
@@ -246,7 +175,8 @@ class Reservation:
 
 
 class TargetClient:
-    """One httpx client bound to a target's base URL and token.
+    """Requests to one target, with its base URL and token: over the client's own sockets, or through
+    an httpx ``transport`` when one is given (an in-process app, a test's stand-in).
 
     ``budget`` and ``senders``: every request naming a leased sender (``conformance.engine.leases``)
     spends one unit before it leaves; when the budget is spent, ``send`` raises
@@ -267,7 +197,6 @@ class TargetClient:
         senders: tuple[str, ...] = (),
         auth_method: str = "header",
         deadline: float | None = None,
-        connections: int = 1,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -277,18 +206,13 @@ class TargetClient:
         self.senders = senders
         self.auth_method = auth_method
         self.deadline = deadline
-        self._backend = DeadlineBackend()
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            timeout=timeout_s,
-            transport=(
-                transport
-                if transport is not None
-                else _DeadlineTransport(self._backend, connections, self.base_url)
-            ),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._wire: _Wire
+        if transport is None:
+            self._wire = Wire(self.base_url, _tls_context(self.base_url), limit=MAX_BODY_BYTES)
+        else:
+            from conformance.engine.transport_wire import TransportWire
+
+            self._wire = TransportWire(self.base_url, transport, timeout_s=timeout_s, limit=MAX_BODY_BYTES)
 
     @classmethod
     def for_target(
@@ -304,7 +228,6 @@ class TargetClient:
             senders=target.senders,
             auth_method=target.auth.method,
             deadline=deadline,
-            connections=target.in_flight,
         )
 
     def needs_budget(self, case: Case) -> bool:
@@ -312,7 +235,7 @@ class TargetClient:
         return names_leased_sender(self.build(case), self.senders)
 
     def close(self) -> None:
-        self._client.close()
+        self._wire.close()
 
     def build(self, case: Case) -> RecordedRequest:
         """The exact request a case becomes (token included; redaction happens when recorded)."""
@@ -374,7 +297,7 @@ class TargetClient:
             self.limiter.wait()
             try:
                 return self._send_once(case, request)
-            except httpx.ConnectError as exc:
+            except ConnectError as exc:
                 if attempt == CONNECT_ATTEMPTS:
                     raise TargetUnreachableError(f"cannot connect to {self.base_url}: {exc}") from None
                 self.limiter.delay(CONNECT_BACKOFF_S * attempt)
@@ -383,33 +306,28 @@ class TargetClient:
     def _send_once(self, case: Case, request: RecordedRequest) -> Exchange:
         sent_at = datetime.now(UTC)
         started = time.perf_counter()
-        total = time.monotonic() + self.timeout_s
-        self._backend.deadline = total if self.deadline is None else min(total, self.deadline)
+        deadline = time.monotonic() + self.timeout_s
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+        target = request_target(self._wire.base_path, request.path, request.query)
         try:
-            with self._client.stream(
-                request.method,
-                request.path,
-                params=list(request.query),
-                headers=list(request.headers),
-                content=request.body,
-            ) as response:
-                body, truncated = _read_bounded(response, deadline=started + self.timeout_s)
-                headers, dropped = kept_headers(response.headers.multi_items())
-                recorded = RecordedResponse(
-                    status=response.status_code,
-                    headers=headers,
-                    body=body,
-                    elapsed_ms=(time.perf_counter() - started) * 1000,
-                    truncated=truncated,
-                    headers_dropped=dropped,
-                )
-        except httpx.ConnectError:
+            answer = self._wire.request(
+                request.method, target, request.headers, request.body, deadline=deadline
+            )
+        except ConnectError:
             raise
-        except (httpx.HTTPError, _BodyStalledError) as exc:
-            error = f"{type(exc).__name__.lstrip('_')}: {exc or 'no detail'}"
+        except WireError as exc:
+            error = f"{exc.kind}: {exc.message or 'no detail'}"
             return Exchange(case=case, request=request, response=None, error=error, sent_at=sent_at)
-        finally:
-            self._backend.deadline = None
+        headers, dropped = kept_headers(answer.headers)
+        recorded = RecordedResponse(
+            status=answer.status,
+            headers=headers,
+            body=answer.body,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            truncated=answer.truncated,
+            headers_dropped=dropped,
+        )
         if recorded.status == RATE_LIMITED:
             wait = parse_retry_after(recorded.headers.get("retry-after"))
             self.limiter.delay(min(DEFAULT_RETRY_AFTER_S if wait is None else wait, MAX_RETRY_AFTER_S))
@@ -434,21 +352,3 @@ def kept_headers(items: Iterable[tuple[str, str]]) -> tuple[dict[str, str], int]
         combined = f"{kept[name]}, {value}" if name in kept else value
         kept[name] = combined[:MAX_HEADER_VALUE_CHARS]
     return kept, dropped
-
-
-class _BodyStalledError(Exception):
-    """The body kept trickling past the request timeout."""
-
-
-def _read_bounded(response: httpx.Response, *, deadline: float) -> tuple[bytes, bool]:
-    """At most MAX_BODY_BYTES of the body, within the deadline: memory and time stay bounded."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return b"".join(chunks)[:MAX_BODY_BYTES], True
-        if time.perf_counter() > deadline:
-            raise _BodyStalledError(f"body still arriving at the request timeout ({size} bytes so far)")
-    return b"".join(chunks), False

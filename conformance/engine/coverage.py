@@ -19,8 +19,8 @@ from conformance.contract.operation import OPERATION_PATH
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.client import DERIVED_TOKEN_PREFIX
 from conformance.engine.drawing import draw
-from conformance.engine.http_imports import httpx
 from conformance.engine.phases import COVERAGE_PHASE
+from conformance.engine.wire import encode_query
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
 from strategies.derived_tokens import DERIVED_TOKEN_KINDS
@@ -45,7 +45,7 @@ _ASCII = "abcdefghijklmnopqrstuvwxyz"
 
 def request_line_length(params: Mapping[str, str]) -> int:
     """Bytes of ``POST /rest/sms?<query> HTTP/1.1`` as the client encodes the query."""
-    query = str(httpx.QueryParams(list(params.items())))
+    query = encode_query(list(params.items()))
     return len(f"POST {OPERATION_PATH}?{query} HTTP/1.1")
 
 

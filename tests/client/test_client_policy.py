@@ -117,12 +117,11 @@ def test_a_429_is_sent_once_and_slows_what_follows() -> None:
     assert client.limiter.pending() == pytest.approx(2.0, abs=0.2)
 
 
-def test_a_plain_http_target_gets_a_tls_context_trusting_no_one_an_https_target_the_system_cas() -> None:
-    # a plain-http target never starts TLS (redirects are not followed), so loading the CA bundle is
-    # saved; should TLS ever start through it, verification can only fail (no CA), never pass
+def test_an_https_target_gets_the_system_cas_and_a_plain_http_target_no_tls_at_all() -> None:
+    # a plain-http target never starts TLS (redirects are not followed): no CA bundle is loaded for it
     from conformance.engine.client import _tls_context
 
-    plain = _tls_context("http://127.0.0.1:8080")
-    assert plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
-    assert plain.cert_store_stats()["x509_ca"] == 0
-    assert _tls_context("HTTPS://api.opentact.org").cert_store_stats()["x509_ca"] > 0
+    assert _tls_context("http://127.0.0.1:8080") is None
+    secure = _tls_context("HTTPS://api.opentact.org")
+    assert secure is not None and secure.verify_mode is ssl.CERT_REQUIRED and secure.check_hostname
+    assert secure.cert_store_stats()["x509_ca"] > 0
