@@ -359,13 +359,15 @@ class _Decoder:
         return self._keep(data)
 
     def _keep(self, data: bytes, *, over: bool = False) -> bool:
+        room = self.limit - self.size
+        if len(data) > room:  # only what fits is kept: the body is never held twice past the limit
+            data, over = data[:room], True
         self.chunks.append(data)
         self.size += len(data)
-        return over or self.size > self.limit
+        return over
 
     def body(self) -> bytes:
-        joined = b"".join(self.chunks)
-        return joined[: self.limit]
+        return b"".join(self.chunks)
 
 
 def _readable(sock: socket.socket) -> bool:
