@@ -29,7 +29,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import h11
 
@@ -107,11 +107,12 @@ class Wire:
             raise ValueError(f"not an http(s) URL with a host: {base_url!r}")
         self.host = parts.hostname
         self.port = parts.port or _DEFAULT_PORTS[self.scheme]
-        shown = f"[{self.host}]" if ":" in self.host else self.host
+        ascii_host = self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+        shown = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
         self.host_header = (
             shown if parts.port in (None, _DEFAULT_PORTS[self.scheme]) else f"{shown}:{self.port}"
         )
-        self.base_path = parts.path
+        self.base_path = quote(parts.path, safe="/%:@!$&'()*+,;=~")  # as sent: ASCII, escapes kept
         self.limit = limit
         self._tls = tls if self.scheme == "https" else None
         self._idle: list[_Connection] = []

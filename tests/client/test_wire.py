@@ -329,3 +329,11 @@ def test_the_request_target_is_the_one_httpx_sent_for_the_same_query(
 @given(st.lists(st.tuples(_TEXT, _TEXT), max_size=8))
 def test_repeated_names_keep_their_recorded_order_and_read_back_as_sent(pairs: list[tuple[str, str]]) -> None:
     assert parse_qsl(encode_query(pairs), keep_blank_values=True) == pairs
+
+
+def test_the_host_header_and_base_path_are_sent_as_ascii() -> None:
+    idn = Wire("https://bücher.example/v1/ä%20b", None, limit=1)
+    assert (idn.host_header, idn.base_path, idn.port) == ("xn--bcher-kva.example", "/v1/%C3%A4%20b", 443)
+    ipv6 = Wire("http://[::1]:8080", None, limit=1)
+    assert (ipv6.host, ipv6.host_header, ipv6.port) == ("::1", "[::1]:8080", 8080)
+    assert Wire("http://127.0.0.1:80/", None, limit=1).host_header == "127.0.0.1"
