@@ -244,13 +244,13 @@ def _pattern(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Che
 
 
 def _min_size(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
-    """minLength (code points of a string), minItems (items of an array)."""
+    """minLength (code points of a string), minItems (items of an array), minProperties (names)."""
     bound = _number(value, where)
     return lambda instance: not len(instance) < bound
 
 
 def _max_size(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
-    """maxLength, maxItems."""
+    """maxLength, maxItems, maxProperties."""
     bound = _number(value, where)
     return lambda instance: not len(instance) > bound
 
@@ -338,16 +338,6 @@ def _property_names(c: Compiler, value: Any, schema: dict[str, Any], where: str)
     return lambda instance: all(test(key) for key in instance)
 
 
-def _min_properties(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
-    bound = _number(value, where)
-    return lambda instance: not len(instance) < bound
-
-
-def _max_properties(c: Compiler, value: Any, schema: dict[str, Any], where: str) -> Check:
-    bound = _number(value, where)
-    return lambda instance: not len(instance) > bound
-
-
 Builder = Callable[[Compiler, Any, dict[str, Any], str], Check]
 
 
@@ -381,8 +371,8 @@ KEYWORDS: dict[str, Keyword] = {
     "minItems": Keyword(_min_size, "array"),
     "prefixItems": Keyword(_prefix_items, "array"),
     "additionalProperties": Keyword(_additional_properties, "object"),
-    "maxProperties": Keyword(_max_properties, "object"),
-    "minProperties": Keyword(_min_properties, "object"),
+    "maxProperties": Keyword(_max_size, "object"),
+    "minProperties": Keyword(_min_size, "object"),
     "patternProperties": Keyword(_pattern_properties, "object"),
     "properties": Keyword(_properties, "object"),
     "propertyNames": Keyword(_property_names, "object"),
