@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from conformance.engine.http_imports import httpx
-from conformance.engine.wire import ConnectError, WireError, WireResponse
+from conformance.engine.wire import BoundedBody, ConnectError, WireError, WireResponse
 
 __all__ = ["TransportWire"]
 
@@ -19,8 +19,9 @@ class TransportWire:
     def __init__(
         self, base_url: str, transport: httpx.BaseTransport, *, timeout_s: float, limit: int
     ) -> None:
-        self._origin = httpx.URL(base_url).copy_with(raw_path=b"/")
-        self.base_path = httpx.URL(base_url).path
+        parsed = httpx.URL(base_url)
+        self._origin = str(parsed.copy_with(raw_path=b"")).rstrip("/")
+        self.base_path = parsed.path
         self.limit = limit
         self._client = httpx.Client(
             transport=transport, timeout=timeout_s, follow_redirects=False, trust_env=False
@@ -38,24 +39,19 @@ class TransportWire:
         *,
         deadline: float,
     ) -> WireResponse:
-        url = str(self._origin).rstrip("/") + target
+        url = self._origin + target
         try:
             with self._client.stream(method, url, headers=list(headers), content=body) as response:
-                chunks: list[bytes] = []
-                size = 0
+                kept = BoundedBody([], self.limit)  # httpx has undone the codings already
+                truncated = False
                 for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > self.limit:
+                    if kept.feed(chunk):
+                        truncated = True
                         break
                     if time.monotonic() > deadline:
                         raise WireError("ReadTimeout", "the request's total deadline passed")
-                joined = b"".join(chunks)
                 return WireResponse(
-                    response.status_code,
-                    tuple(response.headers.multi_items()),
-                    joined[: self.limit],
-                    size > self.limit,
+                    response.status_code, tuple(response.headers.multi_items()), kept.body(), truncated
                 )
         except httpx.ConnectError as exc:
             raise ConnectError(str(exc)) from None

@@ -38,6 +38,7 @@ from conformance import __version__
 __all__ = [
     "ACCEPT_ENCODING",
     "USER_AGENT",
+    "BoundedBody",
     "ConnectError",
     "Wire",
     "WireError",
@@ -234,7 +235,7 @@ class Wire:
             raise WireError("RemoteProtocolError", f"unexpected {type(event).__name__}")
         status = event.status_code
         headers = _header_text(event.headers.raw_items())
-        decoder = _Decoder(_codings(headers), self.limit)
+        decoder = BoundedBody(_codings(headers), self.limit)
         while True:
             event = _next_event(connection, deadline)
             if isinstance(event, h11.Data):
@@ -331,8 +332,9 @@ class _Layer:
         return bool(self.inflate.unconsumed_tail)
 
 
-class _Decoder:
-    """A body decoded as it arrives and kept up to ``limit`` bytes (a decoding step past it ends it)."""
+class BoundedBody:
+    """A body decoded as it arrives (``codings`` in the order applied; none: kept as it comes) and kept
+    up to ``limit`` bytes; a decoding step past the limit ends it."""
 
     def __init__(self, codings: list[str], limit: int) -> None:
         self.layers = [_Layer(coding) for coding in reversed(codings)]
