@@ -7,12 +7,18 @@ object), with a ``DeprecationWarning`` naming the new path. The README lists the
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader as _Loader
+    from importlib.abc import MetaPathFinder as _Finder
+else:  # the import system calls the methods, it needs no base class; importlib.abc costs ~15 ms
+    _Loader = _Finder = object
 
 __all__ = ["MOVED", "install"]
 
@@ -39,7 +45,7 @@ MOVED: dict[str, str] = {
 }
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _AliasLoader(_Loader):
     def __init__(self, new_name: str) -> None:
         self.new_name = new_name
 
@@ -50,7 +56,7 @@ class _AliasLoader(importlib.abc.Loader):
         """The module was executed under its new name; nothing more to run."""
 
 
-class _MovedFinder(importlib.abc.MetaPathFinder):
+class _MovedFinder(_Finder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
