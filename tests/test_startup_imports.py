@@ -102,7 +102,6 @@ def test_what_a_run_needs_before_its_first_request_leaves_imports_no_check_and_n
         "httpx",
         "httpcore",
         "trio",
-        "jsonschema",
         "conformance.checks",
         "conformance.engine.checking",
     }

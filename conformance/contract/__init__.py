@@ -1,8 +1,7 @@
 """The contract: what the documentation promises, as the suite reads it.
 
 Holds: ``specfile`` (locating, loading and hashing the OpenAPI file), ``schemas`` (the compiled
-jsonschema validators per status), ``validity`` and ``keywords`` (the same schemas as fast yes/no
-tests, tried before jsonschema), ``variants`` (the other documented forms in ``spec/variants/``),
+jsonschema validators per status), ``variants`` (the other documented forms in ``spec/variants/``),
 ``classify`` (which documented class a request's values fall in, and how strongly the docs back it).
 
 May import: ``conformance.model`` only. Imported by checks, the engine and the commands.

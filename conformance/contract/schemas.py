@@ -1,8 +1,4 @@
-"""The spec as the checks use it: response schemas per status, as ready jsonschema validators.
-
-Each schema is compiled twice: into a jsonschema validator, the only judge of what is wrong, and
-into a fast yes/no test (``validity``) that lets a valid body through without jsonschema's cost.
-"""
+"""The spec as the checks use it: response schemas per status, as ready jsonschema validators."""
 
 from __future__ import annotations
 
@@ -17,7 +13,6 @@ from referencing.jsonschema import DRAFT202012
 
 from conformance.contract.operation import OPERATION_METHOD, OPERATION_PATH
 from conformance.contract.specfile import Spec, load_spec
-from conformance.contract.validity import SchemaCompiler, Validity
 
 __all__ = ["Contract", "SchemaProblem", "compilations", "load_contract"]
 
@@ -42,16 +37,8 @@ def _json_path(parts: Any) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    """One response schema, compiled both ways."""
-
-    validator: jsonschema.protocols.Validator
-    validity: Validity  # the fast test, tried first; it has no ``check`` when the schema has no fast form
-
-
-# (document key, schema pointer) -> its validators, built once per process (D44); and how many were built
-_COMPILED: dict[tuple[str, str], _Compiled] = {}
+# (document key, schema pointer) -> its validator, built once per process (D44); and how many were built
+_COMPILED: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
 _COMPILATIONS = [0]
 
 
@@ -106,8 +93,8 @@ class Contract:
         return tuple((response or {}).get("content", {}))
 
     @functools.cached_property
-    def _validators(self) -> dict[int, _Compiled]:
-        validators: dict[int, _Compiled] = {}
+    def _validators(self) -> dict[int, jsonschema.protocols.Validator]:
+        validators: dict[int, jsonschema.protocols.Validator] = {}
         for code in self.documented_statuses:
             content = (self.response(code) or {}).get("content", {})
             media = content.get("application/json")
@@ -117,52 +104,26 @@ class Contract:
             validators[code] = self._compiled(pointer)
         return validators
 
-    @functools.cached_property
-    def _fast(self) -> SchemaCompiler:
-        return SchemaCompiler(self.document, root_uri=_ROOT_URI)
-
-    def _compiled(self, pointer: str) -> _Compiled:
+    def _compiled(self, pointer: str) -> jsonschema.protocols.Validator:
         found = _COMPILED.get((self.key, pointer))
         if found is None:
-            validator = jsonschema.Draft202012Validator(
+            found = jsonschema.Draft202012Validator(
                 {"$ref": f"{_ROOT_URI}{pointer}"},
                 registry=self._registry,
                 format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
             )
-            found = _Compiled(validator, self._fast.compile_ref(pointer))
             _COMPILATIONS[0] += 1
             if not self.key.startswith("unshared-"):
                 _COMPILED[(self.key, pointer)] = found
         return found
 
     def validate(self, status: int, body: Any) -> Iterator[SchemaProblem]:
-        """Every problem of a JSON body against the schema documented for ``status``.
-
-        A body the fast test passes has none; any other is validated by jsonschema, which alone
-        reports problems (their messages, order and schema pointers).
-        """
-        compiled = self._validators.get(status)
-        if compiled is None or compiled.validity.proves_valid(body):
+        """Every problem of a JSON body against the schema documented for ``status``."""
+        validator = self._validators.get(status)
+        if validator is None:
             return
-        yield from self._jsonschema_problems(status, body)
-
-    def _jsonschema_problems(self, status: int, body: Any) -> Iterator[SchemaProblem]:
-        """What ``validate`` reports, by jsonschema alone (no fast test): what the tests compare to."""
-        compiled = self._validators.get(status)
-        if compiled is None:
-            return
-        for error in sorted(compiled.validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+        for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
             yield from _flatten(error)
-
-    def validity(self, status: int) -> Validity | None:
-        """The fast test of the schema documented for ``status`` (None: no JSON schema there)."""
-        compiled = self._validators.get(status)
-        return None if compiled is None else compiled.validity
-
-    def validator(self, status: int) -> jsonschema.protocols.Validator | None:
-        """The jsonschema validator of the schema documented for ``status`` (None: no JSON schema there)."""
-        compiled = self._validators.get(status)
-        return None if compiled is None else compiled.validator
 
     def examples(self) -> Iterator[tuple[int, str, Any]]:
         """(status, example name, value) for every embedded response example."""

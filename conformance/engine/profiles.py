@@ -5,7 +5,6 @@ A profile names the *environment variable* holding the token, never the token it
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import math
 import os
@@ -15,16 +14,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+import jsonschema
 import yaml
 
-from conformance.contract.validity import SchemaCompiler, Validity
 from conformance.model.redaction import remember_secret
-
-if TYPE_CHECKING:
-    import jsonschema
 
 __all__ = [
     "LOOPBACK_CONCURRENCY",
@@ -97,9 +93,6 @@ PROFILE_SCHEMA: dict[str, Any] = {
         },
     },
 }
-
-
-_PROFILE_URI = "urn:opentact-conformance:profile"
 
 
 class ProfileError(ValueError):
@@ -216,27 +209,14 @@ def _describe(schema: Mapping[str, Any]) -> str:
     return "a valid value"
 
 
-@functools.lru_cache(maxsize=1)
-def _profile_validity() -> Validity:
-    """The profile schema as a fast yes/no test: a valid profile is read without importing jsonschema
-    (~50 ms before a run's first request); any other goes to jsonschema for its messages."""
-    return SchemaCompiler({"profile": PROFILE_SCHEMA}, root_uri=_PROFILE_URI).compile_ref("#/profile")
-
-
-def _profile_errors(data: Any) -> list[jsonschema.ValidationError]:
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(PROFILE_SCHEMA)
-    return sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-
-
 def profile_from_mapping(data: Any, *, source: str) -> Profile:
     """Validate and convert a parsed profile document."""
     if not isinstance(data, dict):
         raise ProfileError(
             f"profile {source} must be a YAML mapping of keys (name, base_url, auth, senders, …)."
         )
-    errors = [] if _profile_validity().proves_valid(data) else _profile_errors(data)
+    validator = jsonschema.Draft202012Validator(PROFILE_SCHEMA)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         field_name = _field_name(first)
