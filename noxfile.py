@@ -56,6 +56,19 @@ def selftest(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def docs(session: nox.Session) -> None:
+    """The manual: regenerate docs/faults.md, docs/checks.md and spec/SOURCES.md, then `mkdocs build --strict`
+    into site/ (a broken link or anchor fails). `nox -s docs -- serve` serves it while you edit instead."""
+    install(session, "docs")
+    session.run("python", "docs/gen_tables.py")
+    env = {"NO_MKDOCS_2_WARNING": "1"}  # Material's banner about MkDocs 2.0, not about this manual
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:], env=env)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
+
+
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (`python -m bench`): whole processes against one standalone mock, counted at the server,
     paired ratios over interleaved rounds, each figure with its target; fails at the end naming the missed

@@ -1,7 +1,8 @@
 """Old module paths, from before ``conformance/`` was grouped by role, kept importable until 0.2.
 
 ``import conformance.results`` still works and gives ``conformance.model.results`` (the same module
-object), with a ``DeprecationWarning`` naming the new path. The README lists the moves.
+object), with a ``DeprecationWarning`` naming the new path. The manual's design notes
+(docs/architecture.md) list the moves.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Holds: ``specfile`` (locating, loading and hashing the OpenAPI file), ``schemas`` (the compiled
 jsonschema validators per status), ``variants`` (the other documented forms in ``spec/variants/``),
-``classify`` (which documented class a request's values fall in, and how strongly the docs back it).
+``classify`` (which documented class a request's values fall in, and how strongly the docs back it),
+``sources`` (the pages cited as S1..S22, from ``spec/sources.yaml``).
 
 May import: ``conformance.model`` only. Imported by checks, the engine and the commands.
 """
