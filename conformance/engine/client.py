@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,12 @@ DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
 MAX_RETRY_AFTER_S = 60.0
 RATE_LIMITED = 429
 USER_AGENT = f"opentact-conformance/{__version__}"  # the target's logs name the tool that called
+
+
+def _cookieless_jar() -> CookieJar:
+    """A jar that keeps no cookie: a Set-Cookie answer never changes a later request (a session
+    cookie sent back would authenticate the requests that test what happens without credentials)."""
+    return CookieJar(DefaultCookiePolicy(allowed_domains=[]))
 
 
 def credential_secrets(token: str) -> tuple[str, ...]:
@@ -204,6 +211,7 @@ class TargetClient:
             timeout=timeout_s,
             limits=httpx.Limits(max_connections=MAX_CONCURRENCY, max_keepalive_connections=MAX_CONCURRENCY),
             follow_redirects=False,
+            cookies=_cookieless_jar(),
             transport=transport,
         )
         if transport is None:

@@ -8,17 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from scripted import CASE
 
 from conformance.engine.client import RateLimiter, TargetClient, TargetUnreachableError, parse_retry_after
-from conformance.model.cases import Case, Expectation
-
-CASE = Case(
-    id="c",
-    phase="p",
-    kind="k",
-    expectation=Expectation.SUCCESS,
-    params={"FROM": "12017771234", "TO": "14155550100", "Message": "hi"},
-)
 
 
 class FakeClock:

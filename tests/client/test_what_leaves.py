@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scripted import CASE, ok, scripted, send
+from scripted import CASE, ok, scripted, send, sent_all
 
 from conformance.engine.client import TargetClient
 from conformance.engine.coverage import request_line_length
@@ -109,3 +109,15 @@ def test_the_recorded_url_is_the_target_httpx_builds_from_the_same_query(
     client.close()
     assert recorded.raw_path == expected.raw_path
     assert urlsplit(str(recorded)).netloc == "127.0.0.1:9"
+
+
+def test_a_cookie_the_target_sets_is_never_sent_back() -> None:
+    answers = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: session=abc; Path=/\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+    ]
+    with scripted(lambda n, _: answers[n - 1]) as server:
+        first, second = sent_all(server.url, 2, dataclasses.replace(CASE, auth=AuthPlacement.NONE))
+    assert first.response is not None and first.response.headers["set-cookie"].startswith("session=abc")
+    assert second.response is not None and second.response.status == 200
+    assert [b"Cookie:" in raw for raw in server.requests] == [False, False]
