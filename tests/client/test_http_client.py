@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import socket
+import threading
 import time
 import tracemalloc
 import zlib
@@ -101,23 +102,22 @@ def test_requests_share_one_kept_alive_connection_until_the_target_ends_it() -> 
     assert server.connections == 2  # requests 1-3 on the first, 4-5 on a new one after "close"
 
 
-def answer_once_then_close(conn: socket.socket) -> None:
-    """One request per connection, answered without ``Connection: close``, then the socket closed."""
-    with conn:
-        buffer = b""
-        while b"\r\n\r\n" not in buffer:
-            buffer += conn.recv(65536)
-        conn.sendall(reply(b"{}"))
-
-
 def test_a_connection_the_target_closed_while_idle_is_not_reused() -> None:
+    closed = threading.Event()
+
+    def answer_once_then_close(conn: socket.socket) -> None:
+        """One request per connection, answered without ``Connection: close``, then the socket closed."""
+        with conn:
+            buffer = b""
+            while b"\r\n\r\n" not in buffer:
+                buffer += conn.recv(65536)
+            conn.sendall(reply(b"{}"))
+        closed.set()
+
     with scripted(lambda n, _: None, answer_once_then_close) as server:
         client = TargetClient(server.url, "tok", timeout_s=5)
         first = client.send(CASE)
-        deadline = time.monotonic() + 5
-        while server.connections < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.1)  # the close reaches the client's idle socket
+        assert closed.wait(5)  # the close is on its way to the client's idle socket
         second = client.send(CASE)
         client.close()
     assert first.response is not None and second.response is not None

@@ -221,12 +221,15 @@ def test_the_validating_proxys_upstream_has_the_same_roots(
 
 
 @pytest.mark.slow
-def test_run_takes_ca_bundle_and_without_it_exits_unreachable_with_nothing_sent(
+def test_run_takes_ca_bundle_refuses_a_missing_one_and_without_it_exits_unreachable(
     tls_target: tuple[Scripted, Path], tmp_path: Path
 ) -> None:
     server, ca_path = tls_target
     common = ["run", "--base-url", server.url, "--token-env", TOKEN_ENV, "--phase", "examples"]
     env = {TOKEN_ENV: "tls-test-token"}
+    missing = run_cli(*common, "--ca-bundle", str(tmp_path / "missing.pem"), cwd=tmp_path, env=env)
+    assert missing.returncode == 2 and "--ca-bundle" in missing.stderr and "missing.pem" in missing.stderr
+    assert "Traceback" not in missing.stderr
     refused = run_cli(*common, "--report-dir", "refused", cwd=tmp_path, env=env, timeout=120)
     assert refused.returncode == 3, refused.stderr
     assert "CERTIFICATE_VERIFY_FAILED" in refused.stderr and "--ca-bundle" in refused.stderr
