@@ -1,4 +1,4 @@
-"""Command-line options that `run` and `diff` share, so both spell and default them alike."""
+"""Command-line options that several commands share, so each spells and defaults them alike."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conformance.model.deviations import Severity
 
-__all__ = ["HelpFormatter", "add_generation_and_gate_options", "add_report_options"]
+__all__ = ["HelpFormatter", "add_ca_bundle_option", "add_generation_and_gate_options", "add_report_options"]
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -51,4 +51,15 @@ def add_generation_and_gate_options(parser: argparse.ArgumentParser, *, live_hel
         action="store_true",
         help="generate the cases afresh instead of reading the case cache "
         "($OPENTACT_CONFORMANCE_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /opentact-conformance)",
+    )
+
+
+def add_ca_bundle_option(parser: argparse.ArgumentParser) -> None:
+    """--ca-bundle: the CA roots an https target is verified against (D46)."""
+    parser.add_argument(
+        "--ca-bundle",
+        type=Path,
+        metavar="FILE",
+        help="PEM CA certificate(s) to verify an https target with (a sandbox's private CA); overrides "
+        "the profile's ca_bundle; default: $SSL_CERT_FILE, else certifi's roots (D46)",
     )

@@ -55,7 +55,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="PEM CA certificates to verify an "
-        "https upstream with (a sandbox's private CA); default: the system's",
+        "https upstream with (a sandbox's private CA); default: $SSL_CERT_FILE, else certifi's (D46)",
     )
     parser.add_argument(
         "--bind",

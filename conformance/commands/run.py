@@ -17,7 +17,7 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.commands.options import HelpFormatter, add_generation_and_gate_options
+from conformance.commands.options import HelpFormatter, add_ca_bundle_option, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
 from conformance.model.deviations import Severity
@@ -84,6 +84,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N",
         help="requests in flight at once, 1-64 (overrides the profile's concurrency key; D42)",
     )
+    add_ca_bundle_option(parser)
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return parser
 
@@ -199,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
             token_env=args.token_env,
             senders=args.sender,
             concurrency=args.concurrency,
+            ca_bundle=args.ca_bundle,
         )
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:

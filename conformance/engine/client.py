@@ -1,31 +1,35 @@
 """Sending cases to a target: credentials placement, send budget, rate limit, deadlines, bounded bodies.
 
-Every request leaves the process through ``TargetClient.send``: that is where the send budget is
-spent (D17) and where the total deadline of a request (connect, headers and body together, and the
-run's time budget) is enforced: the wire (``conformance.engine.wire``) bounds every socket operation
-by the time left (D19)."""
+Every request leaves the process through ``TargetClient.send``, on one ``httpx.Client`` (D45): that is
+where the send budget is spent (D17) and where the total deadline of a request (connect, headers and
+body together, and the run's time budget) is enforced, by the deadline backend under httpx's
+connections (D19). The body is read raw and decoded within its limit (``response_body``); the CA
+roots are those of D46; proxies come from the environment unless the profile turns that off."""
 
 from __future__ import annotations
 
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Protocol
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
 
+import httpx
+
+from conformance import __version__
 from conformance.contract.operation import OPERATION_PATH
+from conformance.engine.deadline_backend import DeadlineBackend, serve_with
 from conformance.engine.leases import names_leased_sender
-from conformance.engine.profiles import Profile, SendBudget
-from conformance.engine.wire import ConnectError, Wire, WireError, WireResponse, request_target
+from conformance.engine.profiles import MAX_CONCURRENCY, Profile, ProfileError, SendBudget
+from conformance.engine.response_body import ACCEPT_ENCODING, read_body
+from conformance.engine.tls_roots import CARootsError, verifying_context
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from strategies.derived_tokens import derive_token, derived_tokens
-
-if TYPE_CHECKING:
-    from conformance.engine.http_imports import httpx
 
 __all__ = [
     "DERIVED_TOKEN_PREFIX",
@@ -53,6 +57,13 @@ CONNECT_BACKOFF_S = 0.2
 DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
 MAX_RETRY_AFTER_S = 60.0
 RATE_LIMITED = 429
+USER_AGENT = f"opentact-conformance/{__version__}"  # the target's logs name the tool that called
+
+
+def _cookieless_jar() -> CookieJar:
+    """A jar that keeps no cookie: a Set-Cookie answer never changes a later request (a session
+    cookie sent back would authenticate the requests that test what happens without credentials)."""
+    return CookieJar(DefaultCookiePolicy(allowed_domains=[]))
 
 
 def credential_secrets(token: str) -> tuple[str, ...]:
@@ -133,34 +144,16 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-class _Wire(Protocol):
-    """Where requests go: sockets (``Wire``) or an httpx transport (``TransportWire``)."""
-
-    base_path: str
-
-    def request(
-        self,
-        method: str,
-        target: str,
-        headers: Sequence[tuple[str, str]],
-        body: bytes | None,
-        *,
-        deadline: float,
-    ) -> WireResponse: ...
-
-    def close(self) -> None: ...
-
-
-def _tls_context(base_url: str) -> ssl.SSLContext | None:
-    """The verifying context of an https target: certifi's CAs, as httpx builds it, HTTP/1.1 by ALPN.
-    A plain-http target gets none: redirects are not followed, so it never starts TLS."""
+def _tls_context(base_url: str, ca_bundle: Path | None) -> ssl.SSLContext:
+    """The verifying context of an https target: the CA roots of D46. A plain-http target never
+    starts TLS (redirects are not followed): its context trusts no CA at all, so a TLS connection
+    through it can only fail, and no CA file (nor a broken ``SSL_CERT_FILE``) is read for it."""
     if not base_url.lower().startswith("https://"):
-        return None
-    import certifi
-
-    context = ssl.create_default_context(cafile=certifi.where())
-    context.set_alpn_protocols(["http/1.1"])
-    return context
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify mode CERT_REQUIRED, no CA: fails closed
+    try:
+        return verifying_context(ca_bundle, named="the CA bundle")
+    except CARootsError as exc:
+        raise ProfileError(str(exc)) from None
 
 
 @dataclass(eq=False)
@@ -175,14 +168,16 @@ class Reservation:
 
 
 class TargetClient:
-    """Requests to one target, with its base URL and token: over the client's own sockets, or through
-    an httpx ``transport`` when one is given (an in-process app, a test's stand-in).
+    """Requests to one target, with its base URL and token, on one ``httpx.Client``: over sockets, or
+    through an httpx ``transport`` when one is given (an in-process app, a test's stand-in).
 
     ``budget`` and ``senders``: every request naming a leased sender (``conformance.engine.leases``)
     spends one unit before it leaves; when the budget is spent, ``send`` raises
     ``BudgetExhaustedError`` and sends nothing. ``auth_method`` is the profile's documented
     placement of the valid token (``header`` or ``jwt-query``). ``deadline`` (``time.monotonic()``),
-    when set, ends any request still running at that moment: the run's time budget.
+    when set, ends any request still running at that moment: the run's time budget. ``ca_bundle``:
+    the CA file an https target is verified against (D46). ``proxy_from_environment``: take
+    ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` as httpx reads them.
     """
 
     def __init__(
@@ -197,6 +192,8 @@ class TargetClient:
         senders: tuple[str, ...] = (),
         auth_method: str = "header",
         deadline: float | None = None,
+        ca_bundle: Path | None = None,
+        proxy_from_environment: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -206,19 +203,27 @@ class TargetClient:
         self.senders = senders
         self.auth_method = auth_method
         self.deadline = deadline
-        self._wire: _Wire
+        self._backend = DeadlineBackend()
+        self._http = httpx.Client(
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+            verify=_tls_context(self.base_url, ca_bundle) if transport is None else True,
+            trust_env=proxy_from_environment,
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=MAX_CONCURRENCY, max_keepalive_connections=MAX_CONCURRENCY),
+            follow_redirects=False,
+            cookies=_cookieless_jar(),
+            transport=transport,
+        )
         if transport is None:
-            self._wire = Wire(self.base_url, _tls_context(self.base_url), limit=MAX_BODY_BYTES)
-        else:
-            from conformance.engine.transport_wire import TransportWire
-
-            self._wire = TransportWire(self.base_url, transport, timeout_s=timeout_s, limit=MAX_BODY_BYTES)
+            serve_with(self._http, self._backend)
 
     @classmethod
     def for_target(
         cls, target: Profile, token: str, budget: SendBudget, *, deadline: float | None = None
     ) -> TargetClient:
-        """The client of a resolved target: its URL, timeout, rate limit, senders and auth placement."""
+        """The client of a resolved target: its URL, timeout, rate limit, senders, auth placement, CA
+        roots and proxy rule. The embedded mock listens on this machine's loopback, where no proxy of
+        the environment could reach it: it is never proxied."""
         return cls(
             target.base_url,
             token,
@@ -228,6 +233,8 @@ class TargetClient:
             senders=target.senders,
             auth_method=target.auth.method,
             deadline=deadline,
+            ca_bundle=target.ca_bundle,
+            proxy_from_environment=target.proxy_from_environment and not target.embedded_mock,
         )
 
     def needs_budget(self, case: Case) -> bool:
@@ -235,7 +242,7 @@ class TargetClient:
         return names_leased_sender(self.build(case), self.senders)
 
     def close(self) -> None:
-        self._wire.close()
+        self._http.close()
 
     def build(self, case: Case) -> RecordedRequest:
         """The exact request a case becomes (token included; redaction happens when recorded)."""
@@ -297,9 +304,9 @@ class TargetClient:
             self.limiter.wait()
             try:
                 return self._send_once(case, request)
-            except ConnectError as exc:
+            except httpx.ConnectError as exc:
                 if attempt == CONNECT_ATTEMPTS:
-                    raise TargetUnreachableError(f"cannot connect to {self.base_url}: {exc}") from None
+                    raise TargetUnreachableError(_unreachable(self.base_url, exc)) from None
                 self.limiter.delay(CONNECT_BACKOFF_S * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -309,29 +316,50 @@ class TargetClient:
         deadline = time.monotonic() + self.timeout_s
         if self.deadline is not None:
             deadline = min(deadline, self.deadline)
-        target = request_target(self._wire.base_path, request.path, request.query)
+        self._backend.deadline = deadline
         try:
-            answer = self._wire.request(
-                request.method, target, request.headers, request.body, deadline=deadline
-            )
-        except ConnectError:
+            # the recorded URL is what leaves: the query pairs in their recorded order (httpx's
+            # ``params`` would group repeated names), encoded as ``RecordedRequest.url`` shows them
+            with self._http.stream(
+                request.method, request.url, headers=list(request.headers), content=request.body
+            ) as response:
+                body, truncated = read_body(response, limit=MAX_BODY_BYTES, deadline=deadline)
+                headers, dropped = kept_headers(response.headers.multi_items())
+                recorded = RecordedResponse(
+                    status=response.status_code,
+                    headers=headers,
+                    body=body,
+                    elapsed_ms=(time.perf_counter() - started) * 1000,
+                    truncated=truncated,
+                    headers_dropped=dropped,
+                )
+        except httpx.ConnectError:
             raise
-        except WireError as exc:
-            error = f"{exc.kind}: {exc.message or 'no detail'}"
-            return Exchange(case=case, request=request, response=None, error=error, sent_at=sent_at)
-        headers, dropped = kept_headers(answer.headers)
-        recorded = RecordedResponse(
-            status=answer.status,
-            headers=headers,
-            body=answer.body,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-            truncated=answer.truncated,
-            headers_dropped=dropped,
-        )
+        except (httpx.HTTPError, UnicodeEncodeError) as exc:
+            return Exchange(case=case, request=request, response=None, error=_failure(exc), sent_at=sent_at)
+        finally:
+            self._backend.deadline = None
         if recorded.status == RATE_LIMITED:
             wait = parse_retry_after(recorded.headers.get("retry-after"))
             self.limiter.delay(min(DEFAULT_RETRY_AFTER_S if wait is None else wait, MAX_RETRY_AFTER_S))
         return Exchange(case=case, request=request, response=recorded, sent_at=sent_at)
+
+
+def _failure(exc: httpx.HTTPError | UnicodeEncodeError) -> str:
+    """The ``transport`` deviation's text: httpx's name for the failure, then its detail."""
+    if isinstance(exc, UnicodeEncodeError):  # httpx refuses a header it cannot send, before connecting
+        return f"LocalProtocolError: a header value is not ASCII ({exc.reason}); nothing was sent"
+    return f"{type(exc).__name__}: {exc or 'no detail'}"
+
+
+def _unreachable(base_url: str, exc: httpx.ConnectError) -> str:
+    message = f"cannot connect to {base_url}: {exc}"
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        message += (
+            " (nothing was sent; if the target's certificate comes from a private CA, name that CA's "
+            "PEM file with --ca-bundle or the profile's ca_bundle, D46)"
+        )
+    return message
 
 
 def kept_headers(items: Iterable[tuple[str, str]]) -> tuple[dict[str, str], int]:

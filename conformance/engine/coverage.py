@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlencode
 
 import strategies as sms
 from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params
@@ -20,7 +21,6 @@ from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.client import DERIVED_TOKEN_PREFIX
 from conformance.engine.drawing import draw
 from conformance.engine.phases import COVERAGE_PHASE
-from conformance.engine.wire import encode_query
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
 from strategies.derived_tokens import DERIVED_TOKEN_KINDS
@@ -44,8 +44,9 @@ _ASCII = "abcdefghijklmnopqrstuvwxyz"
 
 
 def request_line_length(params: Mapping[str, str]) -> int:
-    """Bytes of ``POST /rest/sms?<query> HTTP/1.1`` as the client encodes the query."""
-    query = encode_query(list(params.items()))
+    """Bytes of ``POST /rest/sms?<query> HTTP/1.1``, the query encoded as the client sends it (the
+    encoding of ``RecordedRequest.url``)."""
+    query = urlencode(list(params.items()))
     return len(f"POST {OPERATION_PATH}?{query} HTTP/1.1")
 
 

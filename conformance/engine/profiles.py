@@ -30,6 +30,7 @@ __all__ = [
     "Profile",
     "ProfileError",
     "SendBudget",
+    "checked_ca_bundle",
     "is_loopback_url",
     "load_profile",
     "mock_profile",
@@ -91,6 +92,17 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "description": f"a whole number of requests in flight at once, 1 to {MAX_CONCURRENCY} "
             "(e.g. concurrency: 8), or leave the key out for the default",
         },
+        "ca_bundle": {
+            "type": "string",
+            "minLength": 1,
+            "description": "the path of a PEM file with the CA certificate(s) an https target is "
+            "verified against, relative to the profile's folder (e.g. ca_bundle: sandbox-ca.pem)",
+        },
+        "proxy_from_environment": {
+            "type": "boolean",
+            "description": "true (the default) to send through HTTP_PROXY/HTTPS_PROXY/ALL_PROXY as "
+            "NO_PROXY allows, false to connect to the target directly",
+        },
     },
 }
 
@@ -124,6 +136,8 @@ class Profile:
     source: str = "<built-in>"
     embedded_mock: bool = False  # start the reference mock and fill base_url at run time
     mock_faults: tuple[str, ...] = ()
+    ca_bundle: Path | None = None  # the CA roots of an https target instead of the default ones (D46)
+    proxy_from_environment: bool = True  # HTTP_PROXY/HTTPS_PROXY/NO_PROXY, as httpx reads them
 
     @property
     def in_flight(self) -> int:
@@ -144,9 +158,12 @@ class Profile:
         token_env: str | None = None,
         senders: Sequence[str] = (),
         concurrency: int | None = None,
+        ca_bundle: Path | None = None,
     ) -> Profile:
         """The profile as changed by command-line options."""
         profile = self
+        if ca_bundle is not None:
+            profile = replace(profile, ca_bundle=checked_ca_bundle(ca_bundle, where="--ca-bundle"))
         if concurrency is not None:
             if not 1 <= concurrency <= MAX_CONCURRENCY:
                 raise ProfileError(
@@ -238,6 +255,10 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
     except ValueError as exc:
         raise ProfileError(f"profile {source}: field 'rate_limit' is invalid: {exc}.") from None
     validate_base_url(data["base_url"], where=f"profile {source}: field 'base_url'")
+    ca_bundle = data.get("ca_bundle")
+    if ca_bundle is not None:  # relative to the profile's folder, where the profile and its CA are kept
+        where = f"profile {source}: field 'ca_bundle': the file"
+        ca_bundle = checked_ca_bundle(Path(source).parent / ca_bundle, where=where)
     return Profile(
         name=data["name"],
         base_url=data["base_url"].rstrip("/"),
@@ -254,7 +275,20 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         time_budget_s=data.get("time_budget_s"),
         concurrency=None if data.get("concurrency") is None else int(data["concurrency"]),
         source=source,
+        ca_bundle=ca_bundle,
+        proxy_from_environment=bool(data.get("proxy_from_environment", True)),
     )
+
+
+def checked_ca_bundle(path: Path, *, where: str) -> Path:
+    """``path``, once it loads as PEM CA certificates (D46); else a ProfileError naming ``where``."""
+    from conformance.engine.tls_roots import CARootsError, verifying_context
+
+    try:
+        verifying_context(path, named=where)
+    except CARootsError as exc:
+        raise ProfileError(str(exc)) from None
+    return path
 
 
 def mock_profile(*, faults: Sequence[str] = (), max_sends: int = 100_000) -> Profile:
@@ -367,11 +401,24 @@ def validate_base_url(url: str, *, where: str) -> None:
             problem = f"the bracketed host [{host}] is not an IPv6 address"
         elif any(c.isspace() for c in url):
             problem = "it contains whitespace"
+        elif not host.isascii():
+            problem = _idna_problem(url)
     if problem:
         raise ProfileError(
             f"{where}: base URL {url!r} is invalid: {problem}. Fix: write it as "
             "http://127.0.0.1:8080, http://[::1]:8080 or https://api.example.org."
         )
+
+
+def _idna_problem(url: str) -> str:
+    """Why an internationalised host cannot be sent (IDNA 2008, as httpx encodes it), or ""."""
+    import httpx
+
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return f"its host cannot be encoded for the wire ({exc})"
+    return ""
 
 
 def _is_ipv6(host: str) -> bool:

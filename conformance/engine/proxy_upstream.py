@@ -1,10 +1,13 @@
 """The upstream of the validating proxy: its URL, its TLS context, and the one start-up probe.
 
 ``Upstream.parse`` validates ``--upstream`` (http or https, a host, no query or fragment; a base
-path is kept and put in front of every forwarded path). ``tls_context`` verifies certificates by
-default, against ``--ca-bundle`` alone when one is given (a sandbox's private CA). ``probe`` opens
-one TCP connection and, for https, completes the TLS handshake, then closes it: no HTTP request is
-ever written, so nothing reaches the upstream that the client did not send (D40).
+path is kept and put in front of every forwarded path). Its host is kept as it goes on the wire:
+an internationalised name encoded by httpx's URL rules (IDNA 2008, as the client sends it), the
+path percent-encoded, so the Host header, the connection, TLS's server name and the request target
+all use the same ASCII form. ``tls_context``
+verifies certificates against the CA roots of D46, the client's (``--ca-bundle`` when given).
+``probe`` opens one TCP connection and, for https, completes the TLS handshake, then closes it: no
+HTTP request is ever written, so nothing reaches the upstream that the client did not send (D40).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import httpx
+
+from conformance.engine.tls_roots import CARootsError, verifying_context
 
 __all__ = ["PROBE_TIMEOUT_S", "Upstream", "UpstreamTLSError", "UpstreamURLError", "UpstreamUnreachableError"]
 
@@ -59,13 +66,18 @@ class Upstream:
                 port = parts.port or _DEFAULT_PORTS[parts.scheme]
             except ValueError:
                 problem = "its port is not a number from 1 to 65535"
+        if not problem:
+            try:
+                on_wire = httpx.URL(url.strip())
+            except httpx.InvalidURL as exc:
+                problem = f"its host cannot be encoded for the wire ({exc})"
         if problem:
             raise UpstreamURLError(
                 f"--upstream {url!r} cannot be used: {problem}. Pass the API's base URL, e.g. "
                 "https://api.opentact.org or http://127.0.0.1:8080; nothing was sent."
             )
-        assert parts.hostname is not None
-        return cls(parts.scheme, parts.hostname, port, parts.path.rstrip("/"))
+        host, path = on_wire.raw_host.decode("ascii"), on_wire.raw_path.decode("ascii")
+        return cls(parts.scheme, host, port, path.rstrip("/"))
 
     @property
     def tls(self) -> bool:
@@ -86,17 +98,11 @@ class Upstream:
         return self.base_path.encode("ascii") + request_target
 
     def tls_context(self, ca_bundle: Path | None = None) -> ssl.SSLContext:
-        """A verifying client context: the system's CAs, or only ``ca_bundle`` when given."""
-        if ca_bundle is None:
-            return ssl.create_default_context()
+        """A verifying client context with the CA roots of D46: ``ca_bundle`` alone when given."""
         try:
-            return ssl.create_default_context(cafile=str(ca_bundle))
-        except (OSError, ssl.SSLError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise UpstreamURLError(
-                f"--ca-bundle {ca_bundle} cannot be read as PEM certificates ({reason}). Pass the file "
-                "holding your CA's certificate in PEM form; nothing was sent."
-            ) from None
+            return verifying_context(ca_bundle, named="--ca-bundle")
+        except CARootsError as exc:
+            raise UpstreamURLError(str(exc)) from None
 
     def probe(self, context: ssl.SSLContext | None, timeout_s: float = PROBE_TIMEOUT_S) -> None:
         """Connect once (and shake hands for https), write nothing, close. Raises on failure."""

@@ -8,17 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from scripted import CASE
 
 from conformance.engine.client import RateLimiter, TargetClient, TargetUnreachableError, parse_retry_after
-from conformance.model.cases import Case, Expectation
-
-CASE = Case(
-    id="c",
-    phase="p",
-    kind="k",
-    expectation=Expectation.SUCCESS,
-    params={"FROM": "12017771234", "TO": "14155550100", "Message": "hi"},
-)
 
 
 class FakeClock:
@@ -117,11 +109,16 @@ def test_a_429_is_sent_once_and_slows_what_follows() -> None:
     assert client.limiter.pending() == pytest.approx(2.0, abs=0.2)
 
 
-def test_an_https_target_gets_the_system_cas_and_a_plain_http_target_no_tls_at_all() -> None:
-    # a plain-http target never starts TLS (redirects are not followed): no CA bundle is loaded for it
+def test_an_https_target_gets_the_roots_of_d46_and_a_plain_http_target_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a plain-http target never starts TLS (redirects are not followed): no CA file is read for it
     from conformance.engine.client import _tls_context
 
-    assert _tls_context("http://127.0.0.1:8080") is None
-    secure = _tls_context("HTTPS://api.opentact.org")
-    assert secure is not None and secure.verify_mode is ssl.CERT_REQUIRED and secure.check_hostname
-    assert secure.cert_store_stats()["x509_ca"] > 0
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    plain = _tls_context("http://127.0.0.1:8080", None)
+    assert plain.verify_mode is ssl.CERT_REQUIRED and plain.cert_store_stats()["x509_ca"] == 0
+    secure = _tls_context("HTTPS://api.opentact.org", None)
+    assert secure.verify_mode is ssl.CERT_REQUIRED and secure.check_hostname
+    assert secure.cert_store_stats()["x509_ca"] > 100  # certifi's roots
