@@ -22,6 +22,7 @@ from conformance.engine.profiles import Profile, SendBudget
 from conformance.engine.wire import ConnectError, Wire, WireError, WireResponse, request_target
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.model.http import RATE_LIMITED
 from strategies.derived_tokens import derive_token, derived_tokens
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ CONNECT_ATTEMPTS = 3  # a refused connection sent nothing, so only it is tried a
 CONNECT_BACKOFF_S = 0.2
 DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
 MAX_RETRY_AFTER_S = 60.0
-RATE_LIMITED = 429
 
 
 def credential_secrets(token: str) -> tuple[str, ...]:
