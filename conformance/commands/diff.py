@@ -148,8 +148,13 @@ _Answers = tuple[Case, "Sent | None", "Sent | None"]
 
 
 def _both(case: Case, a: _Side, a_job: Job[Sent] | None, b: _Side, b_job: Job[Sent] | None) -> _Answers:
-    """One case sent to A, then to B, each through its own Sender (its slots bound its concurrency)."""
-    return case, a.answer(a_job), b.answer(b_job)
+    """One case sent to A, then to B, each through its own Sender (its slots bound its concurrency);
+    not to B once A's time budget kept it from A."""
+    a_sent = a.answer(a_job)
+    if a_sent is not None and a_sent.late:
+        _release(b_job)
+        return case, a_sent, None
+    return case, a_sent, b.answer(b_job)
 
 
 def _release(*jobs: Job[Sent] | None) -> None:
@@ -198,12 +203,8 @@ class _Compared:
 
     def out_of_time(self, sides: tuple[_Side, _Side], done: int, total: int) -> bool:
         """A side's time budget is spent (D19): the diff ends partial for it."""
-        spent = [side for side in sides if side.sender.out_of_time()]
-        if spent and not self.partial_reason:
-            self.partial_reason = (
-                f"time budget of {spent[0].label} ({spent[0].sender.time_budget_s:g} s) spent "
-                f"after {done} of {total} cases"
-            )
+        spent = [f"{side.label}: {why}" for side in sides if (why := side.sender.time_spent(done, total))]
+        self.partial_reason = self.partial_reason or "; ".join(spent)
         return bool(spent)
 
 
@@ -290,11 +291,13 @@ def execute_diff(options: DiffOptions) -> RunResults:
 
     def judge(answer: _Answers) -> None:
         case, a_sent, b_sent = answer
+        if any(s is not None and s.late for s in (a_sent, b_sent)):
+            return  # a side's time budget ended before the case had its place on the wire
         a_exchange = a_sent.exchange if a_sent is not None else None
         b_exchange = b_sent.exchange if b_sent is not None else None
         found.pairs[case.phase][f"{_status(a_exchange)}/{_status(b_exchange)}"] += 1
-        if any(s is not None and (s.exchange is None or s.throttle.unresolved) for s in (a_sent, b_sent)):
-            return  # not sent in time, or still 429 (not processed): nothing of the target to compare
+        if any(s is not None and s.throttle.unresolved for s in (a_sent, b_sent)):
+            return  # still 429 after every re-send: not processed, nothing of the target to compare
         if a_exchange is None or b_exchange is None:
             found.one_side += 1
             return

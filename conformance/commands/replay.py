@@ -151,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
     verdicts = (FIXED, STILL_FAILING, CHANGED, NOT_SENT, NOT_EVALUATED)
     counts = ", ".join(f"{outcome.count(v)} {v}" for v in verdicts)
     print(f"replay: {counts}")
+    if outcome.stopped:
+        print(f"replay stopped: {outcome.stopped}; the cases after it were not sent", file=sys.stderr)
     if outcome.interrupted:
         print("replay interrupted: the cases above were replayed, the rest were not", file=sys.stderr)
         return EXIT_INTERRUPTED

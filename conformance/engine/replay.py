@@ -88,6 +88,7 @@ class ReplayOutcome:
     sends_used: int
     send_budget: int
     interrupted: bool = False
+    stopped: str = ""  # why the replay ended before every case was sent (its time budget, D19)
 
     def count(self, verdict: str) -> int:
         return sum(1 for case in self.cases if case.verdict == verdict)
@@ -154,6 +155,7 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     budget = SendBudget(profile.max_sends)
     replayed: list[CaseReplay] = []
     interrupted = False
+    stopped = ""
     with resolved_target(profile, token, results.seed) as target, Sender(target, token, budget) as sender:
         ctx = CheckContext(
             contract=load_contract(spec),
@@ -164,8 +166,10 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
         )
 
         def jobs() -> Iterator[Callable[[], Sent]]:
-            for case in cases:
-                if sender.out_of_time():
+            nonlocal stopped
+            for index, case in enumerate(cases):
+                stopped = sender.time_spent(index, len(cases))
+                if stopped:
                     return
                 yield sender.job(case)
 
@@ -181,7 +185,7 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
             replayed.append(
                 CaseReplay(case.id, NOT_SENT, _before(results, case, threshold), (), why=OUT_OF_TIME)
             )
-    return ReplayOutcome(tuple(replayed), budget.used, budget.limit, interrupted)
+    return ReplayOutcome(tuple(replayed), budget.used, budget.limit, interrupted, stopped)
 
 
 def _before(results: RunResults, case: Case, threshold: Severity) -> tuple[Deviation, ...]:

@@ -362,10 +362,9 @@ def _sent_and_checked(
     def out_of_time(done: int) -> bool:
         """The time budget is spent: the run ends partial for it."""
         nonlocal partial_reason
-        if not sender.out_of_time():
-            return False
-        partial_reason = f"time budget of {sender.time_budget_s:g} s spent after {done} of {len(cases)} cases"
-        return True
+        spent = sender.time_spent(done, len(cases))
+        partial_reason = spent or partial_reason
+        return bool(spent)
 
     def jobs() -> Iterator[Callable[[], Sent]]:
         for index, case in enumerate(cases):

@@ -119,7 +119,7 @@ class Sent:
     exchange: Exchange | None
     superseded: list[Exchange] = field(default_factory=list)
     throttle: ThrottleTally = field(default_factory=ThrottleTally)
-    late: bool = False  # the time budget ended before a worker took it: reserved, never sent
+    late: bool = False  # the time budget ended before it had its place on the wire: never sent
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -163,26 +163,31 @@ class Sender:
         """The time budget is spent, or will be before the next request may leave (a 429's wait)."""
         return self.deadline is not None and time.monotonic() + self.client.limiter.pending() >= self.deadline
 
+    def time_spent(self, done: int, total: int) -> str:
+        """Why sending stops once the time budget is spent (D19); "" while it lasts."""
+        if not self.out_of_time():
+            return ""
+        return f"time budget of {self.time_budget_s:g} s spent after {done} of {total} cases"
+
     def needs_budget(self, case: Case) -> bool:
         """Sending this case spends a unit of the send budget (D17)."""
         return self.client.needs_budget(case)
 
     def _deliver(self, reservation: Reservation) -> Exchange:
-        """One reserved exchange; a target that stops answering mid-run is a transport deviation, at
-        start (nothing answered yet) ``TargetUnreachableError`` (exit 3)."""
-        with self._slots:
-            try:
-                exchange = self.client.send_reserved(reservation)
-            except TargetUnreachableError:
-                if not self._answered.is_set():
-                    raise
-                exchange = Exchange(
-                    case=reservation.case,
-                    request=reservation.request,
-                    response=None,
-                    error="ConnectError: the target stopped accepting connections",
-                    sent_at=datetime.now(UTC),
-                )
+        """One reserved exchange (the caller holds a slot); a target that stops answering mid-run is a
+        transport deviation, at start (nothing answered yet) ``TargetUnreachableError`` (exit 3)."""
+        try:
+            exchange = self.client.send_reserved(reservation)
+        except TargetUnreachableError:
+            if not self._answered.is_set():
+                raise
+            exchange = Exchange(
+                case=reservation.case,
+                request=reservation.request,
+                response=None,
+                error="ConnectError: the target stopped accepting connections",
+                sent_at=datetime.now(UTC),
+            )
         self._answered.set()
         if exchange.response is not None and exchange.response.status == RATE_LIMITED:
             self._slots.narrow()  # a throttled target asked for fewer requests: one at a time from now on
@@ -201,10 +206,19 @@ class Sender:
         """``reserve``, or a case refused by the budget: settled at once, it takes no place on the wire."""
         return self.reserve(case) or Ready(Sent(case, None))
 
+    def _probe(self, reservation: Reservation) -> Exchange:
+        with self._slots:
+            return self._deliver(reservation)
+
     def _until_processed(self, first: Reservation) -> Sent:
+        with self._slots:  # a place on the wire for the case, its 429 re-sends included
+            if self.out_of_time():  # it waited for its place until the time budget ended: never sent
+                self.client.release(first)
+                return Sent(first.case, None, late=True)
+            return self._resent_until_processed(first)
+
+    def _resent_until_processed(self, first: Reservation) -> Sent:
         case = first.case
-        if self.workers > 1 and self.out_of_time():
-            return Sent(case, None, late=True)  # queued behind others until the time budget ended
         sent = Sent(case, None)
         reserved = [first]
 
@@ -247,7 +261,7 @@ class Sender:
                     reservation = self.client.reserve(case)
                 except BudgetExhaustedError:
                     return
-                yield Job(partial(self._deliver, reservation), partial(self.client.release, reservation))
+                yield Job(partial(self._probe, reservation), partial(self.client.release, reservation))
 
         with contextlib.closing(in_order(jobs(), self.workers, abandoned=_abandoned)) as answers:
             found: list[Exchange | None] = list(answers)
