@@ -11,13 +11,9 @@ through ``runner.execute``, the run route here.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from conformance.commands.diff import DiffOptions, execute_diff
@@ -27,6 +23,7 @@ from conformance.engine.runner import RunOptions, execute
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 from conformance.model.results import RunResults
+from tests.runlevel.throttling_proxy import ThrottlingProxy, throttling_proxy
 from tests.safety.servers import LenientSmsServer, TricklingServer
 
 from .conftest import TOKEN, TOKEN_ENV
@@ -104,71 +101,19 @@ def failing() -> Iterator[RunResults]:
     yield replace(results, invocation={"max_examples": EXAMPLES})
 
 
-class _ThrottleFirst(BaseHTTPRequestHandler):
-    """The first ``throttle`` requests get 429 with Retry-After; the others go on to the mock."""
-
-    server: _ThrottlingProxy
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        with self.server.lock:
-            throttled = len(self.server.arrivals) < self.server.throttle
-            self.server.arrivals.append((time.monotonic(), self.path, 429 if throttled else 0))
-        if throttled:
-            self._answer(429, b'{"success": false, "status": 429, "message": "Too Many Requests"}', "1")
-            return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-        answer = self.server.upstream.post(self.path, headers=headers, content=body)
-        self._answer(answer.status_code, answer.content, None, answer.headers.get("content-type"))
-
-    def _answer(self, status: int, body: bytes, retry_after: str | None, media: str | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", media or "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        if retry_after is not None:
-            self.send_header("Retry-After", retry_after)
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _ThrottlingProxy(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, upstream: str, throttle: int) -> None:
-        super().__init__(("127.0.0.1", 0), _ThrottleFirst)
-        self.upstream = httpx.Client(base_url=upstream, timeout=10.0, trust_env=False)
-        self.throttle = throttle
-        self.lock = threading.Lock()
-        self.arrivals: list[tuple[float, str, int]] = []  # (when, request target, 429 or 0 forwarded)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
 @pytest.fixture
-def throttling_faulty_mock() -> Iterator[_ThrottlingProxy]:
-    with MockServer(MockConfig(token=TOKEN, faults=FAULT)) as mock:
-        proxy = _ThrottlingProxy(mock.url, throttle=2)
-        thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        try:
-            yield proxy
-        finally:
-            proxy.shutdown()
-            proxy.server_close()
-            proxy.upstream.close()
-            thread.join(5)
+def throttling_faulty_mock() -> Iterator[ThrottlingProxy]:
+    """The faulty mock behind a proxy that answers the first two requests 429, Retry-After: 1."""
+    with (
+        MockServer(MockConfig(token=TOKEN, faults=FAULT)) as mock,
+        throttling_proxy(mock.url, first=2, retry_after=str(RETRY_AFTER_S)) as proxy,
+    ):
+        yield proxy
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_429_is_waited_out_and_the_case_judged_on_its_processed_answer(
-    command: str, token_env: str, failing: RunResults, throttling_faulty_mock: _ThrottlingProxy
+    command: str, token_env: str, failing: RunResults, throttling_faulty_mock: ThrottlingProxy
 ) -> None:
     send = COMMANDS[command]
     with MockServer(MockConfig(token=TOKEN, faults=FAULT)) as direct:
@@ -180,7 +125,7 @@ def test_a_429_is_waited_out_and_the_case_judged_on_its_processed_answer(
         f"{command}: re-sent after {second - first:.2f} s and {third - second:.2f} s "
         f"(Retry-After: {RETRY_AFTER_S}); {len(throttled.judged)} findings, as without the 429s"
     )
-    assert target == again == once_more and forwarded == 0  # the same case, re-sent until processed
+    assert target == again == once_more and not forwarded  # the same case, re-sent until processed
     assert second - first >= RETRY_AFTER_S and third - second >= RETRY_AFTER_S
     assert throttled.judged == unthrottled.judged  # judged on the processed answer, as if never throttled
     assert throttled.sends_used == unthrottled.sends_used + 2  # each re-send spends budget (D16)
