@@ -209,13 +209,14 @@ class _Compared:
 
 
 def _send_and_compare(
-    cases: list[Case], sides: tuple[_Side, _Side], found: _Compared, compared: Callable[[_Answers], None]
+    cases: list[Case], sides: tuple[_Side, _Side], found: _Compared, judge: Callable[[_Answers], None]
 ) -> None:
     """Each case to both sides, in flight as each side's concurrency allows, the answers in case order.
 
     A case goes to both sides or to neither: its budget units are reserved on both in case order, and
     a case either side's budget refuses is skipped on both (D17)."""
     from conformance.engine.differential import map_case
+    from conformance.engine.inflight import Ready
     from conformance.engine.sending import Job, in_flight
 
     side_a, side_b = sides
@@ -230,7 +231,7 @@ def _send_and_compare(
             b_job = side_b.sender.reserve(b_case) if to_b else None
             if (not to_a and not to_b) or (to_a and a_job is None) or (to_b and b_job is None):
                 _release(a_job, b_job)
-                found.skipped[case.phase] += 1
+                yield Ready((case, None, None))  # skipped: settled at once, no place on the wire
                 continue
             yield Job(partial(_both, case, side_a, a_job, side_b, b_job), partial(_release, a_job, b_job))
 
@@ -239,11 +240,14 @@ def _send_and_compare(
     try:
         with in_flight(jobs(), workers, settled) as answers:
             for index, answer in enumerate(answers):
-                _, a_sent, b_sent = answer
+                case, a_sent, b_sent = answer
+                if a_sent is None and b_sent is None:
+                    found.skipped[case.phase] += 1
+                    continue
                 side_a.count(a_sent)
                 side_b.count(b_sent)
                 if not found.out_of_time(sides, index, len(cases)):  # else our budget may have cut them
-                    compared(answer)
+                    judge(answer)
     finally:
         for _, a_sent, b_sent in settled:  # in flight when the diff stopped: sent, not compared
             side_a.count(a_sent)

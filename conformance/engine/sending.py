@@ -207,6 +207,7 @@ class Sender:
         return self.reserve(case) or Ready(Sent(case, None))
 
     def _probe(self, reservation: Reservation) -> Exchange:
+        """A probe: sent once in its place on the wire, a 429 kept as its answer."""
         with self._slots:
             return self._deliver(reservation)
 

@@ -145,6 +145,7 @@ def test_the_time_budget_ends_the_command_and_no_request_leaves_after_it(
     print(f"{command}: {connections} request(s) to the slow target; stopped: {outcome.stopped}")
     assert "time budget of 1.5 s spent" in outcome.stopped
     assert connections == 1  # the request the budget cut; none after it
+    assert outcome.sends_used == 1  # cases that waited for their place until then gave their unit back
     if command == "replay":
         whys = [(verdict, why) for _, verdict, why in outcome.judged]
         assert whys[0][0] == NOT_EVALUATED and set(whys[1:]) == {(NOT_SENT, whys[0][1])}
