@@ -11,8 +11,10 @@ through ``runner.execute``, the run route here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +165,14 @@ def test_the_send_budget_counted_at_the_server_is_never_exceeded(
     assert 0 < counted <= 3
     assert outcome.sends_used == counted
     assert outcome.kept_back > 0  # the budget, not a lack of cases, stopped them
+
+
+def test_only_the_sender_makes_a_client_and_sends_through_it() -> None:
+    package = Path(__file__).resolve().parents[2] / "conformance"
+    sending = re.compile(r"TargetClient\(|\.for_target\(|\.send_reserved\(|client\.send\(")
+    users = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if sending.search(path.read_text(encoding="utf-8"))
+    }
+    assert users == {"engine/client.py", "engine/sending.py"}  # client.py: the definitions
