@@ -15,6 +15,7 @@ from conformance.checks.base import CheckContext, register_run_check
 from conformance.checks.run_level import with_other
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange, RecordedRequest
+from conformance.model.http import RATE_LIMITED
 
 __all__ = ["ACCOUNT_STATE_STATUSES", "Outcome", "check_equal_requests_same_outcome", "outcome_of"]
 
@@ -22,7 +23,6 @@ __all__ = ["ACCOUNT_STATE_STATUSES", "Outcome", "check_equal_requests_same_outco
 # which may change during a run, not on the request.
 ACCOUNT_STATE_STATUSES = frozenset({405, 406})
 DOCUMENTED_SUCCESS = frozenset({200, 201})
-RATE_LIMITED = 429
 
 Outcome = tuple[object, ...]
 

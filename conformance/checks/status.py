@@ -8,6 +8,7 @@ from conformance.checks.base import CheckContext, register
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.http import RATE_LIMITED
 
 __all__ = [
     "check_auth_enforced",
@@ -24,7 +25,6 @@ EXPECTED_STATUS = {
     Expectation.EITHER: 400,  # the refusal it may get (D34); a 2xx is the other documented outcome
 }
 DOCUMENTED_REFUSALS = frozenset(EXPECTED_STATUS.values())  # what an Expectation.REFUSED case may get (D18)
-RATE_LIMITED = 429
 
 
 def _is_success(status: int) -> bool:

@@ -2,7 +2,10 @@
 
 Cases are generated once, from the first profile; the second side gets each case with its own
 senders, unleased sender and allow-listed destinations (``conformance.differential.map_case``).
-Each side keeps its own safety check, token, rate limit, timeout and send budget.
+Each side keeps its own safety check and token, and sends through its own ``Sender`` (D49): its send
+budget, rate limit, 429 waits and re-sends, timeout, time budget and concurrency, from its profile.
+A case goes to both sides or to neither (a case either budget refuses is skipped on both); the two
+answers compared are the processed ones (a 429 a re-send replaced is not compared).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import contextlib
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from conformance.commands.exit_codes import EXIT_CODES_HELP, EXIT_UNREACHABLE, EXIT_USAGE
@@ -28,8 +32,9 @@ from conformance.model.exchange import Exchange
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
-    from conformance.engine.client import TargetClient
-    from conformance.engine.profiles import Profile, SendBudget
+    from conformance.engine.profiles import Profile
+    from conformance.engine.resend import ThrottleTally
+    from conformance.engine.sending import Job, Sender, Sent
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 
@@ -97,32 +102,65 @@ class DiffOptions:
 class _Side:
     label: str
     profile: Profile  # with the real base URL
-    client: TargetClient
-    budget: SendBudget
+    sender: Sender
     negative_only: bool
-    sent: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
+    throttle: ThrottleTally
+    sent: int = 0  # requests that went out, 429s a re-send replaced included
 
     def wants(self, case: Case) -> bool:
-        return case.expectation.rejects or not self.negative_only
+        """The case goes to this side: not a case that could send on a negative-only side (D18)."""
+        if self.negative_only:
+            return case.expectation.rejects and not self.sender.needs_budget(case)
+        return True
 
-    def send(self, case: Case) -> Exchange:
+    def answer(self, job: Job[Sent] | None) -> Sent | None:
+        """The job's outcome (None: nothing to send here); a side that cannot be reached before it
+        answered anything is named (exit 3)."""
         from conformance.engine.client import TargetUnreachableError
 
+        if job is None:
+            return None
         try:
-            exchange = self.client.send(case)
+            return job()
         except TargetUnreachableError as exc:
-            if self.sent == 0:
-                raise SideUnreachableError(self.label, str(exc)) from None
-            exchange = Exchange(
-                case=case,
-                request=self.client.build(case),
-                response=None,
-                error="ConnectError: the target stopped accepting connections",
-                sent_at=datetime.now(UTC),
-            )
-        self.sent += 1
-        return exchange
+            raise SideUnreachableError(self.label, str(exc)) from None
+
+    def count(self, sent: Sent | None) -> None:
+        """What went out to this side for one case, and the throttling it met."""
+        if sent is not None:
+            self.sent += len(sent.exchanges)
+            self.throttle.merge(sent.throttle)
+
+    def stats(self) -> dict[str, object]:
+        budget, throttle = self.sender.budget, self.throttle
+        return {
+            "limit": budget.limit,
+            "used": budget.used,
+            "sent": self.sent,
+            "throttled_cases": throttle.cases,
+            "throttle_resends": throttle.resends,
+            "throttled_unresolved": throttle.unresolved,
+            "waited_s": round(self.sender.waited_s, 3),
+        }
+
+
+_Answers = tuple[Case, "Sent | None", "Sent | None"]
+
+
+def _both(case: Case, a: _Side, a_job: Job[Sent] | None, b: _Side, b_job: Job[Sent] | None) -> _Answers:
+    """One case sent to A, then to B, each through its own Sender (its slots bound its concurrency);
+    not to B once A's time budget kept it from A."""
+    a_sent = a.answer(a_job)
+    if a_sent is not None and a_sent.late:
+        _release(b_job)
+        return case, a_sent, None
+    return case, a_sent, b.answer(b_job)
+
+
+def _release(*jobs: Job[Sent] | None) -> None:
+    for job in jobs:
+        if job is not None:
+            job.release()
 
 
 def _labels(a: Profile, b: Profile) -> tuple[str, str]:
@@ -139,29 +177,93 @@ def _status(exchange: Exchange | None) -> str:
 
 @contextlib.contextmanager
 def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bool) -> Iterator[_Side]:
-    from conformance.engine.client import TargetClient
     from conformance.engine.profiles import SendBudget
+    from conformance.engine.resend import ThrottleTally
     from conformance.engine.runner import resolved_target
+    from conformance.engine.sending import Sender
 
-    with resolved_target(profile, token, seed) as target:
-        budget = SendBudget(profile.max_sends)
-        client = TargetClient.for_target(target, token, budget)
-        try:
-            yield _Side(label, target, client, budget, negative_only)
-        finally:
-            client.close()
+    with (
+        resolved_target(profile, token, seed) as target,
+        Sender(target, token, SendBudget(profile.max_sends)) as sender,
+    ):
+        yield _Side(label, target, sender, negative_only, ThrottleTally())
+
+
+@dataclass
+class _Compared:
+    """What the diff's sending loop accumulates; turned into RunResults at the end."""
+
+    deviations: list[Deviation] = field(default_factory=list)
+    crashes: list[Crash] = field(default_factory=list)
+    pairs: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    compared: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    one_side: int = 0
+    partial_reason: str = ""
+
+    def out_of_time(self, sides: tuple[_Side, _Side], done: int, total: int) -> bool:
+        """A side's time budget is spent (D19): the diff ends partial for it."""
+        spent = [f"{side.label}: {why}" for side in sides if (why := side.sender.time_spent(done, total))]
+        self.partial_reason = self.partial_reason or "; ".join(spent)
+        return bool(spent)
+
+
+def _send_and_compare(
+    cases: list[Case], sides: tuple[_Side, _Side], found: _Compared, judge: Callable[[_Answers], None]
+) -> None:
+    """Each case to both sides, in flight as each side's concurrency allows, the answers in case order.
+
+    A case goes to both sides or to neither: its budget units are reserved on both in case order, and
+    a case either side's budget refuses is skipped on both (D17)."""
+    from conformance.engine.differential import map_case
+    from conformance.engine.inflight import Ready
+    from conformance.engine.sending import Job, in_flight
+
+    side_a, side_b = sides
+
+    def jobs() -> Iterator[Callable[[], _Answers]]:
+        for index, case in enumerate(cases):
+            if found.out_of_time(sides, index, len(cases)):
+                return
+            b_case = map_case(case, side_a.profile, side_b.profile)
+            to_a, to_b = side_a.wants(case), side_b.wants(b_case)
+            a_job = side_a.sender.reserve(case) if to_a else None
+            b_job = side_b.sender.reserve(b_case) if to_b else None
+            if (not to_a and not to_b) or (to_a and a_job is None) or (to_b and b_job is None):
+                _release(a_job, b_job)
+                yield Ready((case, None, None))  # skipped: settled at once, no place on the wire
+                continue
+            yield Job(partial(_both, case, side_a, a_job, side_b, b_job), partial(_release, a_job, b_job))
+
+    settled: list[_Answers] = []
+    workers = max(side_a.sender.workers, side_b.sender.workers)
+    try:
+        with in_flight(jobs(), workers, settled) as answers:
+            for index, answer in enumerate(answers):
+                case, a_sent, b_sent = answer
+                if a_sent is None and b_sent is None:
+                    found.skipped[case.phase] += 1
+                    continue
+                side_a.count(a_sent)
+                side_b.count(b_sent)
+                if not found.out_of_time(sides, index, len(cases)):  # else our budget may have cut them
+                    judge(answer)
+    finally:
+        for _, a_sent, b_sent in settled:  # in flight when the diff stopped: sent, not compared
+            side_a.count(a_sent)
+            side_b.count(b_sent)
 
 
 def execute_diff(options: DiffOptions) -> RunResults:
     """Send every case to both sides within their budgets and compare the answers."""
     from conformance import __version__
     from conformance.contract.specfile import load_spec
-    from conformance.engine.client import BudgetExhaustedError, credential_secrets
-    from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare, map_case
+    from conformance.engine.client import credential_secrets
+    from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare
     from conformance.engine.generation import GenerationOptions, generate_cases, unsendable
     from conformance.engine.profiles import ProfileError, resolve_token
     from conformance.engine.runner import check_safety, interruption
-    from conformance.model.redaction import Redactor, remember_secret
+    from conformance.model.redaction import Redactor
     from strategies.derived_tokens import derived_token_kinds
 
     a, b = options.a, options.b
@@ -176,8 +278,6 @@ def execute_diff(options: DiffOptions) -> RunResults:
         check_safety(profile, options.allow_live)
     tokens = resolve_token(a), resolve_token(b)
     secrets = tuple(secret for t in tokens for secret in credential_secrets(t))
-    for secret in secrets:  # near-miss tokens are as secret as the tokens: off the console too
-        remember_secret(secret)
     # derived-token cases only for kinds both sides' tokens allow; each side derives from its own token
     token_kinds = tuple(k for k in derived_token_kinds(tokens[0]) if k in derived_token_kinds(tokens[1]))
     spec = load_spec()
@@ -186,75 +286,59 @@ def execute_diff(options: DiffOptions) -> RunResults:
     )
     cases = generate_cases(a, spec, generation)
     started, clock = datetime.now(UTC), time.perf_counter()
-    deviations: list[Deviation] = []
-    crashes: list[Crash] = []
-    pairs: dict[str, Counter[str]] = defaultdict(Counter)
-    compared: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
-    one_side = 0
-    partial_reason = ""
+    found = _Compared()
     negative = [chosen in (p.name, label) or p.negative_only for p, label in zip((a, b), labels, strict=True)]
     if any(negative):
         # a case for a negative-only side goes to both sides in a form that cannot send (D18)
         safe = ((c if not c.expectation.rejects else unsendable(c, a)) for c in cases)
         cases = [c for c in safe if c is not None]
+
+    def judge(answer: _Answers) -> None:
+        case, a_sent, b_sent = answer
+        if any(s is not None and s.late for s in (a_sent, b_sent)):
+            return  # a side's time budget ended before the case had its place on the wire
+        a_exchange = a_sent.exchange if a_sent is not None else None
+        b_exchange = b_sent.exchange if b_sent is not None else None
+        found.pairs[case.phase][f"{_status(a_exchange)}/{_status(b_exchange)}"] += 1
+        if any(s is not None and s.throttle.unresolved for s in (a_sent, b_sent)):
+            return  # still 429 after every re-send: not processed, nothing of the target to compare
+        if a_exchange is None or b_exchange is None:
+            found.one_side += 1
+            return
+        found.compared[case.phase] += 1
+        try:
+            found.deviations.extend(
+                compare(case, a_exchange, b_exchange, sides=labels, secrets=secrets, seed=options.seed)
+            )
+        except Exception as exc:  # a bug in the comparison must not stop the run
+            found.crashes.append(Crash(CHECK_ID, case.id, f"{type(exc).__name__}: {exc}"))
+
     with (
         _side(labels[0], a, tokens[0], options.seed, negative[0]) as side_a,
         # a different mock seed on B: its uuids and threads differ from A's, as between two real targets
         _side(labels[1], b, tokens[1], options.seed + 1, negative[1]) as side_b,
     ):
         try:
-            for case in cases:
-                b_case = map_case(case, a, b)
-                to_a, to_b = side_a.wants(case), side_b.wants(b_case)
-                if side_b.negative_only and to_b and side_b.client.needs_budget(b_case):
-                    to_b = False  # B's senders read as one of its leases only after mapping: never sent
-                if side_a.negative_only and to_a and side_a.client.needs_budget(case):
-                    to_a = False
-                need_a = to_a and side_a.client.needs_budget(case)
-                need_b = to_b and side_b.client.needs_budget(b_case)
-                if (
-                    (not to_a and not to_b)
-                    or (need_a and side_a.budget.exhausted)
-                    or (need_b and side_b.budget.exhausted)
-                ):
-                    skipped[case.phase] += 1
-                    continue
-                try:
-                    a_exchange = side_a.send(case) if to_a else None
-                    b_exchange = side_b.send(b_case) if to_b else None
-                except BudgetExhaustedError:  # checked above; kept as the last line of defence
-                    skipped[case.phase] += 1
-                    continue
-                pairs[case.phase][f"{_status(a_exchange)}/{_status(b_exchange)}"] += 1
-                if a_exchange is None or b_exchange is None:
-                    one_side += 1
-                    continue
-                compared[case.phase] += 1
-                try:
-                    deviations.extend(
-                        compare(
-                            case, a_exchange, b_exchange, sides=labels, secrets=secrets, seed=options.seed
-                        )
-                    )
-                except Exception as exc:  # a bug in the comparison must not stop the run
-                    crashes.append(Crash(CHECK_ID, case.id, f"{type(exc).__name__}: {exc}"))
+            _send_and_compare(cases, (side_a, side_b), found, judge)
         except KeyboardInterrupt as exc:
-            partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
+            found.partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
         urls = tuple(
             EMBEDDED if p.embedded_mock else s.profile.base_url for p, s in ((a, side_a), (b, side_b))
         )
-        budgets = {
-            s.label: {"limit": s.budget.limit, "used": s.budget.used, "sent": s.sent}
-            for s in (side_a, side_b)
-        }
+        budgets = {s.label: s.stats() for s in (side_a, side_b)}
+        unresolved = [
+            f"{s.throttle.unresolved} on {s.label}" for s in (side_a, side_b) if s.throttle.unresolved
+        ]
+    if unresolved:
+        still = f"case(s) still throttled (429) after every re-send, not compared: {', '.join(unresolved)}"
+        found.partial_reason = "; ".join(filter(None, (found.partial_reason, still)))
     phases = tuple(
         PhaseStats(
             name=p,
             cases=sum(1 for c in cases if c.phase == p),
-            sent=compared[p],
-            skipped=skipped[p],
-            status_counts=dict(pairs[p]),
+            sent=found.compared[p],
+            skipped=found.skipped[p],
+            status_counts=dict(found.pairs[p]),
         )
         for p in PHASES
         if any(c.phase == p for c in cases)
@@ -272,21 +356,21 @@ def execute_diff(options: DiffOptions) -> RunResults:
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - clock,
         fail_on=options.fail_on,
-        deviations=tuple(deviations),
+        deviations=tuple(found.deviations),
         phases=phases,
-        crashes=tuple(crashes),
+        crashes=tuple(found.crashes),
         checks={CHECK_ID: CHECK_DESCRIPTION},
         stats={
             "cases": len(cases),
-            "compared": sum(compared.values()),
-            "sent_to_one_side_only": one_side,
-            "skipped_budget_or_negative_only": sum(skipped.values()),
+            "compared": sum(found.compared.values()),
+            "sent_to_one_side_only": found.one_side,
+            "skipped_budget_or_negative_only": sum(found.skipped.values()),
             "sides": budgets,
             "negative_only_for": chosen,
             "status_pairs": "A/B",
         },
-        partial=bool(partial_reason),
-        partial_reason=partial_reason,
+        partial=bool(found.partial_reason),
+        partial_reason=found.partial_reason,
         command="diff",
         tool_version=__version__,
     )

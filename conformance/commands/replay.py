@@ -1,8 +1,9 @@
 """``opentact-conformance replay results.json [--case ID …] [--profile …]``: are the failures fixed?
 
 Re-sends the failing cases of a past run (or the named ones) to the target and prints, per case,
-FIXED / STILL FAILING / CHANGED. Exit codes as for ``run``: 0 every case fixed, 1 any still
-failing, changed or not sent (budget spent), 2 usage, 3 unreachable, 130 interrupted.
+FIXED / STILL FAILING / CHANGED. Cases leave as in ``run`` (budget, 429 re-sends, time budget,
+concurrency: D49). Exit codes as for ``run``: 0 every case fixed, 1 any still failing, changed, not
+sent (send or time budget spent) or not evaluated (still 429), 2 usage, 3 unreachable, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--he
 __all__ = ["add_parser", "recorded_profile", "run"]
 
 _EPILOG = """\
-exit codes: 0 every case FIXED · 1 a case STILL FAILING, CHANGED or NOT SENT (budget spent)
+exit codes: 0 every case FIXED · 1 a case STILL FAILING, CHANGED, NOT SENT (send or time budget
+            spent) or NOT EVALUATED (still 429 after every re-send, or cut by the time budget)
             2 usage or configuration error · 3 target unreachable · 130 interrupted
 """
 
@@ -89,7 +91,7 @@ def recorded_profile(invocation: Mapping[str, Any]) -> Profile:
 
 
 def _describe(case: CaseReplay) -> str:
-    from conformance.engine.replay import FIXED, NOT_SENT, STILL_FAILING
+    from conformance.engine.replay import FIXED, STILL_FAILING
 
     def titles(found: tuple[Any, ...]) -> str:
         named = dict.fromkeys(f"{d.check}: {d.title} at {d.path}" for d in found)
@@ -97,8 +99,8 @@ def _describe(case: CaseReplay) -> str:
 
     if case.verdict == FIXED:
         return f"was {titles(case.before)}"
-    if case.verdict == NOT_SENT:
-        return "the profile's send budget (max_sends) is spent"
+    if case.why:  # NOT SENT, NOT EVALUATED
+        return case.why
     if case.verdict == STILL_FAILING:
         return titles(case.after)
     return f"now {titles(case.after)}; was {titles(case.before)}"
@@ -111,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.engine.replay import (
         CHANGED,
         FIXED,
+        NOT_EVALUATED,
         NOT_SENT,
         STILL_FAILING,
         ReplayError,
@@ -145,8 +148,11 @@ def run(args: argparse.Namespace) -> int:
     )
     for case in outcome.cases:
         print(f"  {case.verdict:<13} {case.case_id:<16} {case.status or '–':<11} {_describe(case)}")
-    counts = ", ".join(f"{outcome.count(v)} {v}" for v in (FIXED, STILL_FAILING, CHANGED, NOT_SENT))
+    verdicts = (FIXED, STILL_FAILING, CHANGED, NOT_SENT, NOT_EVALUATED)
+    counts = ", ".join(f"{outcome.count(v)} {v}" for v in verdicts)
     print(f"replay: {counts}")
+    if outcome.stopped:
+        print(f"replay stopped: {outcome.stopped}; the cases after it were not sent", file=sys.stderr)
     if outcome.interrupted:
         print("replay interrupted: the cases above were replayed, the rest were not", file=sys.stderr)
         return EXIT_INTERRUPTED

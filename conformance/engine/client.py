@@ -29,6 +29,7 @@ from conformance.engine.response_body import ACCEPT_ENCODING, read_body
 from conformance.engine.tls_roots import CARootsError, verifying_context
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.model.http import RATE_LIMITED
 from strategies.derived_tokens import derive_token, derived_tokens
 
 __all__ = [
@@ -56,7 +57,6 @@ CONNECT_ATTEMPTS = 3  # a refused connection sent nothing, so only it is tried a
 CONNECT_BACKOFF_S = 0.2
 DEFAULT_RETRY_AFTER_S = 1.0  # a 429 without Retry-After still slows the run
 MAX_RETRY_AFTER_S = 60.0
-RATE_LIMITED = 429
 USER_AGENT = f"opentact-conformance/{__version__}"  # the target's logs name the tool that called
 
 

@@ -3,13 +3,14 @@
 The cases are not rebuilt from the (redacted) requests in ``results.json``: they are generated
 again from the recorded options (seed, max-examples, phases, negative-only) for the target's
 profile, exactly as the run generated them, and picked by case id. Every request goes through
-the same safety rule (live targets need both switches), the same client (rate limit, timeout)
-and the same send budget as a run; the same checks judge the answers.
+the same safety rule (live targets need both switches) and the same ``Sender`` as a run: the send
+budget (D17), the rate limit, 429 waits and re-sends (D16), deadlines and the time budget (D19) and
+the profile's concurrency (D42). The same checks judge each case's processed answer (D49).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +18,10 @@ from conformance.checks import CHECKS, CheckContext, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import response_variants
-from conformance.engine.client import BudgetExhaustedError, TargetClient, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, SendBudget, resolve_token
-from conformance.engine.runner import check_safety, resolved_target, send_case
+from conformance.engine.runner import check_safety, resolved_target
+from conformance.engine.sending import Sender, Sent
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.problems import problem_id
@@ -30,6 +31,7 @@ from strategies.derived_tokens import derived_token_kinds
 __all__ = [
     "CHANGED",
     "FIXED",
+    "NOT_EVALUATED",
     "NOT_SENT",
     "STILL_FAILING",
     "CaseReplay",
@@ -44,6 +46,11 @@ FIXED = "FIXED"
 STILL_FAILING = "STILL FAILING"
 CHANGED = "CHANGED"
 NOT_SENT = "NOT SENT"
+NOT_EVALUATED = "NOT EVALUATED"  # sent, but no answer to judge: still 429, or cut by the time budget
+
+OUT_OF_BUDGET = "the profile's send budget (max_sends) is spent"
+OUT_OF_TIME = "the profile's time budget (time_budget_s) is spent"
+STILL_THROTTLED = "still throttled (429) after every re-send (D16)"
 
 
 class ReplayError(ValueError):
@@ -64,10 +71,11 @@ class CaseReplay:
     """One re-sent case: what the run found, what the target answers now."""
 
     case_id: str
-    verdict: str  # FIXED | STILL FAILING | CHANGED | NOT SENT
+    verdict: str  # FIXED | STILL FAILING | CHANGED | NOT SENT | NOT EVALUATED
     before: tuple[Deviation, ...]  # the run's deviations of this case at/above the threshold
     after: tuple[Deviation, ...]  # this replay's
     status: str = ""  # HTTP status now, "no-response", or "" when not sent
+    why: str = ""  # why a case was NOT SENT or NOT EVALUATED
 
     @property
     def passed(self) -> bool:
@@ -80,6 +88,7 @@ class ReplayOutcome:
     sends_used: int
     send_budget: int
     interrupted: bool = False
+    stopped: str = ""  # why the replay ended before every case was sent (its time budget, D19)
 
     def count(self, verdict: str) -> int:
         return sum(1 for case in self.cases if case.verdict == verdict)
@@ -134,7 +143,7 @@ def _pick(cases: list[Case], wanted: tuple[str, ...]) -> list[Case]:
 
 
 def replay(options: ReplayOptions) -> ReplayOutcome:
-    """Re-send the chosen cases within the profile's budget; per case FIXED / STILL FAILING / CHANGED."""
+    """Re-send the chosen cases within the profile's budgets; per case FIXED / STILL FAILING / CHANGED."""
     results, profile = options.results, options.profile
     threshold = options.fail_on or results.fail_on
     check_safety(profile, options.allow_live)
@@ -143,35 +152,70 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     wanted = options.case_ids or failing_case_ids(results, threshold)
     cases = _pick(generate_cases(profile, spec, _generation(results.invocation, results, token)), wanted)
     check_names = tuple(name for name in results.checks if name in CHECKS) or tuple(CHECKS)
-    ctx = CheckContext(
-        contract=load_contract(spec),
-        variants=response_variants(spec),
-        seed=results.seed,
-        latency_budget_ms=profile.latency_budget_ms,
-        secrets=credential_secrets(token),
-    )
     budget = SendBudget(profile.max_sends)
     replayed: list[CaseReplay] = []
     interrupted = False
-    with resolved_target(profile, token, results.seed) as target:
-        client = TargetClient.for_target(target, token, budget)  # budget spent as in a run (D17)
+    stopped = ""
+    with resolved_target(profile, token, results.seed) as target, Sender(target, token, budget) as sender:
+        ctx = CheckContext(
+            contract=load_contract(spec),
+            variants=response_variants(spec),
+            seed=results.seed,
+            latency_budget_ms=profile.latency_budget_ms,
+            secrets=sender.secrets,
+        )
+
+        def jobs() -> Iterator[Callable[[], Sent]]:
+            nonlocal stopped
+            for index, case in enumerate(cases):
+                stopped = sender.time_spent(index, len(cases))
+                if stopped:
+                    return
+                yield sender.job(case)
+
         try:
-            for case in cases:
-                before = tuple(
-                    d for d in results.deviations if d.case_id == case.id and d.severity.at_least(threshold)
-                )
-                try:
-                    exchange = send_case(client, case, anything_sent=bool(replayed))
-                except BudgetExhaustedError:
-                    replayed.append(CaseReplay(case.id, NOT_SENT, before, ()))
-                    continue
-                found, _crashed = run_checks(ctx, exchange, check_names)
-                after = tuple(d for d in found if d.severity.at_least(threshold))
-                response = exchange.response
-                status = str(response.status) if response is not None else "no-response"
-                replayed.append(CaseReplay(case.id, _verdict(before, after), before, after, status))
+            with sender.answers(jobs(), []) as answers:
+                for sent in answers:
+                    before = _before(results, sent.case, threshold)
+                    replayed.append(_judged(sent, before, sender.out_of_time(), ctx, check_names, threshold))
         except KeyboardInterrupt:
             interrupted = True
-        finally:
-            client.close()
-    return ReplayOutcome(tuple(replayed), budget.used, budget.limit, interrupted)
+    if not interrupted:  # the time budget ended the replay before these were sent
+        for case in cases[len(replayed) :]:
+            replayed.append(
+                CaseReplay(case.id, NOT_SENT, _before(results, case, threshold), (), why=OUT_OF_TIME)
+            )
+    return ReplayOutcome(tuple(replayed), budget.used, budget.limit, interrupted, stopped)
+
+
+def _before(results: RunResults, case: Case, threshold: Severity) -> tuple[Deviation, ...]:
+    """The run's deviations of this case at/above the threshold."""
+    return tuple(d for d in results.deviations if d.case_id == case.id and d.severity.at_least(threshold))
+
+
+def _judged(
+    sent: Sent,
+    before: tuple[Deviation, ...],
+    out_of_time: bool,
+    ctx: CheckContext,
+    check_names: tuple[str, ...],
+    threshold: Severity,
+) -> CaseReplay:
+    """One case's verdict, on its processed answer (a 429 that a re-send replaced is not judged)."""
+    case_id, exchange = sent.case.id, sent.exchange
+    if exchange is None:
+        return CaseReplay(case_id, NOT_SENT, before, (), why=OUT_OF_TIME if sent.late else OUT_OF_BUDGET)
+    response = exchange.response
+    status = str(response.status) if response is not None else "no-response"
+    if sent.throttle.unresolved:
+        return CaseReplay(case_id, NOT_EVALUATED, before, (), status, why=STILL_THROTTLED)
+    if out_of_time:  # the time budget may have cut this answer: not the target's doing (D19)
+        return CaseReplay(case_id, NOT_EVALUATED, before, (), status, why=OUT_OF_TIME)
+    found, crashed = run_checks(ctx, exchange, check_names)
+    if crashed:  # a suite bug, not an answer: the case is not judged on it
+        failures = "; ".join(f"{name}: {error}" for name, error in crashed)
+        return CaseReplay(
+            case_id, NOT_EVALUATED, before, (), status, why=f"check crashed (suite bug): {failures}"
+        )
+    after = tuple(d for d in found if d.severity.at_least(threshold))
+    return CaseReplay(case_id, _verdict(before, after), before, after, status)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from conformance.engine.phases import REPEAT_PHASE
 from conformance.model.cases import Case
 from conformance.model.exchange import Exchange
+from conformance.model.http import RATE_LIMITED
 
 __all__ = [
     "MAX_FAILURE_REPEATS",
@@ -33,7 +34,6 @@ __all__ = [
 
 MAX_THROTTLE_RESENDS = 3
 MAX_FAILURE_REPEATS = 4
-RATE_LIMITED = 429
 
 
 @dataclass

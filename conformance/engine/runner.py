@@ -13,19 +13,18 @@ from typing import TYPE_CHECKING
 
 from conformance import __version__
 from conformance.contract.specfile import Spec, load_spec
-from conformance.engine.client import TargetClient, credential_secrets
+from conformance.engine.client import credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
-from conformance.engine.leases import value_names_leased
 from conformance.engine.preload import Preload
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.progress import ProgressTick
 from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats
-from conformance.engine.sending import Sender, Sent, send_case
+from conformance.engine.sending import Sender, Sent
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.redaction import Redactor, remember_secret
+from conformance.model.redaction import Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
@@ -35,11 +34,9 @@ if TYPE_CHECKING:
 __all__ = [
     "RunOptions",
     "SafetyError",
-    "could_send",
     "execute",
     "interruption",
     "resolved_target",
-    "send_case",
 ]
 
 ProgressCallback = Callable[[ProgressTick], None]
@@ -111,12 +108,6 @@ def _target_when_ready(profile: Profile, token: str, seed: int) -> Iterator[Call
     )
     with MockProcess(config) as mock:
         yield lambda: replace(profile, base_url=mock.url)
-
-
-def could_send(case: Case, profile: Profile) -> bool:
-    """Counts against the budget: any parameter that some lenient parser may read as a leased sender
-    (D17). ``TargetClient`` applies the same rule to the request as it goes out, JSON bodies included."""
-    return any(value_names_leased(value, profile.senders) for value in case.params.values())
 
 
 def interruption(exc: BaseException) -> str:
@@ -238,7 +229,7 @@ def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange]
 def _count_settled(tally: _Tally, settled: list[Sent]) -> None:
     """Requests that were in flight when the run stopped and answered meanwhile: sent, not checked."""
     for sent in settled:
-        for exchange in [*sent.superseded, *([sent.exchange] if sent.exchange else [])]:
+        for exchange in sent.exchanges:
             tally.count(exchange)
 
 
@@ -298,8 +289,6 @@ def execute(options: RunOptions) -> RunResults:
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
-    for secret in credential_secrets(token):  # near-miss tokens are as secret as the token
-        remember_secret(secret)
     spec = load_spec()
     if options.checks:  # a named subset is refused before anything is sent
         unknown = [c for c in options.checks if c not in _checking().all_check_names()]
@@ -365,23 +354,17 @@ def _sent_and_checked(
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
     started, clock = datetime.now(UTC), time.perf_counter()
-    limit = profile.time_budget_s
-    deadline = None if limit is None else time.monotonic() + limit
     partial_reason = ""
     waited = 0.0
     target = target_of()
-    client = TargetClient.for_target(target, token, budget, deadline=deadline)
+    sender = Sender(target, token, budget)  # the time budget runs from here
 
-    def out_of_time(done: int | None = None) -> bool:
-        """The time budget is spent; with ``done``, the run ends partial for it."""
+    def out_of_time(done: int) -> bool:
+        """The time budget is spent: the run ends partial for it."""
         nonlocal partial_reason
-        if deadline is None or time.monotonic() + client.limiter.pending() < deadline:
-            return False
-        if done is not None:
-            partial_reason = f"time budget of {limit:g} s spent after {done} of {len(cases)} cases"
-        return True
-
-    sender = Sender(client, out_of_time, target.in_flight)
+        spent = sender.time_spent(done, len(cases))
+        partial_reason = spent or partial_reason
+        return bool(spent)
 
     def jobs() -> Iterator[Callable[[], Sent]]:
         for index, case in enumerate(cases):
@@ -447,8 +430,8 @@ def _sent_and_checked(
         partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
     finally:
         _count_settled(tally, settled)
-        waited = client.limiter.waited_s
-        client.close()
+        waited = sender.waited_s
+        sender.close()
     preload.finish()  # nothing imports on two threads at once from here on
     check_names, ctx = names_of(), ctx_of()
     _run_level(tally, ctx, check_names)

@@ -2,12 +2,15 @@
 
 ``throttling_proxy(target_url, every=2)`` answers every 2nd ``POST`` with 429 (``Retry-After`` as
 given) without forwarding it, and forwards the rest to ``target_url`` (the real mock under uvicorn),
-so a throttled run can be compared with a direct one. ``every=1`` throttles everything.
+so a throttled run can be compared with a direct one. ``every=1`` throttles everything; ``first=n``
+throttles the first n requests instead. ``arrivals`` keeps when each request came, its target and
+whether it was throttled.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,8 +30,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with self.server.lock:
             self.server.requests += 1
-            throttle = self.server.requests % self.server.every == 0
+            if self.server.first is not None:
+                throttle = self.server.requests <= self.server.first
+            else:
+                throttle = self.server.requests % self.server.every == 0
             self.server.throttled += int(throttle)
+            self.server.arrivals.append((time.monotonic(), self.path, throttle))
         if throttle:
             wait = self.server.retry_after
             self._answer(
@@ -53,14 +60,18 @@ class _Handler(BaseHTTPRequestHandler):
 class ThrottlingProxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, target_url: str, every: int, retry_after: str | None) -> None:
+    def __init__(
+        self, target_url: str, every: int, retry_after: str | None, first: int | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.upstream = httpx.Client(base_url=target_url, timeout=10.0, trust_env=False)
         self.every = every
+        self.first = first
         self.retry_after = retry_after
         self.lock = threading.Lock()
         self.requests = 0
         self.throttled = 0
+        self.arrivals: list[tuple[float, str, bool]] = []  # (when, request target, throttled)
 
     @property
     def url(self) -> str:
@@ -70,10 +81,10 @@ class ThrottlingProxy(ThreadingHTTPServer):
 
 @contextmanager
 def throttling_proxy(
-    target_url: str, *, every: int = 2, retry_after: str | None = "0"
+    target_url: str, *, every: int = 2, retry_after: str | None = "0", first: int | None = None
 ) -> Iterator[ThrottlingProxy]:
     """``retry_after=None``: the 429 carries no Retry-After header."""
-    proxy = ThrottlingProxy(target_url, every, retry_after)
+    proxy = ThrottlingProxy(target_url, every, retry_after, first)
     thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

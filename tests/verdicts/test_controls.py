@@ -11,7 +11,7 @@ from conformance.contract.variants import load_variants
 from conformance.engine.client import TargetClient
 from conformance.engine.generation import GenerationOptions, generate_cases
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, could_send, execute
+from conformance.engine.runner import RunOptions, execute
 from conformance.engine.variant_probe import downgrade_rescued, request_variants
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
@@ -47,7 +47,8 @@ def test_the_clean_mock_sends_no_control() -> None:
 def test_without_budget_for_a_control_nothing_is_downgraded_and_nothing_more_is_sent() -> None:
     profile = mock_profile(faults=("requires_lowercase_names",))
     cases = generate_cases(profile, load_spec(), GenerationOptions(seed=3, max_examples=2, phases=PHASES))
-    budget = sum(could_send(case, profile) for case in cases)
+    rule = TargetClient("http://127.0.0.1:9", TOKEN, timeout_s=1.0, senders=profile.senders)  # never sends
+    budget = sum(rule.needs_budget(case) for case in cases)  # the budget's own rule (D17), as a run spends it
     results = execute(
         RunOptions(
             profile=mock_profile(faults=("requires_lowercase_names",), max_sends=budget),
