@@ -101,10 +101,6 @@ class Contract:
     def spec_pointer(self, status: int) -> str:
         return f"#/paths/~1rest~1sms/post/responses/{status}"
 
-    def media_types(self, status: int) -> tuple[str, ...]:
-        response = self.response(status)
-        return tuple((response or {}).get("content", {}))
-
     @functools.cached_property
     def _validators(self) -> dict[int, _Compiled]:
         validators: dict[int, _Compiled] = {}
