@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from conformance.model.deviations import Deviation
 from conformance.model.results import BaselineComparison, PhaseStats, ResultsError, RunResults
@@ -49,7 +50,7 @@ def _latest(values: Sequence[str]) -> str:
 
 def _part_order(part: RunResults) -> tuple[float, str, str, str, str]:
     started = _instant(part.started_at)
-    tiebreak = json.dumps([[p.to_dict() for p in part.phases], [c.to_dict() for c in part.crashes]])
+    tiebreak = msgspec.json.encode([part.phases, part.crashes], order="deterministic").decode()
     return (
         float("inf") if started is None else started,
         part.started_at,

@@ -38,7 +38,6 @@ class PlainProgress:
         self.started = time.monotonic()
         self.last_line = self.started
         self.phase = ""
-        self.in_phase = 0
         self.last: ProgressTick | None = None
 
     def _line(self, tick: ProgressTick, phase_done: bool) -> None:

@@ -84,6 +84,20 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def _platform_problem() -> str:
+    """The proxy checks traffic in a forked child process (it inherits the checker as it is): a platform
+    without ``fork`` (Windows) cannot run it (D50)."""
+    import multiprocessing  # here, not at the top: every command's start-up imports this module
+
+    if "fork" in multiprocessing.get_all_start_methods():
+        return ""
+    return (
+        f"the proxy needs os.fork, which this platform ({sys.platform}) does not have: it runs only on "
+        "POSIX systems (Linux, macOS). Run it on one of those (on Windows: inside WSL), or record the "
+        "traffic (a HAR file) and check it with `opentact-conformance check-traffic`; nothing was sent."
+    )
+
+
 def _usage_problem(args: argparse.Namespace) -> str:
     if not 0 <= args.port <= 65535:
         return f"--port {args.port} is not a port: give 1-65535, or 0 for a free one."
@@ -116,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         UpstreamURLError,
     )
 
-    problem = _usage_problem(args)
+    problem = _platform_problem() or _usage_problem(args)
     if problem:
         return _fail(problem)
     try:

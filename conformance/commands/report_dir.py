@@ -1,8 +1,9 @@
 """The report directory of a run: checked and locked before the first request (D19).
 
 ``claimed_report_dir`` creates the directory, refuses a regular file or a directory it cannot write
-into, and takes an exclusive lock (``flock`` on ``.opentact-conformance.lock``, released by the
-kernel even after ``kill -9``) so that two runs never write into one directory at once. Holding
+into, and takes an exclusive lock (``filelock`` on ``.opentact-conformance.lock``: the operating
+system's own file lock, released even after ``kill -9``) so that two runs never write into one
+directory at once; the holder writes its process id into the file for the other run's message. Holding
 the lock, it removes the previous run's artefacts and any temporary file of ours left by a killed
 writer, so the directory never holds files of two different runs side by side.
 """
@@ -10,11 +11,11 @@ writer, so the directory never holds files of two different runs side by side.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+import filelock
 
 from conformance.model.results import remove_stale_temporaries
 
@@ -43,10 +44,9 @@ def _create(path: Path) -> None:
         ) from None
 
 
-def _open_lock(path: Path) -> int:
+def _check_writable(path: Path) -> None:
+    probe = path / f".write-probe.{os.getpid()}"
     try:
-        fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        probe = path / f".write-probe.{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
@@ -54,31 +54,39 @@ def _open_lock(path: Path) -> int:
             f"--report-dir {path} is not writable ({exc.strerror}); nothing was sent. Fix its permissions "
             "or pass another directory."
         ) from None
-    return fd
 
 
-def _lock(fd: int, path: Path) -> None:
+def _write_pid(fd: int) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+
+
+def _lock(path: Path) -> filelock.BaseFileLock:
+    lock = filelock.FileLock(path / LOCK_FILE, on_acquired=_write_pid)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-            raise ReportDirError(f"--report-dir {path} cannot be locked ({exc.strerror}).") from None
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        try:
+            holder = (path / LOCK_FILE).read_text(encoding="ascii", errors="replace").strip() or "unknown"
+        except OSError:
+            holder = "unknown"
         raise ReportDirError(
             f"--report-dir {path} is in use by another run (process {holder}); nothing was sent. Wait for "
             "that run to finish or pass another directory."
         ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    except OSError as exc:
+        raise ReportDirError(f"--report-dir {path} cannot be locked ({exc.strerror}).") from None
+    return lock
 
 
 @contextlib.contextmanager
 def claimed_report_dir(path: Path) -> Iterator[Path]:
     """Check, create and lock ``path`` for this run; the previous run's artefacts are removed."""
     _create(path)
-    fd = _open_lock(path)
+    _check_writable(path)
+    lock = _lock(path)
     try:
-        _lock(fd, path)
         for name in ARTEFACTS:
             try:
                 (path / name).unlink(missing_ok=True)
@@ -90,4 +98,4 @@ def claimed_report_dir(path: Path) -> Iterator[Path]:
                 ) from None
         yield path
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        lock.release()

@@ -88,10 +88,6 @@ class Contract:
     def spec_pointer(self, status: int) -> str:
         return f"#/paths/~1rest~1sms/post/responses/{status}"
 
-    def media_types(self, status: int) -> tuple[str, ...]:
-        response = self.response(status)
-        return tuple((response or {}).get("content", {}))
-
     @functools.cached_property
     def _validators(self) -> dict[int, jsonschema.protocols.Validator]:
         validators: dict[int, jsonschema.protocols.Validator] = {}

@@ -5,12 +5,14 @@ same inputs always give the same list, so the list is kept on disk and read back
 holds everything that shapes the cases: the spec's hash, the generation options (seed, size, phases,
 derived-token kinds), the profile fields generation reads (senders, destinations, unleased sender,
 auth method, negative-only), the tool's version, a digest of the source that generates and classifies
-cases, and the hypothesis and schemathesis versions. Cases hold token *references* (``profile``,
+cases, and the versions of the packages generation reads (hypothesis, schemathesis, phonenumberslite:
+``GENERATION_PACKAGES``, through ``importlib.metadata``). Cases hold token *references* (``profile``,
 ``derived:<kind>``) or random bad tokens, never the profile's token, so nothing secret is stored.
 
-Location: ``$OPENTACT_CONFORMANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/opentact-conformance``, else
-``~/.cache/opentact-conformance``. Entries are written atomically (temporary file, then rename); an
-entry that cannot be read or decoded is ignored and regenerated; at most ``MAX_ENTRIES`` are kept.
+Location: ``$OPENTACT_CONFORMANCE_CACHE_DIR``, else the platform's user cache folder (``platformdirs``:
+``$XDG_CACHE_HOME/opentact-conformance`` or ``~/.cache/opentact-conformance`` on Linux). Entries are
+written atomically (temporary file, then rename); an entry that cannot be read or decoded is ignored
+and regenerated; at most ``MAX_ENTRIES`` are kept.
 The cache is off unless a command switches it on (``run`` and ``diff`` do, unless ``--no-cache``):
 library callers of ``generate_cases`` always generate.
 """
@@ -24,14 +26,15 @@ import enum
 import hashlib
 import json
 import os
-import re
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, fields
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import platformdirs
 
 from conformance.contract.specfile import Spec
 from conformance.model.cases import AuthPlacement, Case, Expectation
@@ -39,6 +42,7 @@ from conformance.model.deviations import Severity
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "GENERATION_PACKAGES",
     "MAX_ENTRIES",
     "cache_dir",
     "cache_key",
@@ -57,6 +61,9 @@ _BYTES = frozenset({"body"})
 _ROOT = Path(__file__).resolve().parents[2]
 # the source whose changes can change the cases (conservative: whole packages)
 _SOURCES = ("conformance/engine", "conformance/contract", "conformance/model", "strategies")
+# the installed packages whose code or data shapes the cases: phonenumberslite's metadata decides which
+# numbers are valid (strategies/numbers.py)
+GENERATION_PACKAGES = ("opentact-conformance", "hypothesis", "schemathesis", "phonenumberslite")
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("case_cache_enabled", default=False)
 
 
@@ -75,59 +82,29 @@ def is_enabled() -> bool:
 
 
 def cache_dir() -> Path:
-    """Where entries go: the env override, else the XDG cache directory, else ~/.cache."""
+    """Where entries go: the env override, else the platform's user cache folder."""
     override = os.environ.get(CACHE_DIR_ENV)
     if override:
         return Path(override)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "opentact-conformance"
+    return Path(platformdirs.user_cache_dir("opentact-conformance", appauthor=False))
 
 
 @lru_cache(maxsize=1)
 def _code_identity() -> dict[str, str]:
-    """Versions of this tool and of the generators, and a digest of the case-shaping source."""
+    """Versions of this tool and of every package generation reads, and a digest of the case-shaping
+    source."""
     digest = hashlib.sha256()
     for folder in _SOURCES:
         for path in sorted((_ROOT / folder).rglob("*.py")):
             digest.update(str(path.relative_to(_ROOT)).encode())
             digest.update(path.read_bytes())
     identity = {"source": digest.hexdigest()}
-    found = _dist_info_versions()
-    for package in ("opentact-conformance", "hypothesis", "schemathesis"):
-        identity[package] = found.get(_normalized(package)) or _metadata_version(package)
-    return identity
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _dist_info_versions() -> dict[str, str]:
-    """{normalized name: version} from the ``NAME-VERSION.dist-info`` folders on ``sys.path``, the
-    first of each name winning as it does for imports: what ``importlib.metadata.version`` answers for
-    a wheel-installed package, without importing it (~20 ms of every run's start-up)."""
-    versions: dict[str, str] = {}
-    for entry in sys.path:
+    for package in GENERATION_PACKAGES:
         try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info") and "-" in name:
-                dist, _, version = name[: -len(".dist-info")].partition("-")
-                versions.setdefault(_normalized(dist), version)
-    return versions
-
-
-def _metadata_version(package: str) -> str:
-    """``importlib.metadata``'s version (installs without a dist-info folder), or "none"."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "none"
+            identity[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            identity[package] = "none"
+    return identity
 
 
 def cache_key(spec: Spec, options: Any, profile_inputs: Mapping[str, Any]) -> str:

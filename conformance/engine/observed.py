@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from conformance import __version__
 from conformance.checks import CHECKS, RUN_CHECKS, CheckContext, describe, run_checks, run_run_checks
+from conformance.contract.operation import OPERATION_PATH
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec
 from conformance.contract.variants import response_variants
@@ -30,15 +31,14 @@ from conformance.engine.profiles import Profile
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.model.http import DEFAULT_PORTS as _DEFAULT_PORTS
 from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["OPERATION_PATH", "ObservedChecker", "ObservedExchange"]
 
-OPERATION_PATH = "/rest/sms"
 KEPT_BODY_BYTES = 65_536  # what the run-level checks keep of a body, as in `run`
 _NOT_REPLAYED_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)

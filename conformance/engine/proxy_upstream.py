@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.engine.tls_roots import CARootsError, verifying_context
+from conformance.model.http import DEFAULT_PORTS as _DEFAULT_PORTS
 
 __all__ = ["PROBE_TIMEOUT_S", "Upstream", "UpstreamTLSError", "UpstreamURLError", "UpstreamUnreachableError"]
 
 PROBE_TIMEOUT_S = 10.0
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class UpstreamURLError(ValueError):

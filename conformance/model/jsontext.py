@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "LONE_SURROGATE",
     "MAX_JSON_DEPTH",
     "JSONTooDeepError",
     "ParsedJSON",
@@ -34,7 +35,7 @@ __all__ = [
 
 MAX_JSON_DEPTH = 64  # documented responses are 4 levels deep; deep enough for any honest variant
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # no UTF-8 text can hold one
 REPLACEMENT = "\ufffd"
 
 
@@ -83,8 +84,8 @@ def _deepest(brackets: str, stop_above: int | None) -> int:
 
 
 def _clean(text: str) -> tuple[str, int]:
-    count = len(_SURROGATE.findall(text))
-    return (_SURROGATE.sub(REPLACEMENT, text), count) if count else (text, 0)
+    count = len(LONE_SURROGATE.findall(text))
+    return (LONE_SURROGATE.sub(REPLACEMENT, text), count) if count else (text, 0)
 
 
 def _replace_surrogates(value: Any) -> tuple[Any, int]:

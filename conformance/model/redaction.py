@@ -30,6 +30,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from conformance.model.jsontext import LONE_SURROGATE
+
 __all__ = [
     "REDACTED",
     "RedactingStream",
@@ -43,7 +45,6 @@ REDACTED = "***REDACTED***"
 MIN_ENCODED_LENGTH = 6  # shorter secrets: their base64/hex forms would match ordinary text
 _HTML_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _JSON_SHORT = {'"': '\\\\"', "\\": "\\\\\\\\", "/": "\\\\/"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _STREAM_HOLD_LIMIT = 65_536  # a console line longer than this is flushed without waiting for "\n"
 
 
@@ -143,8 +144,8 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """``text`` without any form of any secret (and without unpaired surrogates)."""
-        if _SURROGATE.search(text):
-            text = _SURROGATE.sub("\ufffd", text)
+        if LONE_SURROGATE.search(text):
+            text = LONE_SURROGATE.sub("\ufffd", text)
         if not text:
             return text
         for pattern in self._patterns:

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.jsontext import JSONTooDeepError, gc_paused, loads_bounded
+from conformance.model.jsontext import JSONTooDeepError, gc_paused, loads_bounded, nesting_depth, nests_within
 from conformance.model.redaction import Redactor
-from conformance.model.results_codec import decode_v2
+from conformance.model.results_codec import ExchangeRow, ExchangeTable, read_deviations
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",
     "RESULTS_SCHEMA_VERSION",
     "BaselineComparison",
     "Crash",
-    "ExchangeTable",
     "PhaseStats",
     "ResultsError",
     "RunResults",
@@ -53,20 +52,6 @@ class TargetInfo:
     live: bool = False
     auth_method: str = "header"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "base_url": self.base_url,
-            "live": self.live,
-            "auth_method": self.auth_method,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TargetInfo:
-        return cls(
-            str(data["name"]), str(data["base_url"]), bool(data.get("live")), str(data.get("auth_method", ""))
-        )
-
 
 @dataclass(frozen=True)
 class PhaseStats:
@@ -77,29 +62,6 @@ class PhaseStats:
     status_counts: Mapping[str, int] = field(default_factory=dict)  # "200" -> n, "error" -> transport errors
     classes: tuple[str, ...] = ()  # domain classes its sent cases covered (the coverage phase), sorted
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "cases": self.cases,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "status_counts": dict(sorted(self.status_counts.items())),
-        }
-        if self.classes:
-            data["classes"] = list(self.classes)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PhaseStats:
-        return cls(
-            name=str(data["name"]),
-            cases=int(data.get("cases", 0)),
-            sent=int(data.get("sent", 0)),
-            skipped=int(data.get("skipped", 0)),
-            status_counts={str(k): int(v) for k, v in (data.get("status_counts") or {}).items()},
-            classes=tuple(sorted(str(c) for c in data.get("classes") or ())),
-        )
-
 
 @dataclass(frozen=True)
 class Crash:
@@ -108,13 +70,6 @@ class Crash:
     check: str
     case_id: str
     error: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "case_id": self.case_id, "error": self.error}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Crash:
-        return cls(str(data["check"]), str(data.get("case_id", "")), str(data.get("error", "")))
 
 
 @dataclass(frozen=True)
@@ -125,70 +80,6 @@ class BaselineComparison:
     new: tuple[str, ...] = ()
     persisting: tuple[str, ...] = ()
     fixed: tuple[Deviation, ...] = ()  # deviations of the baseline that are gone now
-
-    def to_dict(self, exchanges: ExchangeTable | None = None) -> dict[str, Any]:
-        return {
-            "baseline": self.baseline,
-            "new": list(self.new),
-            "persisting": list(self.persisting),
-            "fixed": [_deviation_dict(d, exchanges) for d in self.fixed],
-        }
-
-    @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any], exchanges: Sequence[Mapping[str, Any]] | None = None
-    ) -> BaselineComparison:
-        return cls(
-            baseline=str(data.get("baseline", "")),
-            new=tuple(data.get("new", ())),
-            persisting=tuple(data.get("persisting", ())),
-            fixed=tuple(Deviation.from_dict(d, exchanges) for d in data.get("fixed", ())),
-        )
-
-
-class ExchangeTable:
-    """The ``exchanges`` table of results.json: each distinct request/response evidence once.
-
-    Deviations of one exchange (several checks firing on one answer) carry equal evidence; each
-    distinct one gets the next index. Equal objects are recognised by identity first (the engine and
-    ``load_results`` share them), then by content.
-    """
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self._by_identity: dict[tuple[int, int, int, str], int] = {}
-        self._by_content: dict[bytes, int] = {}
-        self._alive: list[Deviation] = []  # keeps the identities above valid while the table lives
-
-    def index(self, deviation: Deviation) -> int:
-        identity = (
-            id(deviation.request),
-            id(deviation.response),
-            id(deviation.other_response),
-            deviation.curl,
-        )
-        found = self._by_identity.get(identity)
-        if found is not None:
-            return found
-        row = deviation.exchange_dict()
-        # a digest, not the text: the table must not hold a second copy of every response it stores
-        text = json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        content = hashlib.sha256(text).digest()
-        del text
-        found = self._by_content.get(content)
-        if found is None:
-            found = len(self.rows)
-            self.rows.append(row)
-            self._by_content[content] = found
-        self._by_identity[identity] = found
-        self._alive.append(deviation)
-        return found
-
-
-def _deviation_dict(deviation: Deviation, exchanges: ExchangeTable | None) -> dict[str, Any]:
-    return (
-        deviation.to_dict() if exchanges is None else deviation.to_dict(exchange=exchanges.index(deviation))
-    )
 
 
 def inline_exchanges(data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -271,104 +162,170 @@ class RunResults:
         names, keys of ``stats``…) can be forgotten; the artefacts are all rendered from it.
         """
         data = self.to_dict()
-        return RunResults.from_dict(redactor.data(data, keep=_TOOL_ENUMERATIONS, names=_field_names(data)))
+        clean = redactor.data(data, keep=_TOOL_ENUMERATIONS, names=_field_names(data))
+        return _from_file(_DECODER.decode(_ENCODER.encode(clean)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_file(self) -> ResultsFileV2:
+        """The form results.json stores (the current version)."""
         exchanges = ExchangeTable()
-        deviations = [_deviation_dict(d, exchanges) for d in self.deviations]
-        baseline = None if self.baseline is None else self.baseline.to_dict(exchanges)
-        return {
-            "schema_version": RESULTS_SCHEMA_VERSION,
-            "tool": {"name": "opentact-conformance", "version": self.tool_version},
-            "run": {
-                "command": self.command,
-                "seed": self.seed,
-                "started_at": self.started_at,
-                "finished_at": self.finished_at,
-                "duration_s": round(self.duration_s, 3),
-                "fail_on": self.fail_on.value,
-                "verdict": self.verdict,
-                "partial": self.partial,
-                "partial_reason": self.partial_reason,
-            },
-            "target": self.target.to_dict(),
-            "spec": dict(self.spec),
-            "phases": [p.to_dict() for p in self.phases],
-            "stats": dict(self.stats),
-            "counts": self.counts(),
-            "checks": dict(sorted(self.checks.items())),
-            "deviations": deviations,
-            "crashes": [c.to_dict() for c in self.crashes],
-            "baseline": baseline,
-            "invocation": dict(self.invocation),
-            # last: the bulk of the file, each distinct request/response once (D44)
-            "exchanges": exchanges.rows,
-        }
-
-    @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any], *, deviations: tuple[Deviation, ...] | None = None
-    ) -> RunResults:
-        """Read the JSON form; ``deviations`` when a reader has built them already (``results_codec``)."""
-        version = data.get("schema_version")
-        if version not in READABLE_SCHEMA_VERSIONS:
-            readable = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
-            raise ResultsError(
-                f"results schema_version {version!r} is not supported (this tool reads "
-                f"versions {readable}); re-run the suite with this version to regenerate it"
+        deviations = [msgspec.Raw(_ENCODER.encode(exchanges.row(d))) for d in self.deviations]
+        baseline = None
+        if self.baseline is not None:
+            baseline = BaselineRow(
+                baseline=self.baseline.baseline,
+                new=list(self.baseline.new),
+                persisting=list(self.baseline.persisting),
+                fixed=[msgspec.Raw(_ENCODER.encode(exchanges.row(d))) for d in self.baseline.fixed],
             )
-        run = data["run"]
-        exchanges = _exchange_rows(data.get("exchanges")) if version >= 2 else None
-        baseline = data.get("baseline")
-        return cls(
-            target=TargetInfo.from_dict(data["target"]),
-            spec={str(k): str(v) for k, v in data.get("spec", {}).items()},
-            seed=int(run["seed"]),
-            started_at=str(run["started_at"]),
-            finished_at=str(run["finished_at"]),
-            duration_s=float(run["duration_s"]),
-            fail_on=Severity.parse(str(run.get("fail_on", "error"))),
-            deviations=deviations
-            if deviations is not None
-            else tuple(Deviation.from_dict(d, exchanges) for d in data.get("deviations", ())),
-            phases=tuple(PhaseStats.from_dict(p) for p in data.get("phases", ())),
-            crashes=tuple(Crash.from_dict(c) for c in data.get("crashes", ())),
-            checks={str(k): str(v) for k, v in (data.get("checks") or {}).items()},
-            stats=dict(data.get("stats") or {}),
-            partial=bool(run.get("partial", False)),
-            partial_reason=str(run.get("partial_reason", "")),
-            baseline=None if baseline is None else BaselineComparison.from_dict(baseline, exchanges),
-            command=str(run.get("command", "run")),
-            tool_version=str(data.get("tool", {}).get("version", "")),
-            invocation=dict(data.get("invocation") or {}),
+        return ResultsFileV2(
+            tool=ToolRow(version=self.tool_version),
+            run=RunRow(
+                command=self.command,
+                seed=self.seed,
+                started_at=self.started_at,
+                finished_at=self.finished_at,
+                duration_s=round(self.duration_s, 3),
+                fail_on=self.fail_on,
+                verdict=self.verdict,
+                partial=self.partial,
+                partial_reason=self.partial_reason,
+            ),
+            target=self.target,
+            spec=dict(self.spec),
+            phases=[replace(p, status_counts=dict(sorted(p.status_counts.items()))) for p in self.phases],
+            stats=dict(self.stats),
+            counts=self.counts(),
+            checks=dict(sorted(self.checks.items())),
+            deviations=deviations,
+            crashes=list(self.crashes),
+            baseline=baseline,
+            invocation=dict(self.invocation),
+            exchanges=exchanges.rows,
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON value of results.json."""
+        data: dict[str, Any] = msgspec.json.decode(_ENCODER.encode(self.to_file()))
+        return data
+
     def write(self, path: Path) -> None:
-        write_atomic(path, results_text(self.to_dict()))
+        write_atomic(path, results_text(self.to_file()))
+
+
+class ToolRow(msgspec.Struct, kw_only=True):
+    name: str = "opentact-conformance"
+    version: str = ""
+
+
+class RunRow(msgspec.Struct, kw_only=True):
+    command: str = "run"
+    seed: int
+    started_at: str
+    finished_at: str
+    duration_s: float
+    fail_on: Severity = Severity.ERROR
+    verdict: str = ""  # written for readers without the model; recomputed when read
+    partial: bool = False
+    partial_reason: str = ""
+
+
+class BaselineRow(msgspec.Struct, kw_only=True):
+    baseline: str = ""
+    new: list[str] = []
+    persisting: list[str] = []
+    fixed: list[msgspec.Raw] = []  # deviation rows, as in ``deviations``
+
+
+class ResultsFile(msgspec.Struct, kw_only=True, tag_field="schema_version"):
+    """results.json; its ``schema_version`` (written first) says which of the two forms it is.
+
+    Each deviation stays the text of its row until ``read_deviations`` turns it into a ``Deviation``
+    (``InlineRow`` in version 1, ``ReferringRow`` in version 2): a big run's rows never all exist at
+    once (D44).
+    """
+
+    tool: ToolRow = msgspec.field(default_factory=ToolRow)
+    run: RunRow
+    target: TargetInfo
+    spec: dict[str, str] = {}
+    phases: list[PhaseStats] = []
+    stats: dict[str, Any] = {}
+    counts: dict[str, int] = {}  # written for readers without the model; recomputed when read
+    checks: dict[str, str] = {}
+    deviations: list[msgspec.Raw] = []
+    crashes: list[Crash] = []
+    baseline: BaselineRow | None = None
+    invocation: dict[str, Any] = {}
+    # last: the bulk of the file, each distinct request/response once (D44; empty in version 1)
+    exchanges: list[ExchangeRow] = []
+
+
+class ResultsFileV1(ResultsFile, tag=1):
+    """Version 1: every deviation carries its exchange's evidence inline."""
+
+
+class ResultsFileV2(ResultsFile, tag=RESULTS_SCHEMA_VERSION):
+    """Version 2: each exchange's evidence once, in ``exchanges``."""
+
+
+_DECODER = msgspec.json.Decoder(ResultsFileV1 | ResultsFileV2)
+_ENCODER = msgspec.json.Encoder()
+
+
+class _Version(msgspec.Struct):
+    schema_version: Any = None
+
+
+def _from_file(file: ResultsFileV1 | ResultsFileV2) -> RunResults:
+    run, version = file.run, 2 if isinstance(file, ResultsFileV2) else 1
+    baseline = None
+    if file.baseline is not None:
+        baseline = BaselineComparison(
+            baseline=file.baseline.baseline,
+            new=tuple(file.baseline.new),
+            persisting=tuple(file.baseline.persisting),
+            fixed=read_deviations(file.baseline.fixed, version, file.exchanges, "$.baseline.fixed"),
+        )
+    return RunResults(
+        target=file.target,
+        spec=file.spec,
+        seed=run.seed,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_s=run.duration_s,
+        fail_on=run.fail_on,
+        deviations=read_deviations(file.deviations, version, file.exchanges, "$.deviations"),
+        phases=tuple(file.phases),
+        crashes=tuple(file.crashes),
+        checks=file.checks,
+        stats=file.stats,
+        partial=run.partial,
+        partial_reason=run.partial_reason,
+        baseline=baseline,
+        command=run.command,
+        tool_version=file.tool.version,
+        invocation=file.invocation,
+    )
 
 
 _LINE_PER_ITEM = frozenset({"deviations", "exchanges"})
 
 
-def results_text(data: Mapping[str, Any]) -> str:
+def results_text(file: ResultsFileV2) -> bytes:
     """The text of results.json: the run's small parts indented, and each deviation and exchange on a
     line of its own without spaces (the bulk of a big run: a third smaller, as quick to grep) (D44)."""
-    parts = ["{"]
-    for index, (name, value) in enumerate(data.items()):
-        lead = ",\n" if index else "\n"
+    parts = [b'{\n"schema_version": %d' % RESULTS_SCHEMA_VERSION]
+    for name in file.__struct_fields__:
+        value = getattr(file, name)
         if name in _LINE_PER_ITEM and value:
-            lines = ",\n".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value)
-            parts.append(f"{lead}{json.dumps(name)}: [\n{lines}\n]")
+            lines = b",\n".join(_ENCODER.encode(item) for item in value)
+            parts.append(b',\n"%s": [\n%s\n]' % (name.encode(), lines))
         else:
-            parts.append(f"{lead}{json.dumps(name)}: {json.dumps(value, indent=2, ensure_ascii=False)}")
-    parts.append("\n}\n")
-    return "".join(parts)
-
-
-def _exchange_rows(rows: Any) -> list[dict[str, Any]]:
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise ValueError("'exchanges' must be a list of objects")
-    return rows
+            parts.append(
+                b',\n"%s": %s' % (name.encode(), msgspec.json.format(_ENCODER.encode(value), indent=2))
+            )
+    parts.append(b"\n}\n")
+    return b"".join(parts)
 
 
 _FREE_MAPPINGS = frozenset({"headers", "stats", "status_counts", "checks", "spec"})
@@ -389,7 +346,7 @@ def _field_names(data: Mapping[str, Any]) -> set[str]:
     return names
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write a file so that readers see either the old or the whole new content.
 
     The temporary file is named ``.NAME.PID.*.tmp``; a writer killed with ``kill -9`` leaves it
@@ -399,8 +356,8 @@ def write_atomic(path: Path, text: str) -> None:
     remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; artefacts are for sharing
@@ -441,37 +398,41 @@ def _current_umask() -> int:
 
 def load_results(path: Path) -> RunResults:
     """Read a results file; raise ``ResultsError`` with a one-paragraph message on bad input."""
-    deviations: tuple[Deviation, ...] | None = None
     try:
         raw = path.read_bytes()
-        with gc_paused():  # 100,000 deviations are a million objects, none of them in a cycle
-            fast = decode_v2(raw, max_depth=RESULTS_MAX_DEPTH)
-            if fast is not None:
-                data: Any = fast.data
-                deviations = fast.deviations
-            else:  # version 1, or a file the fast reader refused: the generic reader, as before
-                text = raw.decode("utf-8")
-                del raw  # never the bytes and the text of a big file at once
-                data = loads_bounded(text, max_depth=RESULTS_MAX_DEPTH).value
-                del text
-            del fast
     except OSError as exc:
         raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
-    except JSONTooDeepError as exc:
-        raise ResultsError(
-            f"results file {path} is not a results file of this tool: {exc}. Pass the results.json "
-            "a run wrote."
-        ) from None
-    except ValueError as exc:
+    try:
+        with gc_paused():  # 100,000 deviations are a million objects, none of them in a cycle
+            file = _DECODER.decode(raw)
+            if not nests_within([file.stats, file.invocation], RESULTS_MAX_DEPTH):  # the only free parts
+                raise RecursionError
+            return _from_file(file)
+    except (msgspec.ValidationError, RecursionError) as exc:
+        raise _refusal(path, raw, str(exc)) from None
+    except msgspec.DecodeError as exc:
         raise ResultsError(
             f"results file {path} is not valid JSON ({exc}); was the run interrupted?"
         ) from None
-    if not isinstance(data, dict):
-        raise ResultsError(f"results file {path} does not hold a JSON object")
-    try:
-        with gc_paused():
-            return RunResults.from_dict(data, deviations=deviations)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ResultsError):
-            raise
+    except ValueError as exc:  # a reference to a missing exchange
         raise ResultsError(f"results file {path} is missing or has a malformed field ({exc})") from None
+
+
+def _refusal(path: Path, raw: bytes, problem: str) -> ResultsError:
+    """Why valid JSON is not a results file this tool reads, most basic reason first."""
+    if not raw.lstrip().startswith(b"{"):
+        return ResultsError(f"results file {path} does not hold a JSON object")
+    depth = nesting_depth(raw.decode("utf-8", "replace"), stop_above=RESULTS_MAX_DEPTH)
+    if depth > RESULTS_MAX_DEPTH:
+        return ResultsError(
+            f"results file {path} is not a results file of this tool: "
+            f"{JSONTooDeepError(depth, RESULTS_MAX_DEPTH)}. Pass the results.json a run wrote."
+        )
+    version = msgspec.json.decode(raw, type=_Version).schema_version
+    if version not in READABLE_SCHEMA_VERSIONS:
+        readable = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
+        return ResultsError(
+            f"results file {path}: results schema_version {version!r} is not supported (this tool reads "
+            f"versions {readable}); re-run the suite with this version to regenerate it"
+        )
+    return ResultsError(f"results file {path} is missing or has a malformed field ({problem})")

@@ -1,40 +1,56 @@
-"""The fast reader of a results.json of version 2: decoded straight into typed rows (D44).
+"""The rows of results.json: a deviation and its exchange's evidence, as msgspec structs (D44).
 
-A generic JSON parser builds a dict per deviation first (100,000 deviations: ~250 MB of dicts,
-then copied into the model). Here msgspec keeps each deviation as a view of the text, decodes it
-into a typed row (no dict, no garbage-collector tracking) and the row becomes a ``Deviation`` at
-once, so only one row exists at a time. Only the bulk is typed:
-the run's small parts stay generic JSON and go through ``RunResults.from_dict`` as before.
+These structs are the file's form: msgspec writes them and reads them back, typed, with a precise
+error (``Expected `int`, got `str` - at `$.deviations[3].exchange```) for anything else. A row
+becomes a ``Deviation`` at once. Version 2 stores each exchange's request, response and curl line
+once (``ExchangeRow``, the ``exchanges`` table) and a deviation refers to it by index
+(``ReferringRow``); version 1 carried them inline in every deviation (``InlineRow``).
 
-Anything this reader does not accept (another version, a field of the wrong type, bad JSON, a text
-nested too deep) returns ``None``, and ``load_results`` reads the file with the generic bounded
-reader, which gives the same value or the precise, documented error.
+The evidence maps are typed as what the suite records (a field is a scalar or a map of header
+scalars), so no text, however nested, can make them deeper than that.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from conformance.model.deviations import Deviation, Evidence, Severity
-from conformance.model.jsontext import nests_within
 
-__all__ = ["FastResults", "decode_v2"]
+__all__ = [
+    "DeviationRow",
+    "EvidenceMap",
+    "ExchangeRow",
+    "ExchangeTable",
+    "InlineRow",
+    "ReferringRow",
+    "read_deviations",
+]
 
-_EXCHANGE_ROW_DEPTH = 4  # row -> request -> headers -> value (``_row_within_depth``)
+Scalar = str | int | float | bool | None
+EvidenceMap = dict[str, Scalar | dict[str, Scalar]]  # a request or response: fields, headers a map
 
 
-class _Evidence(msgspec.Struct, gc=False):
-    source: str = ""
-    decision: str | None = None
-    variant: str | None = None
+class ExchangeRow(msgspec.Struct, kw_only=True, gc=False):
+    """What the deviations of one exchange share: stored once in version 2's ``exchanges`` table."""
+
+    request: EvidenceMap = {}
+    response: EvidenceMap = {}
+    curl: str = ""
+    other_response: EvidenceMap = {}  # differential runs: the other target's answer
 
 
-class _Deviation(msgspec.Struct, gc=False):
+class DeviationRow(msgspec.Struct, kw_only=True, gc=False):
+    """A deviation's own fields, as both versions store them."""
+
+    key: str | None = None
     check: str
-    severity: str
+    severity: Severity
     title: str
     detail: str = ""
     operation: str = "POST /rest/sms"
@@ -42,144 +58,158 @@ class _Deviation(msgspec.Struct, gc=False):
     expected: str = ""
     actual: str = ""
     spec_pointer: str = ""
-    evidence: _Evidence | None = None
+    evidence: Evidence = msgspec.field(default_factory=lambda: Evidence(source=""))
     case_id: str = ""
     phase: str = ""
     seed: int | None = None
-    key: str | None = None
-    exchange: int | None = None
 
 
-class _File(msgspec.Struct):
-    """A version-2 file; every part but the bulk kept as generic JSON for ``RunResults.from_dict``."""
+class ReferringRow(DeviationRow, kw_only=True, gc=False):
+    """Version 2: the evidence is row ``exchange`` of the ``exchanges`` table."""
 
-    schema_version: int
-    run: dict[str, Any]
-    target: dict[str, Any]
-    tool: Any = None
-    spec: Any = None
-    phases: Any = None
-    stats: Any = None
-    counts: Any = None
-    checks: Any = None
-    crashes: Any = None
-    baseline: Any = None
-    invocation: Any = None
-    deviations: list[msgspec.Raw] = []  # each decoded on its own, then freed: never all rows at once
-    exchanges: list[dict[str, Any]] = []
+    exchange: int
 
 
-class FastResults(msgspec.Struct):
-    """What ``decode_v2`` read: the small parts as a dict, and the deviations already built."""
+class InlineRow(DeviationRow, kw_only=True, gc=False):
+    """Version 1: the evidence inline."""
 
-    data: dict[str, Any]
-    deviations: tuple[Deviation, ...]
-
-
-_DECODER = msgspec.json.Decoder(_File)
-_ROW = msgspec.json.Decoder(_Deviation)
-_DONE = msgspec.Raw(b"null")
-_SEVERITIES = {s.value: s for s in Severity}
-_SMALL_PARTS = ("tool", "spec", "phases", "stats", "counts", "checks", "crashes", "baseline", "invocation")
+    request: EvidenceMap = {}
+    response: EvidenceMap = {}
+    curl: str = ""
+    other_response: EvidenceMap = {}
 
 
-def decode_v2(raw: bytes, *, max_depth: int) -> FastResults | None:
-    """``raw`` as a version-2 results file, or ``None`` when the generic reader must decide."""
-    if b'"schema_version":2' not in raw[:64].replace(b" ", b""):
-        return None  # the writer puts the version first; anything else is read generically
-    try:
-        decoded = _DECODER.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
-        return None
-    data: dict[str, Any] = {"schema_version": decoded.schema_version, "run": decoded.run}
-    data["target"] = decoded.target
-    for name in _SMALL_PARTS:
-        value = getattr(decoded, name)
-        if value is not None:
-            data[name] = value
-    if not nests_within(data, max_depth):
-        return None
-    exchanges = decoded.exchanges
-    if not all(_row_within_depth(row) for row in exchanges):
-        return None
-    data["exchanges"] = exchanges
-    rows = decoded.deviations
-    built: list[Deviation] = []
-    try:
-        for index, row in enumerate(rows):
-            built.append(_deviation(_ROW.decode(row), exchanges))
-            rows[index] = _DONE  # each row's view of the text dropped once built
-    except (KeyError, ValueError, msgspec.DecodeError):
-        return None
-    deviations = tuple(built)
-    return FastResults(data, deviations)
+class ExchangeTable:
+    """The ``exchanges`` table being written: each distinct evidence once, deviations as references.
+
+    Deviations of one exchange (several checks firing on one answer) carry equal evidence; each
+    distinct one gets the next index. Equal objects are recognised by identity first (the engine and
+    ``load_results`` share them), then by content.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[ExchangeRow] = []
+        self._by_identity: dict[tuple[int, int, int, str], int] = {}
+        self._by_content: dict[bytes, int] = {}
+        self._alive: list[Deviation] = []  # keeps the identities above valid while the table lives
+
+    def row(self, deviation: Deviation) -> ReferringRow:
+        """``deviation`` as a row referring to its exchange (added to the table when new)."""
+        return ReferringRow(
+            key=deviation.key,
+            check=deviation.check,
+            severity=deviation.severity,
+            title=deviation.title,
+            detail=deviation.detail,
+            operation=deviation.operation,
+            path=deviation.path,
+            expected=deviation.expected,
+            actual=deviation.actual,
+            spec_pointer=deviation.spec_pointer,
+            evidence=deviation.evidence,
+            case_id=deviation.case_id,
+            phase=deviation.phase,
+            seed=deviation.seed,
+            exchange=self._index(deviation),
+        )
+
+    def _index(self, deviation: Deviation) -> int:
+        identity = (
+            id(deviation.request),
+            id(deviation.response),
+            id(deviation.other_response),
+            deviation.curl,
+        )
+        found = self._by_identity.get(identity)
+        if found is not None:
+            return found
+        row = ExchangeRow(
+            request=dict(deviation.request),
+            response=dict(deviation.response),
+            curl=deviation.curl,
+            other_response=dict(deviation.other_response),
+        )
+        # a digest, not the text: the table must not hold a second copy of every response it stores
+        content = hashlib.sha256(msgspec.json.encode(row, order="sorted")).digest()
+        found = self._by_content.get(content)
+        if found is None:
+            found = len(self.rows)
+            self.rows.append(row)
+            self._by_content[content] = found
+        self._by_identity[identity] = found
+        self._alive.append(deviation)
+        return found
 
 
-def _deviation(row: _Deviation, exchanges: list[dict[str, Any]]) -> Deviation:
-    intern = sys.intern
-    evidence = row.evidence or _Evidence()
-    values: dict[str, Any] = {
-        "check": intern(row.check),
-        "severity": _SEVERITIES[row.severity],
-        "title": intern(row.title),
-        "detail": row.detail,
-        "operation": intern(row.operation),
-        "path": intern(row.path),
-        "expected": intern(row.expected),
-        "actual": row.actual,
-        "spec_pointer": intern(row.spec_pointer),
-        "evidence": _evidence(evidence.source, evidence.decision, evidence.variant),
-        "case_id": row.case_id,
-        "phase": intern(row.phase),
-        "seed": row.seed,
-    }
-    if row.exchange is None or not 0 <= row.exchange < len(exchanges):
-        raise ValueError("a deviation without its exchange: the generic reader decides")
-    shared = exchanges[row.exchange]
-    values["request"] = _mapping(shared.get("request"))
-    values["response"] = _mapping(shared.get("response"))
-    curl = shared.get("curl", "")
-    if not isinstance(curl, str):
-        raise ValueError("curl must be a string")
-    values["curl"] = curl
-    values["other_response"] = _mapping(shared.get("other_response"))
-    if row.key is not None:
-        values["_key"] = row.key
-    return Deviation.build(values)
+_ROWS: dict[int, msgspec.json.Decoder[Any]] = {
+    1: msgspec.json.Decoder(InlineRow),
+    2: msgspec.json.Decoder(ReferringRow),
+}
 
 
-_EVIDENCE: dict[tuple[str, str | None, str | None], Evidence] = {}
+def read_deviations(
+    rows: Sequence[msgspec.Raw], version: int, exchanges: Sequence[ExchangeRow], where: str
+) -> tuple[Deviation, ...]:
+    """The deviations of ``rows`` (each the text of one row of file version ``version``, at JSON path
+    ``where``), each row decoded and built at once: only one row exists at a time, never 100,000.
+
+    A referring row shares its exchange's mappings (one copy in memory per exchange, however many
+    deviations it has) and keeps its stored key (this same function computed it); an inline row's
+    key is computed afresh. ``ValueError`` names the JSON path of anything wrong.
+    """
+    decode = _ROWS[version].decode
+    built = []
+    for index, text in enumerate(rows):
+        try:
+            row = decode(text)
+        except msgspec.ValidationError as exc:
+            raise ValueError(_at(str(exc), f"{where}[{index}]")) from None
+        if isinstance(row, ReferringRow):
+            if not 0 <= row.exchange < len(exchanges):
+                raise ValueError(
+                    f"{where}[{index}].exchange is {row.exchange}, a row the exchanges table lacks"
+                )
+            built.append(_deviation(row, exchanges[row.exchange], row.key))
+        elif isinstance(row, InlineRow):
+            shared = ExchangeRow(
+                request=row.request, response=row.response, curl=row.curl, other_response=row.other_response
+            )
+            built.append(_deviation(row, shared, None))
+    return tuple(built)
 
 
-def _evidence(source: str, decision: str | None, variant: str | None) -> Evidence:
-    found = _EVIDENCE.get((source, decision, variant))
-    if found is None:
-        if len(_EVIDENCE) > 4096:
-            _EVIDENCE.clear()
-        found = _EVIDENCE[(source, decision, variant)] = Evidence(source, decision, variant)
-    return found
+def _at(problem: str, where: str) -> str:
+    """msgspec's message about one row, its path made the path in the whole file."""
+    return problem.replace("`$", f"`{where}", 1) if " - at `$" in problem else f"{problem} - at `{where}`"
 
 
-def _members(value: Any) -> Any:
-    kind = type(value)
-    return value.values() if kind is dict else value if kind is list else ()
+@functools.lru_cache(maxsize=4096)
+def _shared(evidence: Evidence) -> Evidence:
+    """One object per distinct evidence (100,000 deviations cite a few dozen)."""
+    return evidence
 
 
-def _row_within_depth(row: dict[str, Any]) -> bool:
-    """``nests_within(row, 4)`` unrolled (33,000 rows in a big run): containers at depth 2, 3 and 4 at
-    most, so no container may sit inside one at depth 4."""
-    for second in _members(row):
-        for third in _members(second):
-            for fourth in _members(third):
-                for fifth in _members(fourth):
-                    if type(fifth) in (dict, list):
-                        return False
-    return True
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    if not value:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"expected an object, got {type(value).__name__}")
-    return value
+def _deviation(row: DeviationRow, shared: ExchangeRow, key: str | None) -> Deviation:
+    intern = sys.intern  # the same checks, titles and paths recur thousands of times
+    deviation = Deviation(
+        check=intern(row.check),
+        severity=row.severity,
+        title=intern(row.title),
+        detail=row.detail,
+        operation=intern(row.operation),
+        path=intern(row.path),
+        expected=intern(row.expected),
+        actual=row.actual,
+        spec_pointer=intern(row.spec_pointer),
+        evidence=_shared(row.evidence),
+        case_id=row.case_id,
+        phase=intern(row.phase),
+        request=shared.request,
+        response=shared.response,
+        curl=shared.curl,
+        seed=row.seed,
+        other_response=shared.other_response,
+    )
+    if key is not None:
+        object.__setattr__(deviation, "_key", key)  # as ``key`` would cache it
+    return deviation

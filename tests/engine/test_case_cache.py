@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import os
+import sys
 import urllib.parse
 from dataclasses import replace
 from pathlib import Path
@@ -211,15 +212,40 @@ def test_diff_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -
     assert compared[0] == compared[1] > 0
 
 
-def test_the_cache_key_reads_the_same_versions_as_importlib_metadata() -> None:
-    # the key's versions come from the dist-info folder names (no importlib.metadata at start-up)
+def test_the_key_holds_the_version_of_every_package_generation_reads() -> None:
     from importlib import metadata
 
-    from conformance.engine import case_cache
-
     identity = case_cache._code_identity()
-    for package in ("opentact-conformance", "hypothesis", "schemathesis"):
+    assert "phonenumberslite" in case_cache.GENERATION_PACKAGES  # its metadata decides valid numbers
+    for package in case_cache.GENERATION_PACKAGES:
         assert identity[package] == metadata.version(package)
-    found = case_cache._dist_info_versions()
-    for package in ("httpx", "jsonschema", "PyYAML", "msgspec"):
-        assert found[case_cache._normalized(package)] == metadata.version(package)
+
+
+@pytest.mark.parametrize("package", case_cache.GENERATION_PACKAGES)
+def test_an_upgrade_of_a_package_generation_reads_gives_another_key(
+    package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    installed = metadata.version
+    case_cache._code_identity.cache_clear()
+    before = _key()
+    monkeypatch.setattr(metadata, "version", lambda name: "999.0" if name == package else installed(name))
+    case_cache._code_identity.cache_clear()
+    try:
+        assert _key() != before
+    finally:
+        monkeypatch.undo()
+        case_cache._code_identity.cache_clear()
+    assert _key() == before  # and the installed version gives the old key back
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_CACHE_HOME is the Linux convention")
+def test_the_cache_folder_is_the_platforms_user_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(case_cache.CACHE_DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert case_cache.cache_dir() == tmp_path / "opentact-conformance"
+    monkeypatch.setenv(case_cache.CACHE_DIR_ENV, str(tmp_path / "mine"))
+    assert case_cache.cache_dir() == tmp_path / "mine"

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import msgspec
 import pytest
 from engine.test_checks_unit import CTX, exchange, payload
 
@@ -100,7 +101,7 @@ def _with_body(body: bytes, status: int = 200) -> list[tuple[str, str]]:
     deviations, crashes = run_checks(CTX, ex)
     assert crashes == []
     for deviation in deviations:  # every deviation renders and serialises
-        json.dumps(deviation.to_dict(), ensure_ascii=False).encode("utf-8")
+        msgspec.json.encode(deviation)
         build_example(deviation)
     return [(d.check, d.title) for d in deviations]
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from proxy_support import TOKEN_HEADERS
 from support import run_cli
 
@@ -118,3 +119,21 @@ def test_bad_input_is_one_paragraph_and_a_documented_exit_code(tmp_path: Path) -
             "proxy", "--upstream", live, "--port", "0", "--report-dir", str(report_file), cwd=tmp_path
         )
     assert done.returncode == EXIT_USAGE and "regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_platform_without_fork_is_one_paragraph_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import multiprocessing
+
+    from conformance.commands.cli import main
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
+    code = main(
+        ["proxy", "--upstream", "http://127.0.0.1:1", "--port", "0", "--report-dir", str(tmp_path / "r")]
+    )
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "needs os.fork" in err and "POSIX" in err and "check-traffic" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "r").exists()  # refused before anything, the report directory included

@@ -15,7 +15,6 @@ from conformance.model.results import (
     RESULTS_SCHEMA_VERSION,
     BaselineComparison,
     ResultsError,
-    RunResults,
     inline_exchanges,
     load_results,
 )
@@ -61,13 +60,53 @@ def test_version_2_stores_each_exchange_once_and_reads_back_the_same_deviations(
     assert [d["request"] for d in inline_exchanges(data)] == [d.request for d in original.deviations]
 
 
-def test_the_fast_reader_and_the_generic_reader_agree(tmp_path: Path) -> None:
+def test_a_written_file_reads_back_as_the_same_results(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    written = faulty_results()
+    written.write(path)
+    again = load_results(path)
+    assert again.deviations and again == written
+    assert [d.key for d in again.deviations] == [d.key for d in written.deviations]
+    assert again.to_dict() == written.to_dict() == json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "named"),
+    [
+        (("run", "seed"), "seven", "$.run.seed"),
+        (("deviations", 0, "severity"), "fatal", "$.deviations[0].severity"),
+        (("deviations", 0, "exchange"), "3", "$.deviations[0].exchange"),
+        (("exchanges", 0, "curl"), ["curl"], "$.exchanges[0].curl"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_an_error_naming_its_json_path(
+    tmp_path: Path, where: tuple[str | int, ...], value: object, named: str
+) -> None:
     path = tmp_path / "results.json"
     faulty_results().write(path)
-    fast = load_results(path)
-    generic = RunResults.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    assert fast == generic
-    assert fast.deviations and [d.key for d in fast.deviations] == [d.key for d in generic.deviations]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    parent = data
+    for step in where[:-1]:
+        parent = parent[step]
+    parent[where[-1]] = value
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResultsError, match="missing or has a malformed field") as refused:
+        load_results(path)
+    assert named in str(refused.value) and str(path) in str(refused.value)
+    assert "\n" not in str(refused.value)  # one paragraph
+
+
+def test_free_form_parts_nested_past_the_limit_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    faulty_results().write(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    deep: object = "x"
+    for _ in range(40):
+        deep = {"a": deep}
+    data["stats"]["deep"] = deep
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"nested at least \d+ levels deep; the limit is 32"):
+        load_results(path)
 
 
 def test_fixed_deviations_of_a_baseline_share_the_same_exchanges_table(tmp_path: Path) -> None:
