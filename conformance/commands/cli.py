@@ -9,11 +9,7 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
-import os
 import sys
-import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -36,7 +32,6 @@ __all__ = [
     "EXIT_UNREACHABLE",
     "EXIT_USAGE",
     "entry",
-    "leave",
     "main",
 ]
 
@@ -119,26 +114,9 @@ def _interrupted_early(arguments: list[str], exc: KeyboardInterrupt) -> int:
     return signals.exit_code()
 
 
-def leave(code: int) -> NoReturn:
-    """End the process with ``code`` now that the command is done: flushed, atexit handlers run, and
-    without the interpreter's teardown, which takes ~100 ms after a run on this machine (freeing every
-    module and object one by one) and does nothing the command needs: its artefacts are written and
-    closed (atomically) before ``main`` returns, and its workers are daemon threads. While some other
-    thread that is not a daemon is still alive, the ordinary exit is taken, which waits for it."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if any(t.is_alive() for t in others):
-        raise SystemExit(code)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a closed pipe: nothing more can reach it
-            stream.flush()
-    os._exit(code)
-
-
 def entry() -> NoReturn:
-    """The command line as a process (`opentact-conformance`, `python -m conformance`): ``main``, then
-    :func:`leave`. Code that calls ``main`` in its own process (tests, other tools) keeps its interpreter."""
-    leave(main())
+    """The command line as a process (`opentact-conformance`, `python -m conformance`)."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover

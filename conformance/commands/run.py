@@ -157,15 +157,6 @@ def _with_invocation(results: RunResults, args: argparse.Namespace, options: Run
     return replace(results, invocation=invocation)
 
 
-def _prepare_artefacts() -> None:
-    """The report writers imported and their template compiled: a run's preload task (while it waits
-    for its first answers), so that writing the artefacts at the end only renders them."""
-    import reports.junit  # noqa: F401  # imported for its cost, not used here
-    from reports.html import prepare
-
-    prepare()
-
-
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
         from conformance.checks import CHECKS, RUN_CHECKS, describe
@@ -217,7 +208,6 @@ def run(args: argparse.Namespace) -> int:
             checks=tuple(args.check),
             shard=args.shard,
             progress=progress,
-            preload=(_prepare_artefacts,),
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)

@@ -8,15 +8,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from conformance import __version__
+from conformance.checks import REPEAT_CHECKS, CheckContext, all_check_names, describe, run_checks, run_run_checks
+from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
+from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.client import TargetClient, credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.leases import value_names_leased
-from conformance.engine.preload import Preload
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.progress import ProgressTick
 from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats
@@ -28,9 +28,6 @@ from conformance.model.exchange import Exchange
 from conformance.model.redaction import Redactor, remember_secret
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
-
-if TYPE_CHECKING:
-    from conformance.checks import CheckContext
 
 __all__ = [
     "RunOptions",
@@ -63,8 +60,6 @@ class RunOptions:
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
     progress: ProgressCallback | None = field(default=None, compare=False)
-    # the caller's own warm-ups (e.g. the report templates), done while the first answers are awaited
-    preload: tuple[Callable[[], object], ...] = field(default=(), compare=False)
 
 
 def check_safety(profile: Profile, allow_live: bool) -> None:
@@ -162,7 +157,7 @@ class _Tally:
         if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
             self.positive["total"] += 1
             self.positive["2xx"] += int(response is not None and 200 <= response.status < 300)
-        found, crashed = _checking().run_checks(ctx, exchange, check_names)
+        found, crashed = run_checks(ctx, exchange, check_names)
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
         self.exchanges.append(_kept(exchange))
@@ -171,7 +166,7 @@ class _Tally:
         """A 429 that a re-send replaces: counted and checked (e.g. a missing Retry-After, D16), but not
         a case's answer: no positive-share count, not given to the run-level checks."""
         self.count(exchange)
-        found, crashed = _checking().run_checks(ctx, exchange, check_names)
+        found, crashed = run_checks(ctx, exchange, check_names)
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, exchange.case.id, error) for name, error in crashed)
 
@@ -244,17 +239,9 @@ def _count_settled(tally: _Tally, settled: list[Sent]) -> None:
 
 def _run_level(tally: _Tally, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
     """The run-level checks, after the last exchange; a crash is a suite bug recorded for the run."""
-    found, crashed = _checking().run_run_checks(ctx, tally.exchanges, check_names)
+    found, crashed = run_run_checks(ctx, tally.exchanges, check_names)
     tally.deviations.extend(found)
     tally.crashes.extend(Crash(name, "(run)", error) for name, error in crashed)
-
-
-def _checking() -> ModuleType:
-    """``conformance.engine.checking`` (the checks, jsonschema, the contract), imported on first use:
-    by the preload thread while the first requests are on the wire, or by a caller that runs no preload."""
-    from conformance.engine import checking
-
-    return checking
 
 
 def _throttle_stats(tally: _Tally) -> dict[str, int]:
@@ -302,7 +289,7 @@ def execute(options: RunOptions) -> RunResults:
         remember_secret(secret)
     spec = load_spec()
     if options.checks:  # a named subset is refused before anything is sent
-        unknown = [c for c in options.checks if c not in _checking().all_check_names()]
+        unknown = [c for c in options.checks if c not in all_check_names()]
         if unknown:
             raise ProfileError(
                 f"unknown check(s) {unknown}; `opentact-conformance run --list-checks` lists them"
@@ -326,42 +313,16 @@ def _send_and_check(
     cases: list[Case],
     target_of: Callable[[], Profile],
 ) -> RunResults:
-    """Send the cases to the (started) target, check every answer, and collect the results.
-
-    The checks, the contract and the redaction patterns are made on a preload thread while the first
-    requests wait for their answers; the first answer waits for them in turn (``ctx_of``)."""
+    """Send the cases to the (started) target, check every answer, and collect the results."""
     profile = options.profile
-    preload = Preload()
-    checking = preload.add(_checking)
-    names_of = preload.add(lambda: options.checks or checking().all_check_names())
-    ctx_of = preload.add(
-        lambda: checking().check_context(
-            spec,
-            seed=options.seed,
-            latency_budget_ms=profile.latency_budget_ms,
-            secrets=credential_secrets(token),
-        )
+    check_names = options.checks or all_check_names()
+    ctx = CheckContext(
+        contract=load_contract(spec),
+        variants=response_variants(spec),
+        seed=options.seed,
+        latency_budget_ms=profile.latency_budget_ms,
+        secrets=credential_secrets(token),
     )
-    preload.add(lambda: checking().warm_redaction(credential_secrets(token)))
-    for task in options.preload:
-        preload.add(task)
-    try:
-        return _sent_and_checked(options, token, spec, cases, target_of, preload, names_of, ctx_of)
-    finally:
-        preload.finish()
-
-
-def _sent_and_checked(
-    options: RunOptions,
-    token: str,
-    spec: Spec,
-    cases: list[Case],
-    target_of: Callable[[], Profile],
-    preload: Preload,
-    names_of: Callable[[], tuple[str, ...]],
-    ctx_of: Callable[[], CheckContext],
-) -> RunResults:
-    profile = options.profile
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
     started, clock = datetime.now(UTC), time.perf_counter()
@@ -392,19 +353,12 @@ def _sent_and_checked(
     settled: list[Sent] = []
     try:
         timed_out = False
-        # With requests in flight at once, the preload starts once the first ones are on their way (from
-        # then on the run mostly waits). A sequential run does the same work first: on its own thread it
-        # would hold the GIL while a request is timed (a 2 ms answer measured at 10-80 ms), and
-        # response_time must judge the target, not this process (D42).
-        overlapped = target.in_flight > 1
-        if not overlapped:
-            preload.run_here()
-        with sender.answers(jobs(), settled, started=preload.start if overlapped else None) as answers:
+        with sender.answers(jobs(), settled) as answers:
             for index, sent in enumerate(answers):
                 case, exchange = sent.case, sent.exchange
                 tally.throttle.merge(sent.throttle)
                 for superseded in sent.superseded:
-                    tally.record_superseded(superseded, ctx_of(), names_of())
+                    tally.record_superseded(superseded, ctx, check_names)
                 if exchange is None:
                     tally.skipped[case.phase] += int(not sent.late)
                     _tick(options, tally, budget, None, case, index + 1, len(cases))
@@ -413,10 +367,8 @@ def _sent_and_checked(
                     timed_out = True
                     tally.count(exchange)
                     continue
-                tally.record(exchange, ctx_of(), names_of())
+                tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
-        check_names = names_of()
-        ctx = ctx_of()
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
@@ -435,12 +387,12 @@ def _sent_and_checked(
             tally.deviations = downgrade_rescued(
                 tally.deviations,
                 {c.id: c for c in cases},
-                request_variants(_checking().load_variants()),
+                request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),
                 send_many=probes,
             )
-        repeats_checked = _checking().REPEAT_CHECKS.intersection(check_names)
+        repeats_checked = REPEAT_CHECKS.intersection(check_names)
         if not partial_reason and options.send_repeats and repeats_checked:
             _send_repeats(sender, tally, lambda ex: tally.record_superseded(ex, ctx, check_names))
     except KeyboardInterrupt as exc:
@@ -449,8 +401,6 @@ def _sent_and_checked(
         _count_settled(tally, settled)
         waited = client.limiter.waited_s
         client.close()
-    preload.finish()  # nothing imports on two threads at once from here on
-    check_names, ctx = names_of(), ctx_of()
     _run_level(tally, ctx, check_names)
     if tally.throttle.unresolved:
         unresolved = (
@@ -489,7 +439,7 @@ def _sent_and_checked(
         deviations=tuple(tally.deviations),
         phases=tally.phases(cases),
         crashes=tuple(tally.crashes),
-        checks={name: _checking().describe(name) for name in check_names},
+        checks={name: describe(name) for name in check_names},
         stats=stats,
         partial=bool(partial_reason),
         partial_reason=partial_reason,
