@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from conformance import __version__
-from conformance.checks import REPEAT_CHECKS, CheckContext, all_check_names, describe, run_checks, run_run_checks
+from conformance.checks import (
+    REPEAT_CHECKS,
+    CheckContext,
+    all_check_names,
+    describe,
+    run_checks,
+    run_run_checks,
+)
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
