@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.jsontext import JSONTooDeepError, gc_paused, loads_bounded
+from conformance.model.jsontext import JSONTooDeepError, loads_bounded
 from conformance.model.redaction import Redactor
 from conformance.model.results_codec import decode_v2
 
@@ -439,17 +439,16 @@ def load_results(path: Path) -> RunResults:
     deviations: tuple[Deviation, ...] | None = None
     try:
         raw = path.read_bytes()
-        with gc_paused():  # 100,000 deviations are a million objects, none of them in a cycle
-            fast = decode_v2(raw, max_depth=RESULTS_MAX_DEPTH)
-            if fast is not None:
-                data: Any = fast.data
-                deviations = fast.deviations
-            else:  # version 1, or a file the fast reader refused: the generic reader, as before
-                text = raw.decode("utf-8")
-                del raw  # never the bytes and the text of a big file at once
-                data = loads_bounded(text, max_depth=RESULTS_MAX_DEPTH).value
-                del text
-            del fast
+        fast = decode_v2(raw, max_depth=RESULTS_MAX_DEPTH)
+        if fast is not None:
+            data: Any = fast.data
+            deviations = fast.deviations
+        else:  # version 1, or a file the fast reader refused: the generic reader, as before
+            text = raw.decode("utf-8")
+            del raw  # never the bytes and the text of a big file at once
+            data = loads_bounded(text, max_depth=RESULTS_MAX_DEPTH).value
+            del text
+        del fast
     except OSError as exc:
         raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
     except JSONTooDeepError as exc:
@@ -464,8 +463,7 @@ def load_results(path: Path) -> RunResults:
     if not isinstance(data, dict):
         raise ResultsError(f"results file {path} does not hold a JSON object")
     try:
-        with gc_paused():
-            return RunResults.from_dict(data, deviations=deviations)
+        return RunResults.from_dict(data, deviations=deviations)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, ResultsError):
             raise
