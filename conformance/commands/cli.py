@@ -23,7 +23,7 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.model.redaction import console_redaction
+from conformance.model.redaction import KnownSecrets, console_redaction
 
 __all__ = [
     "EXIT_CLEAN",
@@ -75,11 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     signals.install()  # first: SIGTERM at any moment becomes an incomplete run, not a silent death
-    with console_redaction():  # every token resolved by the command is kept off the console
+    known = KnownSecrets()
+    with console_redaction(known):  # every token the command resolves or meets is kept off the console
         try:
             parser = build_parser()
             args = parser.parse_args(arguments)
             args.argv = arguments  # recorded (redacted) in results.json: the run's command line
+            args.known_secrets = known  # given to whatever resolves a token or learns one from traffic
             if args.command is None:
                 parser.print_help(sys.stderr)
                 return EXIT_USAGE

@@ -143,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             base_url=upstream.url,
             token=token or None,
             checks=tuple(args.check),
+            known_secrets=args.known_secrets,
         )
     except (UpstreamURLError, UpstreamTLSError, ProfileError, SpecError) as exc:
         return _fail(str(exc))

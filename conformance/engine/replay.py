@@ -10,7 +10,7 @@ and the same send budget as a run; the same checks judge the answers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks import CHECKS, CheckContext, run_checks
@@ -24,6 +24,7 @@ from conformance.engine.runner import check_safety, resolved_target, send_case
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.problems import problem_id
+from conformance.model.redaction import KnownSecrets
 from conformance.model.results import RunResults
 from strategies.derived_tokens import derived_token_kinds
 
@@ -57,6 +58,8 @@ class ReplayOptions:
     case_ids: tuple[str, ...] = ()  # empty: the failing cases of the run
     allow_live: bool = False
     fail_on: Severity | None = None  # default: the run's threshold
+    # the command's secrets: the replay adds its token and the tokens derived from it
+    known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     threshold = options.fail_on or results.fail_on
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
+    options.known_secrets.add(*credential_secrets(token))
     spec = load_spec()
     wanted = options.case_ids or failing_case_ids(results, threshold)
     cases = _pick(generate_cases(profile, spec, _generation(results.invocation, results, token)), wanted)

@@ -32,7 +32,7 @@ from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, req
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.redaction import Redactor, remember_secret
+from conformance.model.redaction import KnownSecrets, Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
@@ -67,6 +67,8 @@ class RunOptions:
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
     progress: ProgressCallback | None = field(default=None, compare=False)
+    # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
+    known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
 
 
 def check_safety(profile: Profile, allow_live: bool) -> None:
@@ -292,8 +294,7 @@ def execute(options: RunOptions) -> RunResults:
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
-    for secret in credential_secrets(token):  # near-miss tokens are as secret as the token
-        remember_secret(secret)
+    options.known_secrets.add(*credential_secrets(token))  # near-miss tokens are as secret as the token
     spec = load_spec()
     if options.checks:  # a named subset is refused before anything is sent
         unknown = [c for c in options.checks if c not in all_check_names()]
