@@ -321,16 +321,25 @@ def _send_and_check(
     cases: list[Case],
     target_of: Callable[[], Profile],
 ) -> RunResults:
-    """Send the cases to the (started) target, check every answer, and collect the results."""
+    """Send the cases to the (started) target, check every answer, and collect the results.
+
+    Everything the checks need is made first, the validators compiled and the redaction patterns too:
+    nothing compiles while a request is on the wire, where it would hold the GIL as the request is
+    timed, and ``response_time`` judges the target, not this process (D42)."""
     profile = options.profile
     check_names = options.checks or all_check_names()
+    contract = load_contract(spec)
+    for status, _name, example in contract.examples():  # compiles each validator, resolves its $refs
+        for _problem in contract.validate(status, example):
+            pass
     ctx = CheckContext(
-        contract=load_contract(spec),
+        contract=contract,
         variants=response_variants(spec),
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
         secrets=credential_secrets(token),
     )
+    redactor = Redactor(ctx.secrets)
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
     started, clock = datetime.now(UTC), time.perf_counter()
@@ -454,4 +463,4 @@ def _send_and_check(
         tool_version=__version__,
     )
     # nothing the run saw of the token (or a token derived from it) leaves it
-    return results.redacted(Redactor(credential_secrets(token)))
+    return results.redacted(redactor)
