@@ -15,7 +15,7 @@ from conformance.model.results import RunResults, write_atomic
 from reports.baseline import compare
 from reports.view import build_view
 
-__all__ = ["REPORT_FILE", "prepare", "render_html", "write_html"]
+__all__ = ["REPORT_FILE", "render_html", "write_html"]
 
 REPORT_FILE = "report.html"
 
@@ -48,14 +48,6 @@ def _content_security_policy(css: str, js: str) -> str:
         f"style-src {_sha256_source(css)}; script-src {_sha256_source(js)}; "
         "base-uri 'none'; form-action 'none'"
     )
-
-
-def prepare() -> None:
-    """Compile the page's template and read its assets now (both kept for the process): a run does this
-    while its first requests are on the wire, so writing the report later only renders."""
-    _environment().get_template("report.html.j2")
-    _asset("report.css")
-    _asset("report.js")
 
 
 def render_html(

@@ -5,86 +5,43 @@ naming the bad value. `register_schemathesis_formats()` wires the spec's custom 
 (``opentact-phone-digits``, ``sms-text``) to these strategies for schemathesis.
 
 May import: nothing of ``conformance`` or ``reports``; the engine draws from it.
-
-Names load their module when first used (PEP 562): importing ``strategies`` or one of its class
-builders does not import hypothesis; drawing does.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from strategies.derived_tokens import (
-        DERIVED_TOKEN_KINDS,
-        derive_token,
-        derived_token_kinds,
-        derived_tokens,
-    )
-    from strategies.invalid_value import InvalidValue
-    from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values
-    from strategies.numbers import INVALID_NUMBER_KINDS, PHONE_DIGITS_PATTERN, invalid_numbers, valid_numbers
-    from strategies.schemathesis_formats import (
-        PHONE_DIGITS_FORMAT,
-        SMS_TEXT_FORMAT,
-        register_schemathesis_formats,
-    )
-    from strategies.text_classes import (
-        LENGTH_CLASSES,
-        TEXT_CLASSES,
-        ClassText,
-        length_class_texts,
-        text_class_texts,
-    )
-    from strategies.texts import (
-        GSM7_BASIC,
-        GSM7_EXTENSION,
-        MAX_MESSAGE_LENGTH,
-        MESSAGE_ALPHABETS,
-        SMS_LENGTH_BOUNDARIES,
-        boundary_texts,
-        is_gsm7,
-        message_texts,
-        texts_of_length,
-    )
-    from strategies.tokens import BAD_TOKEN_KINDS, bad_tokens, is_header_value, is_jwt_shaped
-
-_MODULES: dict[str, str] = {
-    "BAD_TOKEN_KINDS": "strategies.tokens",
-    "ClassNumber": "strategies.number_classes",
-    "ClassText": "strategies.text_classes",
-    "DERIVED_TOKEN_KINDS": "strategies.derived_tokens",
-    "GSM7_BASIC": "strategies.texts",
-    "GSM7_EXTENSION": "strategies.texts",
-    "INVALID_NUMBER_KINDS": "strategies.numbers",
-    "InvalidValue": "strategies.invalid_value",
-    "LENGTH_CLASSES": "strategies.text_classes",
-    "MAX_MESSAGE_LENGTH": "strategies.texts",
-    "MESSAGE_ALPHABETS": "strategies.texts",
-    "NUMBER_CLASSES": "strategies.number_classes",
-    "PHONE_DIGITS_FORMAT": "strategies.schemathesis_formats",
-    "PHONE_DIGITS_PATTERN": "strategies.numbers",
-    "SMS_LENGTH_BOUNDARIES": "strategies.texts",
-    "SMS_TEXT_FORMAT": "strategies.schemathesis_formats",
-    "TEXT_CLASSES": "strategies.text_classes",
-    "bad_tokens": "strategies.tokens",
-    "boundary_texts": "strategies.texts",
-    "derive_token": "strategies.derived_tokens",
-    "derived_token_kinds": "strategies.derived_tokens",
-    "derived_tokens": "strategies.derived_tokens",
-    "invalid_numbers": "strategies.numbers",
-    "is_gsm7": "strategies.texts",
-    "is_header_value": "strategies.tokens",
-    "is_jwt_shaped": "strategies.tokens",
-    "length_class_texts": "strategies.text_classes",
-    "message_texts": "strategies.texts",
-    "number_class_values": "strategies.number_classes",
-    "register_schemathesis_formats": "strategies.schemathesis_formats",
-    "text_class_texts": "strategies.text_classes",
-    "texts_of_length": "strategies.texts",
-    "valid_numbers": "strategies.numbers",
-}
+from strategies.derived_tokens import (
+    DERIVED_TOKEN_KINDS,
+    derive_token,
+    derived_token_kinds,
+    derived_tokens,
+)
+from strategies.invalid_value import InvalidValue
+from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values
+from strategies.numbers import INVALID_NUMBER_KINDS, PHONE_DIGITS_PATTERN, invalid_numbers, valid_numbers
+from strategies.schemathesis_formats import (
+    PHONE_DIGITS_FORMAT,
+    SMS_TEXT_FORMAT,
+    register_schemathesis_formats,
+)
+from strategies.text_classes import (
+    LENGTH_CLASSES,
+    TEXT_CLASSES,
+    ClassText,
+    length_class_texts,
+    text_class_texts,
+)
+from strategies.texts import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    MAX_MESSAGE_LENGTH,
+    MESSAGE_ALPHABETS,
+    SMS_LENGTH_BOUNDARIES,
+    boundary_texts,
+    is_gsm7,
+    message_texts,
+    texts_of_length,
+)
+from strategies.tokens import BAD_TOKEN_KINDS, bad_tokens, is_header_value, is_jwt_shaped
 
 __all__ = [
     "BAD_TOKEN_KINDS",
@@ -121,12 +78,3 @@ __all__ = [
     "texts_of_length",
     "valid_numbers",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'strategies' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value

@@ -66,7 +66,7 @@ def _fail(message: str) -> int:
 
 
 def _profile_token(profile: Any) -> str | None:
-    """The profile's token when its variable is set (validated, remembered as a secret); else None."""
+    """The profile's token when its variable is set (validated); else None."""
     from conformance.engine.profiles import resolve_token
 
     if profile is None or not os.environ.get(profile.auth.token_env):
@@ -166,7 +166,12 @@ def run(args: argparse.Namespace) -> int:
         for path in args.files:  # all read first: a malformed file checks nothing
             recorded.extend(read_traffic(path))
         checker = ObservedChecker(
-            spec, profile, token=token, base_url=args.base_url, checks=tuple(args.check)
+            spec,
+            profile,
+            token=token,
+            base_url=args.base_url,
+            checks=tuple(args.check),
+            known_secrets=args.known_secrets,
         )
         with claimed_report_dir(args.report_dir):
             reason = ""

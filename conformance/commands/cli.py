@@ -9,11 +9,7 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
-import os
 import sys
-import threading
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -27,7 +23,7 @@ from conformance.commands.exit_codes import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from conformance.model.redaction import console_redaction
+from conformance.model.redaction import KnownSecrets, console_redaction
 
 __all__ = [
     "EXIT_CLEAN",
@@ -36,7 +32,6 @@ __all__ = [
     "EXIT_UNREACHABLE",
     "EXIT_USAGE",
     "entry",
-    "leave",
     "main",
 ]
 
@@ -80,11 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     signals.install()  # first: SIGTERM at any moment becomes an incomplete run, not a silent death
-    with console_redaction():  # every token resolved by the command is kept off the console
+    known = KnownSecrets()
+    with console_redaction(known):  # every token the command resolves or meets is kept off the console
         try:
             parser = build_parser()
             args = parser.parse_args(arguments)
             args.argv = arguments  # recorded (redacted) in results.json: the run's command line
+            args.known_secrets = known  # given to whatever resolves a token or learns one from traffic
             if args.command is None:
                 parser.print_help(sys.stderr)
                 return EXIT_USAGE
@@ -119,26 +116,9 @@ def _interrupted_early(arguments: list[str], exc: KeyboardInterrupt) -> int:
     return signals.exit_code()
 
 
-def leave(code: int) -> NoReturn:
-    """End the process with ``code`` now that the command is done: flushed, atexit handlers run, and
-    without the interpreter's teardown, which takes ~100 ms after a run on this machine (freeing every
-    module and object one by one) and does nothing the command needs: its artefacts are written and
-    closed (atomically) before ``main`` returns, and its workers are daemon threads. While some other
-    thread that is not a daemon is still alive, the ordinary exit is taken, which waits for it."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if any(t.is_alive() for t in others):
-        raise SystemExit(code)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # a closed pipe: nothing more can reach it
-            stream.flush()
-    os._exit(code)
-
-
 def entry() -> NoReturn:
-    """The command line as a process (`opentact-conformance`, `python -m conformance`): ``main``, then
-    :func:`leave`. Code that calls ``main`` in its own process (tests, other tools) keeps its interpreter."""
-    leave(main())
+    """The command line as a process (`opentact-conformance`, `python -m conformance`)."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,6 +29,7 @@ from conformance.engine.phases import PHASES
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
+from conformance.model.redaction import KnownSecrets
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
@@ -96,6 +97,8 @@ class DiffOptions:
     fail_on: Severity = Severity.ERROR
     allow_live: bool = False
     negative_only_for: str | None = None
+    # the command's secrets: both tokens and the tokens derived from them (kept off the console)
+    known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
 
 
 @dataclass
@@ -278,6 +281,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
         check_safety(profile, options.allow_live)
     tokens = resolve_token(a), resolve_token(b)
     secrets = tuple(secret for t in tokens for secret in credential_secrets(t))
+    options.known_secrets.add(*secrets)  # near-miss tokens are as secret as the tokens: off the console too
     # derived-token cases only for kinds both sides' tokens allow; each side derives from its own token
     token_kinds = tuple(k for k in derived_token_kinds(tokens[0]) if k in derived_token_kinds(tokens[1]))
     spec = load_spec()
@@ -432,6 +436,7 @@ def run(args: argparse.Namespace) -> int:
             fail_on=Severity.parse(args.fail_on),
             allow_live=args.live,
             negative_only_for=args.negative_only_for,
+            known_secrets=args.known_secrets,
         )
         if not args.quiet:
             print(f"opentact-conformance: diff {a.name} vs {b.name} (seed {args.seed})", file=sys.stderr)

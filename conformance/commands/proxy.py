@@ -29,7 +29,6 @@ from conformance.model.deviations import Severity
 __all__ = ["add_parser", "run"]
 
 DEFAULT_FLUSH_S = 5.0
-SWITCH_INTERVAL_S = 0.0005
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -158,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
             base_url=upstream.url,
             token=token or None,
             checks=tuple(args.check),
+            known_secrets=args.known_secrets,
         )
     except (UpstreamURLError, UpstreamTLSError, ProfileError, SpecError) as exc:
         return _fail(str(exc))
@@ -172,9 +172,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     timeout_s = profile.timeout_s if profile is not None and args.profile else 30.0
-    # the checks and the flushes run in threads of this process: hand the GIL back to the transport's
-    # thread within 0.5 ms (default 5 ms), so a check in progress delays an answer by no more than that
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         with claimed_report_dir(args.report_dir):
             from conformance.commands.run import write_artefacts

@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 case_ids=tuple(dict.fromkeys(args.case)),
                 allow_live=args.live,
                 fail_on=fail_on,
+                known_secrets=args.known_secrets,
             )
         )
     except (ResultsError, ProfileError, SafetyError, SpecError, ReplayError, UnknownFaultError) as exc:

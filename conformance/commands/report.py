@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.model.jsontext import gc_paused
 from conformance.model.results import ResultsError, RunResults, load_results
 
 __all__ = ["DEFAULT_MERGE_OUT", "add_parser", "run"]
@@ -131,16 +130,7 @@ def _history(paths: list[Path], out: Path | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Execute ``report``; 0 when rendered, 2 on usage errors and unreadable results files.
-
-    The cyclic garbage collector stays off meanwhile: a big run is a million acyclic objects that it
-    would walk again and again (seconds for 100,000 deviations) and free nothing (D44).
-    """
-    with gc_paused():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
+    """Execute ``report``; 0 when rendered, 2 on usage errors and unreadable results files."""
     from reports.html import write_html  # reports (jinja2) load when rendering, not for `--help`
     from reports.junit import write_junit
 

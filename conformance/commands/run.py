@@ -141,30 +141,16 @@ def _summary(results: RunResults) -> str:
 def _with_invocation(results: RunResults, args: argparse.Namespace, options: RunOptions) -> RunResults:
     """The results with every option that shaped the run and one command that reproduces it."""
     from conformance.commands.invocation import record_invocation
-    from conformance.engine.profiles import ProfileError, resolve_token
 
-    try:
-        secrets: tuple[str, ...] = (resolve_token(options.profile),)
-    except ProfileError:
-        secrets = ()
     invocation = record_invocation(
         args,
         options.profile,
         phases=options.phases,
         checks=tuple(results.checks),
         spec=results.spec,
-        secrets=secrets,
+        secrets=options.known_secrets.secrets(),
     )
     return replace(results, invocation=invocation)
-
-
-def _prepare_artefacts() -> None:
-    """The report writers imported and their template compiled: a run's preload task (while it waits
-    for its first answers), so that writing the artefacts at the end only renders them."""
-    import reports.junit  # noqa: F401  # imported for its cost, not used here
-    from reports.html import prepare
-
-    prepare()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -219,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
             checks=tuple(args.check),
             shard=args.shard,
             progress=progress,
-            preload=(_prepare_artefacts,),
+            known_secrets=args.known_secrets,
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)

@@ -10,16 +10,8 @@ May import: ``conformance.model`` only. Imported by checks, the engine and the c
 
 from __future__ import annotations
 
-from typing import Any
+# Until 0.2: ``from conformance.contract import Contract`` (the module this package replaced) keeps working.
+from conformance.contract.operation import OPERATION_PATH
+from conformance.contract.schemas import Contract, SchemaProblem, load_contract
 
-# Until 0.2: ``from conformance.contract import Contract`` (the module this package replaced) keeps
-# working; the names load lazily so that importing the package stays cheap.
-_FROM_SCHEMAS = ("Contract", "OPERATION_PATH", "SchemaProblem", "load_contract")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FROM_SCHEMAS:
-        from conformance.contract import schemas
-
-        return getattr(schemas, name)
-    raise AttributeError(f"module 'conformance.contract' has no attribute {name!r}")
+__all__ = ["OPERATION_PATH", "Contract", "SchemaProblem", "load_contract"]

@@ -32,7 +32,7 @@ from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from conformance.model.http import DEFAULT_PORTS as _DEFAULT_PORTS
-from conformance.model.redaction import Redactor, remember_secret
+from conformance.model.redaction import KnownSecrets, Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["OPERATION_PATH", "ObservedChecker", "ObservedExchange"]
@@ -117,7 +117,9 @@ class ObservedChecker:
     """Checks exchanges the suite did not send, with every check that applies to them (D38, D39).
 
     ``token``: the profile's token when known; a request carrying another token then expects a
-    refusal. ``secrets``: further values to redact. ``base_url``: only exchanges under it are
+    refusal. ``secrets``: further values to redact. ``known_secrets``: the command's secrets, to which
+    the checker adds the token, the tokens derived from it and every token it meets in the traffic
+    (a fresh set if not given). ``base_url``: only exchanges under it are
     checked (default: the profile's ``base_url`` unless it is the embedded mock; with neither, any
     host whose path ends in ``/rest/sms``). ``checks``: the check ids to run (empty: all).
     Thread-safe: ``add`` may be called from several threads, ``results`` at any time.
@@ -132,6 +134,7 @@ class ObservedChecker:
         base_url: str | None = None,
         token: str | None = None,
         checks: Sequence[str] = (),
+        known_secrets: KnownSecrets | None = None,
     ) -> None:
         self._spec = spec
         self._profile = profile
@@ -139,9 +142,8 @@ class ObservedChecker:
         if base_url is None and profile is not None and not profile.embedded_mock:
             base_url = profile.base_url
         self.base_url = base_url.rstrip("/") if base_url else None
-        self._secrets: set[str] = set(secrets) | set(credential_secrets(token or ""))
-        for secret in self._secrets:
-            remember_secret(secret)
+        self.known_secrets = KnownSecrets() if known_secrets is None else known_secrets
+        self.known_secrets.add(*secrets, *credential_secrets(token or ""))
         self._derived: dict[str, tuple[str, ...]] = {}
         self._names = tuple(checks) or (*CHECKS, *RUN_CHECKS)
         self._ctx = CheckContext(
@@ -149,7 +151,7 @@ class ObservedChecker:
             variants=response_variants(spec),
             seed=None,
             latency_budget_ms=profile.latency_budget_ms if profile is not None else None,
-            secrets=tuple(sorted(self._secrets, key=len, reverse=True)),
+            secrets=self._current_secrets(),
         )
         self._lock = threading.Lock()
         self._seen: set[bytes] = set()
@@ -224,8 +226,7 @@ class ObservedChecker:
         return how is Applies.ALWAYS or (how is Applies.CLASSIFIED and classified)
 
     def _current_secrets(self) -> tuple[str, ...]:
-        with self._lock:
-            return tuple(sorted(self._secrets, key=len, reverse=True))
+        return tuple(sorted(self.known_secrets.secrets(), key=len, reverse=True))
 
     def _learn_token(self, token: str) -> None:
         if not token:
@@ -235,9 +236,7 @@ class ObservedChecker:
             if derived is None:
                 derived = credential_secrets(token)
                 self._derived[token] = derived
-                self._secrets.update(derived)
-        for secret in derived:
-            remember_secret(secret)
+        self.known_secrets.add(*derived)
 
     def _build(self, observed: ObservedExchange, case_id: str) -> tuple[Exchange, Classified]:
         parts = urlsplit(observed.url)

@@ -20,8 +20,6 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
-from conformance.model.redaction import remember_secret
-
 __all__ = [
     "LOOPBACK_CONCURRENCY",
     "MAX_CONCURRENCY",
@@ -456,19 +454,17 @@ def validate_token(token: str, *, variable: str) -> None:
 def resolve_token(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
     """The token from the environment variable the profile names (never from the profile).
 
-    It is validated (:func:`validate_token`) and remembered as a secret of this process, so
-    console output and every artefact are redacted of it.
+    It is validated (:func:`validate_token`); the caller keeps it, and the tokens derived from it,
+    with the command's secrets (``KnownSecrets``), so console output and every artefact are redacted
+    of them.
     """
     env = os.environ if environ is None else environ
     value = env.get(profile.auth.token_env, "")
     if value:
-        remember_secret(value)
         validate_token(value, variable=profile.auth.token_env)
         return value
     if profile.embedded_mock:
-        token = "mock-" + secrets.token_hex(16)
-        remember_secret(token)
-        return token
+        return "mock-" + secrets.token_hex(16)
     raise ProfileError(
         f"profile {profile.source}: field 'auth.token_env' names the environment variable "
         f"{profile.auth.token_env}, which is not set or empty. Export it with the API token "

@@ -29,7 +29,7 @@ from conformance.engine.proxy_server import ProxyServer
 from conformance.engine.proxy_upstream import Upstream
 from conformance.engine.proxy_wire import ProxyRecord
 from conformance.model.deviations import Severity
-from conformance.model.redaction import Redactor, known_secrets
+from conformance.model.redaction import Redactor
 from conformance.model.results import Crash, RunResults
 
 __all__ = ["QUEUE_LIMIT", "ProxySession", "observed_exchange"]
@@ -251,4 +251,5 @@ def _assembled(checker: ObservedChecker, request: _Request, crashes: list[Crash]
     merged = replace(
         results, stats=stats, crashes=(*results.crashes, *crashes), invocation=request.invocation
     )
-    return merged.redacted(Redactor(known_secrets()))  # the checker's tokens were learned in this process
+    # the tokens the checker learned in this process are in its own copy of the command's secrets
+    return merged.redacted(Redactor(checker.known_secrets.secrets()))

@@ -11,13 +11,14 @@ the profile's concurrency (D42). The same checks judge each case's processed ans
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks import CHECKS, CheckContext, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import response_variants
+from conformance.engine.client import credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, SendBudget, resolve_token
 from conformance.engine.runner import check_safety, resolved_target
@@ -25,6 +26,7 @@ from conformance.engine.sending import Sender, Sent
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.problems import problem_id
+from conformance.model.redaction import KnownSecrets
 from conformance.model.results import RunResults
 from strategies.derived_tokens import derived_token_kinds
 
@@ -64,6 +66,8 @@ class ReplayOptions:
     case_ids: tuple[str, ...] = ()  # empty: the failing cases of the run
     allow_live: bool = False
     fail_on: Severity | None = None  # default: the run's threshold
+    # the command's secrets: the replay adds its token and the tokens derived from it
+    known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     threshold = options.fail_on or results.fail_on
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
+    options.known_secrets.add(*credential_secrets(token))
     spec = load_spec()
     wanted = options.case_ids or failing_case_ids(results, threshold)
     cases = _pick(generate_cases(profile, spec, _generation(results.invocation, results, token)), wanted)

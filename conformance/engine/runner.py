@@ -8,14 +8,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from conformance import __version__
+from conformance.checks import (
+    REPEAT_CHECKS,
+    CheckContext,
+    all_check_names,
+    describe,
+    run_checks,
+    run_run_checks,
+)
+from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
+from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.client import credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
-from conformance.engine.preload import Preload
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.progress import ProgressTick
 from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats
@@ -24,12 +31,9 @@ from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, req
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.redaction import Redactor
+from conformance.model.redaction import KnownSecrets, Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
-
-if TYPE_CHECKING:
-    from conformance.checks import CheckContext
 
 __all__ = [
     "RunOptions",
@@ -60,8 +64,8 @@ class RunOptions:
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
     progress: ProgressCallback | None = field(default=None, compare=False)
-    # the caller's own warm-ups (e.g. the report templates), done while the first answers are awaited
-    preload: tuple[Callable[[], object], ...] = field(default=(), compare=False)
+    # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
+    known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
 
 
 def check_safety(profile: Profile, allow_live: bool) -> None:
@@ -153,7 +157,7 @@ class _Tally:
         if case.expectation is Expectation.SUCCESS and case.severity is not Severity.INFO:
             self.positive["total"] += 1
             self.positive["2xx"] += int(response is not None and 200 <= response.status < 300)
-        found, crashed = _checking().run_checks(ctx, exchange, check_names)
+        found, crashed = run_checks(ctx, exchange, check_names)
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
         self.exchanges.append(_kept(exchange))
@@ -162,7 +166,7 @@ class _Tally:
         """A 429 that a re-send replaces: counted and checked (e.g. a missing Retry-After, D16), but not
         a case's answer: no positive-share count, not given to the run-level checks."""
         self.count(exchange)
-        found, crashed = _checking().run_checks(ctx, exchange, check_names)
+        found, crashed = run_checks(ctx, exchange, check_names)
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, exchange.case.id, error) for name, error in crashed)
 
@@ -235,17 +239,9 @@ def _count_settled(tally: _Tally, settled: list[Sent]) -> None:
 
 def _run_level(tally: _Tally, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
     """The run-level checks, after the last exchange; a crash is a suite bug recorded for the run."""
-    found, crashed = _checking().run_run_checks(ctx, tally.exchanges, check_names)
+    found, crashed = run_run_checks(ctx, tally.exchanges, check_names)
     tally.deviations.extend(found)
     tally.crashes.extend(Crash(name, "(run)", error) for name, error in crashed)
-
-
-def _checking() -> ModuleType:
-    """``conformance.engine.checking`` (the checks, jsonschema, the contract), imported on first use:
-    by the preload thread while the first requests are on the wire, or by a caller that runs no preload."""
-    from conformance.engine import checking
-
-    return checking
 
 
 def _throttle_stats(tally: _Tally) -> dict[str, int]:
@@ -289,9 +285,10 @@ def execute(options: RunOptions) -> RunResults:
     profile = options.profile
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
+    options.known_secrets.add(*credential_secrets(token))  # near-miss tokens are as secret as the token
     spec = load_spec()
     if options.checks:  # a named subset is refused before anything is sent
-        unknown = [c for c in options.checks if c not in _checking().all_check_names()]
+        unknown = [c for c in options.checks if c not in all_check_names()]
         if unknown:
             raise ProfileError(
                 f"unknown check(s) {unknown}; `opentact-conformance run --list-checks` lists them"
@@ -317,40 +314,23 @@ def _send_and_check(
 ) -> RunResults:
     """Send the cases to the (started) target, check every answer, and collect the results.
 
-    The checks, the contract and the redaction patterns are made on a preload thread while the first
-    requests wait for their answers; the first answer waits for them in turn (``ctx_of``)."""
+    Everything the checks need is made first, the validators compiled and the redaction patterns too:
+    nothing compiles while a request is on the wire, where it would hold the GIL as the request is
+    timed, and ``response_time`` judges the target, not this process (D42)."""
     profile = options.profile
-    preload = Preload()
-    checking = preload.add(_checking)
-    names_of = preload.add(lambda: options.checks or checking().all_check_names())
-    ctx_of = preload.add(
-        lambda: checking().check_context(
-            spec,
-            seed=options.seed,
-            latency_budget_ms=profile.latency_budget_ms,
-            secrets=credential_secrets(token),
-        )
+    check_names = options.checks or all_check_names()
+    contract = load_contract(spec)
+    for status, _name, example in contract.examples():  # compiles each validator, resolves its $refs
+        for _problem in contract.validate(status, example):
+            pass
+    ctx = CheckContext(
+        contract=contract,
+        variants=response_variants(spec),
+        seed=options.seed,
+        latency_budget_ms=profile.latency_budget_ms,
+        secrets=credential_secrets(token),
     )
-    preload.add(lambda: checking().warm_redaction(credential_secrets(token)))
-    for task in options.preload:
-        preload.add(task)
-    try:
-        return _sent_and_checked(options, token, spec, cases, target_of, preload, names_of, ctx_of)
-    finally:
-        preload.finish()
-
-
-def _sent_and_checked(
-    options: RunOptions,
-    token: str,
-    spec: Spec,
-    cases: list[Case],
-    target_of: Callable[[], Profile],
-    preload: Preload,
-    names_of: Callable[[], tuple[str, ...]],
-    ctx_of: Callable[[], CheckContext],
-) -> RunResults:
-    profile = options.profile
+    redactor = Redactor(ctx.secrets)
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
     tally = _Tally()
     started, clock = datetime.now(UTC), time.perf_counter()
@@ -375,19 +355,12 @@ def _sent_and_checked(
     settled: list[Sent] = []
     try:
         timed_out = False
-        # With requests in flight at once, the preload starts once the first ones are on their way (from
-        # then on the run mostly waits). A sequential run does the same work first: on its own thread it
-        # would hold the GIL while a request is timed (a 2 ms answer measured at 10-80 ms), and
-        # response_time must judge the target, not this process (D42).
-        overlapped = target.in_flight > 1
-        if not overlapped:
-            preload.run_here()
-        with sender.answers(jobs(), settled, started=preload.start if overlapped else None) as answers:
+        with sender.answers(jobs(), settled) as answers:
             for index, sent in enumerate(answers):
                 case, exchange = sent.case, sent.exchange
                 tally.throttle.merge(sent.throttle)
                 for superseded in sent.superseded:
-                    tally.record_superseded(superseded, ctx_of(), names_of())
+                    tally.record_superseded(superseded, ctx, check_names)
                 if exchange is None:
                     tally.skipped[case.phase] += int(not sent.late)
                     _tick(options, tally, budget, None, case, index + 1, len(cases))
@@ -396,10 +369,8 @@ def _sent_and_checked(
                     timed_out = True
                     tally.count(exchange)
                     continue
-                tally.record(exchange, ctx_of(), names_of())
+                tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
-        check_names = names_of()
-        ctx = ctx_of()
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
@@ -418,12 +389,12 @@ def _sent_and_checked(
             tally.deviations = downgrade_rescued(
                 tally.deviations,
                 {c.id: c for c in cases},
-                request_variants(_checking().load_variants()),
+                request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),
                 send_many=probes,
             )
-        repeats_checked = _checking().REPEAT_CHECKS.intersection(check_names)
+        repeats_checked = REPEAT_CHECKS.intersection(check_names)
         if not partial_reason and options.send_repeats and repeats_checked:
             _send_repeats(sender, tally, lambda ex: tally.record_superseded(ex, ctx, check_names))
     except KeyboardInterrupt as exc:
@@ -432,8 +403,6 @@ def _sent_and_checked(
         _count_settled(tally, settled)
         waited = sender.waited_s
         sender.close()
-    preload.finish()  # nothing imports on two threads at once from here on
-    check_names, ctx = names_of(), ctx_of()
     _run_level(tally, ctx, check_names)
     if tally.throttle.unresolved:
         unresolved = (
@@ -472,11 +441,11 @@ def _sent_and_checked(
         deviations=tuple(tally.deviations),
         phases=tally.phases(cases),
         crashes=tuple(tally.crashes),
-        checks={name: _checking().describe(name) for name in check_names},
+        checks={name: describe(name) for name in check_names},
         stats=stats,
         partial=bool(partial_reason),
         partial_reason=partial_reason,
         tool_version=__version__,
     )
     # nothing the run saw of the token (or a token derived from it) leaves it
-    return results.redacted(Redactor(credential_secrets(token)))
+    return results.redacted(redactor)

@@ -37,7 +37,6 @@ from conformance.engine.resend import ThrottleTally, send_until_processed
 from conformance.model.cases import Case
 from conformance.model.exchange import Exchange
 from conformance.model.http import RATE_LIMITED
-from conformance.model.redaction import remember_secret
 
 __all__ = ["SETTLE_S", "Job", "Sender", "Sent", "in_flight"]
 
@@ -133,9 +132,7 @@ class Sender:
     the moment the sender is made; ``budget`` is the send budget it spends (a shard's share)."""
 
     def __init__(self, target: Profile, token: str, budget: SendBudget) -> None:
-        self.secrets = credential_secrets(token)
-        for secret in self.secrets:  # near-miss tokens are as secret as the token: off the console too
-            remember_secret(secret)
+        self.secrets = credential_secrets(token)  # the caller adds them to its KnownSecrets (console)
         self.budget = budget
         self.time_budget_s = target.time_budget_s
         self.deadline = None if target.time_budget_s is None else time.monotonic() + target.time_budget_s

@@ -13,11 +13,8 @@ so nothing downstream ever sees one.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +23,6 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "JSONTooDeepError",
     "ParsedJSON",
-    "gc_paused",
     "json_type",
     "loads_bounded",
     "nesting_depth",
@@ -128,18 +124,6 @@ def loads_bounded(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> ParsedJSON:
         return ParsedJSON(value)
     value, count = _replace_surrogates(value)
     return ParsedJSON(value, count)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside (restored as it was): for building large acyclic data."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def nests_within(value: Any, limit: int) -> bool:

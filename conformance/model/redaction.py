@@ -13,8 +13,9 @@ forms a target might echo it back in, alone or mixed within one occurrence:
 :meth:`Redactor.data` applies it to every string *and every key* of a JSON-like value, so a
 results document is scrubbed in one walk; :class:`RedactingStream` applies it to a console
 stream line by line (a secret split over two ``write`` calls is still found).
-Process-wide, :func:`remember_secret` records each token as it is resolved and
-:func:`console_redaction` swaps ``sys.stdout``/``sys.stderr`` for redacting streams, so no
+A command's :class:`KnownSecrets` collects each token as it is resolved or met in traffic (it is
+passed to whatever resolves or learns one), and :func:`console_redaction` swaps
+``sys.stdout``/``sys.stderr`` for streams redacted of those secrets while the command runs, so no
 command has to remember to redact what it prints.
 """
 
@@ -27,6 +28,7 @@ import functools
 import io
 import re
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
@@ -34,11 +36,10 @@ from conformance.model.jsontext import LONE_SURROGATE
 
 __all__ = [
     "REDACTED",
+    "KnownSecrets",
     "RedactingStream",
     "Redactor",
     "console_redaction",
-    "known_secrets",
-    "remember_secret",
 ]
 
 REDACTED = "***REDACTED***"
@@ -139,9 +140,6 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self._patterns)
 
-    def with_secrets(self, secrets: Iterable[str]) -> Redactor:
-        return Redactor((*self.secrets, *secrets))
-
     def text(self, text: str) -> str:
         """``text`` without any form of any secret (and without unpaired surrogates)."""
         if LONE_SURROGATE.search(text):
@@ -186,36 +184,43 @@ class Redactor:
         return root[0]
 
 
-_known: list[str] = []
+class KnownSecrets:
+    """The secrets one command has met so far, in the order met: each token it resolved, the tokens
+    derived from it, the tokens seen in the traffic it checks. Whatever resolves or learns a secret
+    adds it here; the console's streams read it at each line. Safe to share between threads; a
+    process forked from the command works on its own copy."""
 
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, None] = {}
+        self.add(*secrets)
 
-def remember_secret(secret: str) -> None:
-    """Record a secret of this process; console output is redacted of it from now on."""
-    if secret and secret not in _known:
-        _known.append(secret)
+    def add(self, *secrets: str) -> None:
+        with self._lock:
+            self._secrets.update(dict.fromkeys(secret for secret in secrets if secret))
 
-
-def known_secrets() -> tuple[str, ...]:
-    return tuple(_known)
+    def secrets(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._secrets)
 
 
 class RedactingStream(io.TextIOBase):
     """A text stream that writes whole lines, redacted, to another stream.
 
     Output is held until a newline (or :data:`_STREAM_HOLD_LIMIT` characters), so a secret
-    written in two pieces is still caught. The secrets are read at each line from ``secrets``
-    (default: :func:`known_secrets`), so a token resolved mid-command is covered from then on.
+    written in two pieces is still caught. Given :class:`KnownSecrets`, the secrets are read from it
+    at each line, so a token resolved mid-command is covered from then on.
     """
 
-    def __init__(self, target: TextIO, secrets: Iterable[str] | None = None) -> None:
+    def __init__(self, target: TextIO, secrets: KnownSecrets | Iterable[str]) -> None:
         super().__init__()
         self.target = target
-        self._fixed = None if secrets is None else tuple(secrets)
+        self._secrets = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
         self._held = ""
         self._redactor = Redactor(())
 
     def _current(self) -> Redactor:
-        wanted = self._fixed if self._fixed is not None else known_secrets()
+        wanted = self._secrets.secrets()
         if wanted != self._redactor.secrets:
             self._redactor = Redactor(wanted)
         return self._redactor
@@ -256,10 +261,10 @@ class RedactingStream(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def console_redaction() -> Iterator[None]:
-    """Within the block, ``sys.stdout`` and ``sys.stderr`` are redacted of every known secret."""
+def console_redaction(known: KnownSecrets) -> Iterator[None]:
+    """Within the block, ``sys.stdout`` and ``sys.stderr`` are redacted of every secret in ``known``."""
     originals = sys.stdout, sys.stderr
-    streams = RedactingStream(originals[0]), RedactingStream(originals[1])
+    streams = RedactingStream(originals[0], known), RedactingStream(originals[1], known)
     sys.stdout, sys.stderr = streams
     try:
         yield

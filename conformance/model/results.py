@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.jsontext import JSONTooDeepError, gc_paused, loads_bounded, nesting_depth, nests_within
+from conformance.model.jsontext import JSONTooDeepError, loads_bounded, nesting_depth, nests_within
 from conformance.model.redaction import Redactor
 from conformance.model.results_codec import ExchangeRow, ExchangeTable, read_deviations
 
@@ -354,16 +354,17 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp"
+    # made new with 0666 less the umask, as any new file: artefacts are for sharing (mkstemp's are 0600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; artefacts are for sharing
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -390,12 +391,6 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def load_results(path: Path) -> RunResults:
     """Read a results file; raise ``ResultsError`` with a one-paragraph message on bad input."""
     try:
@@ -403,11 +398,10 @@ def load_results(path: Path) -> RunResults:
     except OSError as exc:
         raise ResultsError(f"cannot read results file {path}: {exc.strerror}") from None
     try:
-        with gc_paused():  # 100,000 deviations are a million objects, none of them in a cycle
-            file = _DECODER.decode(raw)
-            if not nests_within([file.stats, file.invocation], RESULTS_MAX_DEPTH):  # the only free parts
-                raise RecursionError
-            return _from_file(file)
+        file = _DECODER.decode(raw)
+        if not nests_within([file.stats, file.invocation], RESULTS_MAX_DEPTH):  # the only free parts
+            raise RecursionError
+        return _from_file(file)
     except (msgspec.ValidationError, RecursionError) as exc:
         raise _refusal(path, raw, str(exc)) from None
     except msgspec.DecodeError as exc:

@@ -1,5 +1,5 @@
-"""The command line's process ends as soon as the command is done (``cli.leave``): same exit code,
-every line of output, atexit handlers run; and it waits as usual while a non-daemon thread works."""
+"""The command line's process ends the ordinary way when the command is done: nothing it started
+(send workers, the embedded mock's process) is left to keep it alive, and its exit code is the command's."""
 
 from __future__ import annotations
 
@@ -8,55 +8,52 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conformance.mock.server import MockServer
+
+from .conftest import TOKEN, TOKEN_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
+# what a command leaves behind once ``main`` has returned: threads the exit would wait for, children
+LEFT_BEHIND = (
+    "import multiprocessing, sys, threading\n"
+    "from conformance.commands.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "others = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]\n"
+    "print('left:', others, multiprocessing.active_children())\n"
+    "sys.exit(code)\n"
+)
 
-def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return _process(["-c", code], cwd)
 
-
-def _process(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _process(
+    arguments: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,
         stdin=subprocess.DEVNULL,
     )
 
 
-def test_leave_keeps_the_exit_code_the_buffered_output_and_the_atexit_handlers(tmp_path: Path) -> None:
-    code = (
-        "import atexit, pathlib, sys\n"
-        "from conformance.commands.cli import leave\n"
-        "atexit.register(lambda: pathlib.Path('atexit-ran').write_text('yes'))\n"
-        "sys.stdout.write(''.join(f'line {n}\\n' for n in range(20000)))\n"  # far more than one buffer
-        "sys.stderr.write('last words')\n"
-        "leave(3)\n"
-        "print('never printed')\n"
-    )
-    done = _python(code, tmp_path)
-    assert done.returncode == 3
-    assert done.stdout.splitlines() == [f"line {n}" for n in range(20000)]
-    assert done.stderr == "last words"
-    assert (tmp_path / "atexit-ran").read_text() == "yes"
+def test_a_run_with_requests_in_flight_leaves_no_thread_that_would_hold_the_exit(
+    tmp_path: Path, shared_mock: MockServer
+) -> None:
+    arguments = ["run", "--base-url", shared_mock.url, "--token-env", TOKEN_ENV, "--sender", "12017771234"]
+    arguments += ["--concurrency", "8", "--max-examples", "3", "--quiet"]
+    done = _process(["-c", LEFT_BEHIND, *arguments], tmp_path, {TOKEN_ENV: TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert "left: [] []" in done.stdout.splitlines()
 
 
-def test_leave_waits_like_an_ordinary_exit_while_a_non_daemon_thread_still_works(tmp_path: Path) -> None:
-    code = (
-        "import pathlib, threading, time\n"
-        "from conformance.commands.cli import leave\n"
-        "def work():\n"
-        "    time.sleep(0.5)\n"
-        "    pathlib.Path('finished').write_text('yes')\n"
-        "threading.Thread(target=work).start()\n"
-        "leave(1)\n"
-    )
-    done = _python(code, tmp_path)
+def test_the_embedded_mock_s_process_is_gone_when_the_run_returns_and_a_fault_exits_1(tmp_path: Path) -> None:
+    arguments = ["run", "--fault", "accept_letters_in_to", "--max-examples", "3", "--quiet"]
+    done = _process(["-c", LEFT_BEHIND, *arguments], tmp_path)
     assert done.returncode == 1, done.stderr
-    assert (tmp_path / "finished").read_text() == "yes"  # os._exit would have cut the thread short
+    assert "left: [] []" in done.stdout.splitlines()
 
 
 def test_the_command_line_process_lists_its_checks_completely_and_exits_0(tmp_path: Path) -> None:

@@ -26,14 +26,16 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
-def test_written_artefacts_are_readable_by_others(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_written_artefacts_have_the_mode_of_any_new_file(tmp_path: Path, umask: int, mode: int) -> None:
+    # readable by others unless the umask says otherwise (not mkstemp's 0600: CI uploads read them)
     target = tmp_path / "results.json"
-    previous = os.umask(0o022)
+    previous = os.umask(umask)
     try:
         write_atomic(target, "{}\n")
     finally:
         os.umask(previous)
-    assert target.stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600: CI uploads and shared folders read it
+    assert target.stat().st_mode & 0o777 == mode
 
 
 @pytest.mark.parametrize(

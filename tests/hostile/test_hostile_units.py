@@ -16,7 +16,7 @@ from engine.test_checks_unit import CTX, exchange, payload
 from conformance.checks import run_checks
 from conformance.engine.client import MAX_HEADERS_KEPT, kept_headers
 from conformance.model.jsontext import MAX_JSON_DEPTH, JSONTooDeepError, loads_bounded
-from conformance.model.redaction import REDACTED, RedactingStream, Redactor
+from conformance.model.redaction import REDACTED, KnownSecrets, RedactingStream, Redactor
 from conformance.model.results import ResultsError, load_results
 from reports.examples import build_example
 
@@ -78,6 +78,26 @@ def test_the_console_stream_catches_a_secret_split_over_writes() -> None:
     stream.write(SECRET[5:] + " end\nnext ")
     stream.drain()
     assert target.getvalue() == f"token: {REDACTED} end\nnext "
+
+
+def test_the_console_is_redacted_of_a_secret_from_the_line_after_the_command_met_it() -> None:
+    known = KnownSecrets()
+    target = io.StringIO()
+    stream = RedactingStream(target, known)
+    stream.write(f"before: {SECRET}\n")  # not yet met: written as it is
+    known.add(SECRET)
+    stream.write(f"after: {SECRET}\n")
+    assert target.getvalue() == f"before: {SECRET}\nafter: {REDACTED}\n"
+
+
+def test_the_secrets_of_one_command_are_not_another_s() -> None:
+    first, second = KnownSecrets([SECRET]), KnownSecrets()
+    second.add("another-token-3c9d", "")
+    assert first.secrets() == (SECRET,)
+    assert second.secrets() == ("another-token-3c9d",)
+    target = io.StringIO()
+    RedactingStream(target, second).write(f"{SECRET} another-token-3c9d\n")
+    assert target.getvalue() == f"{SECRET} {REDACTED}\n"
 
 
 def test_bounded_json_parses_up_to_the_limit_and_refuses_beyond() -> None:

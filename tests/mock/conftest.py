@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.mock import DEFAULT_TOKEN, MockConfig, MockServer
+from conformance.mock.config import DEFAULT_TOKEN, MockConfig
+from conformance.mock.server import MockServer
 
 FIXED_NOW = datetime(2026, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
 

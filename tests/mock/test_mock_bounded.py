@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.mock import DEFAULT_TOKEN, MockConfig, MockConfigError, MockServer
+from conformance.mock.config import DEFAULT_TOKEN, MockConfig, MockConfigError
+from conformance.mock.server import MockServer
 from conformance.mock.store import MAX_STORED_MESSAGES
 
 ROOT = Path(__file__).resolve().parents[2]

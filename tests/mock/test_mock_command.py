@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from conformance.mock import fault_names
+from conformance.mock.faults import fault_names
 
 ROOT = Path(__file__).resolve().parents[2]
 

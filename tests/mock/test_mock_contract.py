@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from conformance.contract.schemas import load_contract
-from conformance.mock import DEFAULT_TOKEN, MockServer
+from conformance.mock.config import DEFAULT_TOKEN
+from conformance.mock.server import MockServer
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}
 AUTH = {"X-Auth-Token": DEFAULT_TOKEN}

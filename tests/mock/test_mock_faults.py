@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.mock import DEFAULT_TOKEN, FAULTS, IMPLEMENTED_FAULTS, MockServer, fault_names
-from conformance.mock.fault_effects import HTML_NOT_FOUND
+from conformance.mock.config import DEFAULT_TOKEN
+from conformance.mock.fault_effects import HTML_NOT_FOUND, IMPLEMENTED_FAULTS
+from conformance.mock.faults import FAULTS, fault_names
+from conformance.mock.server import MockServer
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}
 INVALID = {**VALID, "TO": "qwerty123456789"}

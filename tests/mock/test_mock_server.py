@@ -10,7 +10,9 @@ from datetime import datetime
 import httpx
 import pytest
 
-from conformance.mock import DEFAULT_TOKEN, MockConfig, MockServer, MockServerError, create_app
+from conformance.mock.app import create_app
+from conformance.mock.config import DEFAULT_TOKEN, MockConfig
+from conformance.mock.server import MockServer, MockServerError
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}
 AUTH = {"X-Auth-Token": DEFAULT_TOKEN}

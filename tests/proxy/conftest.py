@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from proxy_support import Capturing, ProxyProcess, fixed_clock
 
-from conformance.mock import MockConfig, MockServer
+from conformance.mock.config import MockConfig
+from conformance.mock.server import MockServer
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from conformance.mock import DEFAULT_TOKEN
+from conformance.mock.config import DEFAULT_TOKEN
 
 FIXED_NOW = datetime(2026, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
 LISTENING = re.compile(r"listening on (http://\S+) ")

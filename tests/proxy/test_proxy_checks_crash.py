@@ -14,7 +14,7 @@ from conformance.contract.specfile import load_spec
 from conformance.engine.observed import ObservedChecker
 from conformance.engine.proxy_session import ProxySession
 from conformance.engine.proxy_upstream import Upstream
-from conformance.mock import DEFAULT_TOKEN
+from conformance.mock.config import DEFAULT_TOKEN
 from conformance.model.deviations import Severity
 
 BOOM = "proxy_selftest_boom"

@@ -12,7 +12,7 @@ import pytest
 from proxy_support import TOKEN_HEADERS
 from support import run_cli
 
-from conformance.mock import DEFAULT_TOKEN
+from conformance.mock.config import DEFAULT_TOKEN
 from conformance.mock.faults import FAULTS
 
 SENDER, DEST, UNLEASED = "12017771234", "14155550100", "15555550100"

@@ -13,8 +13,8 @@ import trustme
 import uvicorn
 from proxy_support import Capturing, fixed_clock
 
-from conformance.mock import MockConfig
 from conformance.mock.app import create_app
+from conformance.mock.config import MockConfig
 
 
 @contextmanager
