@@ -1,5 +1,9 @@
 """Hypothesis strategies for the Opentact Send SMS domain: numbers, message texts and tokens.
 
+Each strategy has a seeded twin that draws one value from a ``random.Random`` (`valid_nanp`,
+`invalid_number`, `message_text`, `text_of_length`, `bad_token`): the engine draws its cases with
+those, and the strategy draws through the same function, so the two never disagree.
+
 Every strategy validates its arguments when called and raises `hypothesis.errors.InvalidArgument`
 naming the bad value. `register_schemathesis_formats()` wires the spec's custom formats
 (``opentact-phone-digits``, ``sms-text``) to these strategies for schemathesis.
@@ -17,7 +21,14 @@ from strategies.derived_tokens import (
 )
 from strategies.invalid_value import InvalidValue
 from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values
-from strategies.numbers import INVALID_NUMBER_KINDS, PHONE_DIGITS_PATTERN, invalid_numbers, valid_numbers
+from strategies.numbers import (
+    INVALID_NUMBER_KINDS,
+    PHONE_DIGITS_PATTERN,
+    invalid_number,
+    invalid_numbers,
+    valid_nanp,
+    valid_numbers,
+)
 from strategies.schemathesis_formats import (
     PHONE_DIGITS_FORMAT,
     SMS_TEXT_FORMAT,
@@ -38,10 +49,12 @@ from strategies.texts import (
     SMS_LENGTH_BOUNDARIES,
     boundary_texts,
     is_gsm7,
+    message_text,
     message_texts,
+    text_of_length,
     texts_of_length,
 )
-from strategies.tokens import BAD_TOKEN_KINDS, bad_tokens, is_header_value, is_jwt_shaped
+from strategies.tokens import BAD_TOKEN_KINDS, bad_token, bad_tokens, is_header_value, is_jwt_shaped
 
 __all__ = [
     "BAD_TOKEN_KINDS",
@@ -61,20 +74,25 @@ __all__ = [
     "ClassNumber",
     "ClassText",
     "InvalidValue",
+    "bad_token",
     "bad_tokens",
     "boundary_texts",
     "derive_token",
     "derived_token_kinds",
     "derived_tokens",
+    "invalid_number",
     "invalid_numbers",
     "is_gsm7",
     "is_header_value",
     "is_jwt_shaped",
     "length_class_texts",
+    "message_text",
     "message_texts",
     "number_class_values",
     "register_schemathesis_formats",
     "text_class_texts",
+    "text_of_length",
     "texts_of_length",
+    "valid_nanp",
     "valid_numbers",
 ]

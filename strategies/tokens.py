@@ -1,10 +1,16 @@
-"""Bad credential strategies: values of `X-Auth-Token` (or the `jwt` query parameter) a server must refuse."""
+"""Bad credential strategies: values of `X-Auth-Token` (or the `jwt` query parameter) a server must refuse.
+
+`bad_token(rng, kind)` draws one value from a ``random.Random``; `bad_tokens` draws through the very same
+function (`strategies._seeded`).
+"""
 
 from __future__ import annotations
 
 import base64
 import json
+import random
 import re
+import string
 from collections.abc import Callable, Collection
 from functools import partial
 
@@ -12,10 +18,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from strategies._plain import is_header_value, is_jwt_shaped
+from strategies._seeded import from_random
 from strategies._validation import check_kinds
 from strategies.invalid_value import InvalidValue
 
-__all__ = ["BAD_TOKEN_KINDS", "bad_tokens", "is_header_value", "is_jwt_shaped"]
+__all__ = ["BAD_TOKEN_KINDS", "bad_token", "bad_tokens", "is_header_value", "is_jwt_shaped"]
 
 #: Kinds of `bad_tokens`, in the order they shrink towards.
 BAD_TOKEN_KINDS: tuple[str, ...] = ("missing", "empty", "malformed", "wrong", "truncated_jwt")
@@ -23,7 +30,10 @@ BAD_TOKEN_KINDS: tuple[str, ...] = ("missing", "empty", "malformed", "wrong", "t
 _SEGMENT = r"[A-Za-z0-9_-]+"
 # What a reader might take for a JWT: two or three segments. Malformed values are neither.
 _JWT_LIKE = re.compile(rf"{_SEGMENT}\.{_SEGMENT}(?:\.[A-Za-z0-9_-]*)?")
-_PRINTABLE_ASCII = "".join(chr(code) for code in range(0x20, 0x7F))
+# Printable ASCII, letters first: the simplest text is a letter, never a space a header would trim.
+_TEXT_CHARACTERS = string.ascii_letters + string.digits + string.punctuation + " "
+#: Signature bytes of each algorithm a plausible token names.
+_ALGORITHMS = {"HS256": 32, "RS256": 256, "ES256": 64}
 
 
 def _base64url(data: bytes) -> str:
@@ -34,58 +44,78 @@ def _json_segment(document: dict[str, object]) -> str:
     return _base64url(json.dumps(document, separators=(",", ":")).encode("utf-8"))
 
 
-@st.composite
-def _realistic_jwts(draw: st.DrawFn) -> tuple[str, str, str]:
+def _realistic_jwt(rng: random.Random) -> tuple[str, str, str]:
     """Header, payload and signature of a plausible HS256/RS256/ES256 token signed by nobody."""
-    algorithm = draw(st.sampled_from(("HS256", "RS256", "ES256")))
-    issued = draw(st.integers(min_value=1_500_000_000, max_value=2_000_000_000))
+    algorithm = rng.choice(tuple(_ALGORITHMS))
+    issued = rng.randint(1_500_000_000, 2_000_000_000)
     claims: dict[str, object] = {
-        "sub": draw(st.uuids()).hex,
+        "sub": f"{rng.getrandbits(128):032x}",
         "iat": issued,
-        "exp": issued + draw(st.integers(min_value=60, max_value=30 * 86_400)),
+        "exp": issued + rng.randint(60, 30 * 86_400),
     }
-    signature_size = {"HS256": 32, "RS256": 256, "ES256": 64}[algorithm]
-    signature = draw(st.binary(min_size=signature_size, max_size=signature_size))
+    signature = rng.randbytes(_ALGORITHMS[algorithm])
     return _json_segment({"alg": algorithm, "typ": "JWT"}), _json_segment(claims), _base64url(signature)
 
 
-_random_segments = st.binary(min_size=1, max_size=48).map(_base64url)
-_jwt_parts = st.one_of(_realistic_jwts(), st.tuples(_random_segments, _random_segments, _random_segments))
-_wrong_jwts = _jwt_parts.map(".".join)
-_truncated_jwts = _jwt_parts.map(lambda parts: f"{parts[0]}.{parts[1]}")
+def _jwt_parts(rng: random.Random) -> tuple[str, str, str]:
+    if rng.random() < 0.5:
+        return _realistic_jwt(rng)
+    header, payload, signature = (_base64url(rng.randbytes(rng.randint(1, 48))) for _ in range(3))
+    return header, payload, signature
 
 
-@st.composite
-def _jwt_with_inner_space(draw: st.DrawFn) -> str:
-    token = draw(_wrong_jwts)
-    position = draw(st.integers(min_value=1, max_value=len(token) - 1))
-    return token[:position] + " " + token[position:]
+def _wrong_jwt(rng: random.Random) -> str:
+    return ".".join(_jwt_parts(rng))
 
 
-_malformed = st.one_of(
-    st.text(alphabet=_PRINTABLE_ASCII, min_size=1, max_size=64),
-    _wrong_jwts.map(lambda token: f"Bearer {token}"),
-    _jwt_with_inner_space(),
-    _wrong_jwts.map(lambda token: token.replace("-", "+").replace("_", "/") + "=="),
-).filter(lambda value: value.strip(" ") == value and _JWT_LIKE.fullmatch(value) is None)
+def _malformed_candidate(rng: random.Random) -> str:
+    shape = rng.randrange(4)
+    if shape == 0:
+        return "".join(rng.choices(_TEXT_CHARACTERS, k=rng.randint(1, 64)))
+    token = _wrong_jwt(rng)
+    if shape == 1:
+        return f"Bearer {token}"
+    if shape == 2:
+        position = rng.randint(1, len(token) - 1)
+        return token[:position] + " " + token[position:]
+    return token.replace("-", "+").replace("_", "/") + "=="
 
 
-def _token_values(kind: str) -> st.SearchStrategy[str | None]:
+def _malformed(rng: random.Random) -> str:
+    """Not JWT-shaped and a legal header value: a candidate that is either is drawn again."""
+    while True:
+        value = _malformed_candidate(rng)
+        if value.strip(" ") == value and _JWT_LIKE.fullmatch(value) is None:
+            return value
+
+
+def _token_value(rng: random.Random, kind: str) -> str | None:
     if kind == "missing":
-        return st.none()
+        return None
     if kind == "empty":
-        return st.just("")
+        return ""
     if kind == "malformed":
-        return _malformed
+        return _malformed(rng)
     if kind == "wrong":
-        return _wrong_jwts
+        return _wrong_jwt(rng)
     if kind == "truncated_jwt":
-        return _truncated_jwts
+        header, payload, _ = _jwt_parts(rng)
+        return f"{header}.{payload}"
     raise AssertionError(f"unhandled kind {kind!r}")  # pragma: no cover - kinds are checked first
 
 
-def _differs_from(real: str) -> Callable[[str | None], bool]:
-    return lambda value: value != real
+def _bad_token(kinds: tuple[str, ...], rng: random.Random) -> InvalidValue:
+    kind = rng.choice(kinds)
+    return InvalidValue(kind, _token_value(rng, kind))
+
+
+def _differs_from(real: str) -> Callable[[InvalidValue], bool]:
+    return lambda invalid: invalid.value != real
+
+
+def bad_token(rng: random.Random, kind: str) -> InvalidValue:
+    """One `bad_tokens` value of `kind` drawn from `rng`."""
+    return _bad_token(check_kinds((kind,), BAD_TOKEN_KINDS), rng)
 
 
 def bad_tokens(
@@ -110,10 +140,5 @@ def bad_tokens(
     selected = check_kinds(kinds, BAD_TOKEN_KINDS)
     if exclude is not None and (not isinstance(exclude, str) or not exclude):
         raise InvalidArgument(f"exclude={exclude!r} must be None or the real token, a non-empty string")
-    strategies = []
-    for kind in selected:
-        values = _token_values(kind)
-        if exclude is not None:
-            values = values.filter(_differs_from(exclude))
-        strategies.append(values.map(partial(InvalidValue, kind)))
-    return st.one_of(strategies)
+    tokens = from_random(partial(_bad_token, selected))
+    return tokens if exclude is None else tokens.filter(_differs_from(exclude))

@@ -19,7 +19,6 @@ from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params
 from conformance.contract.operation import OPERATION_PATH
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.client import DERIVED_TOKEN_PREFIX
-from conformance.engine.drawing import draw
 from conformance.engine.phases import COVERAGE_PHASE
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
@@ -175,18 +174,18 @@ def _tokens(
             decision="D12",
         )
     for random_kind in ("wrong", "malformed"):  # besides the derived ones: a random JWT and random text
-        for bad in draw(sms.bad_tokens(kinds=(random_kind,)), 1, rng.randrange(2**32)):
-            yield b.case(
-                COVERAGE_PHASE,
-                f"random {bad.kind} token",
-                Expectation.AUTH,
-                ok,
-                auth=auth,
-                token=bad.value or "",
-                classes=(f"token:random-{bad.kind}",),
-                evidence="S6 JWT authentication; 401 inferred (D12)",
-                decision="D12",
-            )
+        bad = sms.bad_token(rng, random_kind)
+        yield b.case(
+            COVERAGE_PHASE,
+            f"random {bad.kind} token",
+            Expectation.AUTH,
+            ok,
+            auth=auth,
+            token=bad.value or "",
+            classes=(f"token:random-{bad.kind}",),
+            evidence="S6 JWT authentication; 401 inferred (D12)",
+            decision="D12",
+        )
 
 
 def coverage_cases(b: CaseBuilder, seed: int, token_kinds: tuple[str, ...] = ()) -> Iterator[Case]:

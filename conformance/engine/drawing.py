@@ -1,35 +1,60 @@
-"""Drawing values from hypothesis strategies outside a test: seeded, varied, the same in any process."""
+"""Examples of a hypothesis strategy outside a test, the same for a seed in any process.
+
+Only the ``generated`` phase needs this (schemathesis builds its cases as hypothesis strategies); every
+other value of a run comes from a ``random.Random`` the run owns (``strategies``' seeded functions).
+The examples are collected by a ``@given`` test run under ``@seed``, with no database and the
+generate phase only: hypothesis's public API.
+
+One thing the public API cannot switch off: hypothesis mixes literals found in whichever *local*
+modules happen to be imported (anything outside site-packages and the standard library, tests
+excepted) into about one draw in twenty. The same seed then gave different cases in a pytest-xdist
+worker, or after ``import conformance.mock``, than in a plain run. `_local_constants_off` removes that
+pool while collecting: the only hypothesis internal the suite touches, kept in this one function, and
+it raises `HypothesisChanged` rather than run with a pool it cannot see. ``tests/engine/
+test_exploration.py`` draws in two processes that import different local modules and compares (D48).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import random
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 
-__all__ = ["MAX_ATTEMPTS_PER_VALUE", "draw"]
+__all__ = ["HypothesisChanged", "draw_examples"]
 
 T = TypeVar("T")
 
+#: The hypothesis versions whose local-constant pool `_local_constants_off` knows (pyproject pins them).
+TESTED_HYPOTHESIS = ">=6.155,<7"
+_lock = threading.Lock()  # the pool is switched off process-wide: one collection at a time
+
+
+class HypothesisChanged(RuntimeError):
+    """The installed hypothesis no longer has the local-constant pool this module switches off."""
+
 
 @contextlib.contextmanager
-def _without_local_constants() -> Iterator[None]:
-    """Hypothesis mixes literals from whichever local modules happen to be imported into its draws, so
-    the same seed gave different cases under pytest-xdist than in a plain run. Generation here must
-    depend on the seed alone: switch that pool off while drawing (a no-op if hypothesis changes)."""
+def _local_constants_off() -> Iterator[None]:
+    import hypothesis
+    from hypothesis.internal.conjecture import providers
+
     try:
-        from hypothesis.internal.conjecture import providers
         from hypothesis.internal.constants_ast import Constants
 
         original = providers._get_local_constants
-        empty = Constants()
         cache = providers.CONSTANTS_CACHE.cache
-    except (ImportError, AttributeError):  # pragma: no cover - other hypothesis versions
-        yield
-        return
+    except (ImportError, AttributeError) as error:
+        raise HypothesisChanged(
+            f"hypothesis {hypothesis.__version__} changed how it mixes constants of local modules into "
+            f"its draws ({error}), so generated cases could differ between processes. The suite is "
+            f"tested with hypothesis {TESTED_HYPOTHESIS}: install such a version, or update "
+            "conformance/engine/drawing.py."
+        ) from error
+    empty = Constants()
     providers._get_local_constants = lambda: empty
     cache.clear()
     try:
@@ -39,49 +64,35 @@ def _without_local_constants() -> Iterator[None]:
         cache.clear()
 
 
-MAX_ATTEMPTS_PER_VALUE = 50  # filtered strategies may reject a draw; give up on a value after this many
+def draw_examples(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
+    """Up to ``count`` examples of ``strategy``: the first is its simplest, the others vary with ``seed``.
 
-
-def draw(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
-    """Up to ``count`` values from a strategy, drawn from a ``random.Random(seed)``: varied, reproducible.
-
-    Hypothesis's own test loop starts from the simplest example, so one draw per seed was always the same
-    value (``"000…0"``, ``"A0"``). Here every value is drawn straight from the strategy with a
-    random source seeded by ``seed``: different seeds explore different values, the same seed gives the
-    same values in any process. A draw the strategy rejects (a filter) is retried with the next random
-    choices, at most MAX_ATTEMPTS_PER_VALUE times per value.
+    Fewer when the strategy has fewer distinct examples, or rejects (filters) too many of its draws.
     """
+    # imported here: a run whose cases come from the case cache draws nothing and never imports hypothesis
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as seeded
+
     found: list[T] = []
     if count <= 0:
         return found
-    rng = random.Random(seed)
-    with _without_local_constants():
-        for _ in range(count):
-            value = _draw_one(strategy, rng)
-            if value is _NOTHING:
-                break
-            found.append(value)
-    return found
 
+    @seeded(seed)
+    @settings(
+        database=None,
+        max_examples=count,
+        phases=[Phase.generate],
+        derandomize=False,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        backend="hypothesis",
+        print_blob=False,
+    )
+    @given(strategy)
+    def collect(example: Any) -> None:
+        found.append(example)
 
-_NOTHING: Any = object()
-
-
-def _draw_one(strategy: st.SearchStrategy[T], rng: random.Random) -> T | Any:
-    # imported here: a run whose cases come from the case cache draws nothing and never imports hypothesis
-    from hypothesis.control import BuildContext
-    from hypothesis.errors import StopTest, UnsatisfiedAssumption
-    from hypothesis.internal.conjecture.data import ConjectureData
-
-    for _ in range(MAX_ATTEMPTS_PER_VALUE):
-        data = ConjectureData(random=rng)
-        try:
-            with BuildContext(data, is_final=False, wrapped_test=_no_test):
-                return data.draw(strategy)
-        except (StopTest, UnsatisfiedAssumption):  # the strategy rejected these choices (a filter, an assume)
-            continue
-    return _NOTHING
-
-
-def _no_test() -> None:  # pragma: no cover - BuildContext wants a test; nothing runs it
-    return None
+    with _lock, _local_constants_off():
+        collect()
+    return found[:count]

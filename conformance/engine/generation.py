@@ -3,13 +3,13 @@ schemathesis, auth, unleased sender.
 
 The coverage phase (``engine/coverage.py``) sends one case of every domain class on every run; the
 other phases explore around it. Generation is separate from sending: every phase draws its values
-under a fixed seed first (``engine/drawing.py``), so the same seed always yields the same cases, and
-the budget and rate limit are applied to a known list.
+from a ``random.Random`` seeded from the run's seed (the ``generated`` phase: schemathesis examples
+collected under that seed, ``engine/drawing.py``), so the same seed always yields the same cases, and
+the budget and rate limit are applied to a known list (D48).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -23,7 +23,7 @@ from conformance.contract.specfile import Spec
 from conformance.engine import case_cache
 from conformance.engine.case_builder import CaseBuilder
 from conformance.engine.coverage import COVERAGE_PHASE, coverage_cases
-from conformance.engine.drawing import draw
+from conformance.engine.drawing import draw_examples
 from conformance.engine.leases import value_names_leased
 from conformance.engine.phases import PHASES
 from conformance.engine.profiles import Profile
@@ -107,7 +107,8 @@ def _auth(b: CaseBuilder, seed: int) -> Iterator[Case]:
         evidence="S1 header X-auth Token required; 401 inferred (notes §4.5)",
         decision="D12",
     )
-    drawn = draw(sms.bad_tokens(kinds=("empty", "malformed", "wrong", "truncated_jwt")), 8, seed)
+    rng = random.Random(seed)
+    drawn = [sms.bad_token(rng, kind) for kind in ("empty", "malformed", "wrong", "truncated_jwt") * 2]
     for bad in {t.value: t for t in drawn if t.value is not None}.values():  # each distinct value once
         yield b.case(
             "auth",
@@ -169,9 +170,10 @@ def _not_found(b: CaseBuilder) -> Iterator[Case]:
 
 def _negative(b: CaseBuilder, seed: int) -> Iterator[Case]:
     base = {"FROM": b.sender(), "TO": b.destination(2, "14155550100"), "Message": "negative check"}
+    rng = random.Random(seed)
     for kind in sms.INVALID_NUMBER_KINDS:
-        values = draw(sms.invalid_numbers(kinds=(kind,)), 2, seed + len(kind))
-        for param, bad in zip(("TO", "FROM"), values, strict=False):
+        for param in ("TO", "FROM"):
+            bad = sms.invalid_number(rng, kind)
             params = {k: v for k, v in base.items() if k != param}
             if bad.value is not None:
                 params[param] = bad.value
@@ -192,11 +194,11 @@ def _negative(b: CaseBuilder, seed: int) -> Iterator[Case]:
 
 
 def _positive(b: CaseBuilder, seed: int, count: int) -> Iterator[Case]:
-    from hypothesis import strategies as st
-
-    numbers = sms.valid_numbers(allowed=b.profile.destinations or None)
-    strategy = st.tuples(numbers, sms.message_texts(alphabet="any", max_size=sms.MAX_MESSAGE_LENGTH))
-    for index, (to, text) in enumerate(draw(strategy, count, seed)):
+    rng = random.Random(seed)
+    allowed = b.profile.destinations
+    for index in range(count):
+        to = rng.choice(allowed) if allowed else sms.valid_nanp(rng)
+        text = sms.message_text(rng, alphabet="any", max_size=sms.MAX_MESSAGE_LENGTH)
         yield b.case(
             "positive",
             "generated valid send",
@@ -208,10 +210,11 @@ def _positive(b: CaseBuilder, seed: int, count: int) -> Iterator[Case]:
 
 
 def _boundaries(b: CaseBuilder, seed: int) -> Iterator[Case]:
+    rng = random.Random(seed)
     index = 0
     for length in sms.SMS_LENGTH_BOUNDARIES:
         for alphabet in ("gsm7", "ucs2", "astral"):
-            text = draw(sms.texts_of_length(length, alphabet=alphabet), 1, seed + length)[0]
+            text = sms.text_of_length(rng, length, alphabet)
             index += 1
             yield b.case(
                 "boundaries",
@@ -259,18 +262,6 @@ def _from_schemathesis(b: CaseBuilder, case: Any, index: int, positive: bool) ->
     return b.rejected("generated", "schemathesis negative", params, evidence="spec parameter schemas")
 
 
-@contextlib.contextmanager
-def _seeded_global_random(seed: int) -> Iterator[None]:
-    """schemathesis makes some choices with the global ``random`` while it builds strategies; pin them
-    to the seed (and put the caller's state back) so the same seed gives the same cases in any process."""
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(state)
-
-
 def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
     import schemathesis  # here, not at the top: a run whose cases come from the case cache never needs it
 
@@ -278,7 +269,7 @@ def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: b
     schema = schemathesis.openapi.from_dict(spec.copy_document())
     operation = schema[OPERATION_PATH]["POST"]
     mode = schemathesis.GenerationMode.POSITIVE if positive else schemathesis.GenerationMode.NEGATIVE
-    drawn_cases = draw(operation.as_strategy(generation_mode=mode), count, seed)
+    drawn_cases = draw_examples(operation.as_strategy(generation_mode=mode), count, seed)
     for index, drawn in enumerate(drawn_cases):
         converted = _from_schemathesis(b, drawn, index, positive)
         if converted is not None:
@@ -325,10 +316,9 @@ def _generate(profile: Profile, spec: Spec, options: GenerationOptions) -> list[
         ),
     }
     cases: list[Case] = []
-    with _seeded_global_random(seed):
-        for phase in PHASES:
-            if phase in options.phases:
-                cases.extend(producers[phase]())
+    for phase in PHASES:
+        if phase in options.phases:
+            cases.extend(producers[phase]())
     if options.negative_only or profile.negative_only:
         cases = negative_only_cases(cases, profile)
     return cases
