@@ -22,6 +22,7 @@ from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, TargetInfo
+from reports.replay_hint import console_hint
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, not for `--help` (issue 13)
     from conformance.engine.runner import RunOptions
@@ -238,7 +239,8 @@ def run(args: argparse.Namespace) -> int:
                 from reports.baseline import compare
 
                 results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
-            return finish(results, args.report_dir, _summary(results))
+            summary = _summary(results) + console_hint(results, args.report_dir)  # the replay hint
+            return finish(results, args.report_dir, summary)
     except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))
     except TargetUnreachableError as exc:
