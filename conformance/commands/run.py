@@ -22,7 +22,6 @@ from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, TargetInfo
-from reports.replay_hint import console_hint
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, not for `--help` (issue 13)
     from conformance.engine.runner import RunOptions
@@ -185,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
     from conformance.mock.faults import UnknownFaultError, resolve_faults
     from conformance.model.results import ResultsError, load_results
+    from reports.replay_hint import console_hint
 
     try:
         profile = load_profile(args.profile)

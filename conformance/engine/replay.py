@@ -93,6 +93,7 @@ _JUDGED = ""  # the kind of an attempt whose answer the checks judged
 OUT_OF_BUDGET = "the profile's send budget (max_sends) is spent"
 OUT_OF_TIME = "the profile's time budget (time_budget_s) is spent"
 STILL_THROTTLED = "still throttled (429) after every re-send (D16)"
+ENDED = "the replay ended (interrupted) before its other attempts were sent"
 # the label the control re-send (D24, engine/variant_probe.py) puts on a refusal it saw go away
 INTERMITTENT_LABEL = " (intermittent:"
 INTERMITTENT_CHECK = "equal_requests_same_outcome"  # the run-level check that saw an answer change
@@ -282,8 +283,8 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
 
         for number in range(options.attempts):
             pending = [case for case in cases if _open(tried[case.id])]
-            if number % 2:  # every other round backwards: a target failing every k-th request cannot
-                pending.reverse()  # fail the same case each round just because k divides the case count
+            if number % 2:  # every other round backwards: a target failing every k-th request does not
+                pending.reverse()  # fail the same case each round only because k divides the case count
             if not pending or stopped:
                 break
             try:
@@ -292,8 +293,9 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
                 interrupted = True
                 break
     seen = {problem_key(d) for d in results.deviations if _seen_intermittent(d)}
+    before = _before(results, threshold)
     judged = tuple(
-        _judged(case.id, _before(results, case.id, threshold), tried[case.id], options.attempts, seen)
+        _judged(case.id, before.get(case.id, ()), tried[case.id], options.attempts, seen)
         for case in cases
         if tried[case.id] or not interrupted
     )
@@ -332,11 +334,13 @@ def _round(
     return stopped
 
 
-def _before(results: RunResults, case_id: str, threshold: Severity) -> tuple[Deviation, ...]:
-    """The run's deviations of this case (and its repeats) at/above the threshold."""
-    return tuple(
-        d for d in results.deviations if _original(d.case_id) == case_id and d.severity.at_least(threshold)
-    )
+def _before(results: RunResults, threshold: Severity) -> dict[str, tuple[Deviation, ...]]:
+    """The run's deviations at/above the threshold by case id (a repeat's under the case it repeats)."""
+    found: dict[str, list[Deviation]] = {}
+    for d in results.deviations:
+        if d.severity.at_least(threshold):
+            found.setdefault(_original(d.case_id), []).append(d)
+    return {case_id: tuple(deviations) for case_id, deviations in found.items()}
 
 
 def _attempt(
@@ -381,7 +385,7 @@ def _verdict(
     failed = [a for a in judged if a.failed]
     unjudged = [a for a in attempts if not a.judged]
     if not judged:
-        first = unjudged[0] if unjudged else Attempt(NOT_SENT, why=OUT_OF_TIME)
+        first = unjudged[0] if unjudged else Attempt(NOT_SENT, why=ENDED)
         return first.kind, first.why
     if failed and len(failed) < len(judged):
         return STILL_INTERMITTENT, f"{len(failed)} of {len(judged)} attempts failed"
@@ -390,7 +394,7 @@ def _verdict(
         was = {problem_key(d) for d in before}
         return (STILL_FAILING if now == was else CHANGED), f"{len(failed)} of {len(failed)} attempts failed"
     if len(judged) < planned:  # too few passes to call it anything
-        reason = unjudged[-1] if unjudged else Attempt(NOT_SENT, why=OUT_OF_TIME)
+        reason = unjudged[-1] if unjudged else Attempt(NOT_SENT, why=ENDED)
         return reason.kind, f"only {len(judged)} of {planned} attempts judged, all passed; {reason.why}"
     passes = f"{len(judged)} of {len(judged)} passed"
     if not tuple(before):
