@@ -58,9 +58,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "replay",
         help="re-send the failing cases of a past run; per problem FIXED / STILL INTERMITTENT / …",
         description=(
-            "Re-send the failing cases of a run (or the named ones) to the target given on the command "
-            "line, generated again from the options results.json records, a few times each, within the "
-            "profile's send budget and safety rules. The file's URL and token variable are never used."
+            "Re-send the failing cases of a run (or the named ones) to the target given on the command\n"
+            "line, generated again from the options results.json records, a few times each, within the\n"
+            "profile's send budget and safety rules. The file's URL and token variable are never used (D52)."
         ),
         epilog=_EPILOG,
         formatter_class=HelpFormatter,
