@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from conformance.model.results import RunResults, write_atomic
 from reports.baseline import compare
+from reports.replay_hint import RESULTS_FILE, replay_command
 from reports.view import build_view
 
 __all__ = ["REPORT_FILE", "render_html", "write_html"]
@@ -51,7 +52,11 @@ def _content_security_policy(css: str, js: str) -> str:
 
 
 def render_html(
-    results: RunResults, *, previous: RunResults | None = None, examples_per_group: int = 5
+    results: RunResults,
+    *,
+    previous: RunResults | None = None,
+    examples_per_group: int = 5,
+    results_path: Path = Path(RESULTS_FILE),
 ) -> str:
     """The report page for one run; with ``previous``, compared against it as a baseline."""
     if previous is not None:
@@ -62,6 +67,7 @@ def render_html(
     template = _environment().get_template("report.html.j2")
     return template.render(
         view=view,
+        replay=replay_command(results_path),
         # Our own static assets, never server data: marked safe so CSS selectors survive escaping.
         css=Markup(css),
         js=Markup(js),
@@ -72,5 +78,5 @@ def render_html(
 def write_html(results: RunResults, out_dir: Path, *, previous: RunResults | None = None) -> Path:
     """Render and write ``out_dir/report.html`` atomically; return its path."""
     path = out_dir / REPORT_FILE
-    write_atomic(path, render_html(results, previous=previous))
+    write_atomic(path, render_html(results, previous=previous, results_path=out_dir / RESULTS_FILE))
     return path

@@ -170,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
     from conformance.mock.faults import UnknownFaultError, resolve_faults
     from conformance.model.results import ResultsError, load_results
+    from reports.replay_hint import console_hint
 
     try:
         profile = load_profile(args.profile)
@@ -224,7 +225,8 @@ def run(args: argparse.Namespace) -> int:
                 from reports.baseline import compare
 
                 results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
-            return finish(results, args.report_dir, _summary(results))
+            summary = _summary(results) + console_hint(results, args.report_dir)  # the replay hint
+            return finish(results, args.report_dir, summary)
     except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))
     except TargetUnreachableError as exc:
