@@ -3,8 +3,9 @@
 Every request leaves the process through ``TargetClient.send``, on one ``httpx.Client`` (D45): that is
 where the send budget is spent (D17) and where the total deadline of a request (connect, headers and
 body together, and the run's time budget) is enforced, by the deadline backend under httpx's
-connections (D19). The body is read raw and decoded within its limit (``response_body``); the CA
-roots are those of D46; proxies come from the environment unless the profile turns that off."""
+connections (D19), which our transport (``deadline_transport``) opens. The body is read raw and
+decoded within its limit (``response_body``); the CA roots are those of D46; the proxy comes from the
+environment (``environment_proxy``) unless the profile turns that off."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ import httpx
 
 from conformance import __version__
 from conformance.contract.operation import OPERATION_PATH
-from conformance.engine.deadline_backend import DeadlineBackend, serve_with
+from conformance.engine.deadline_backend import DeadlineBackend
+from conformance.engine.deadline_transport import DeadlineTransport
+from conformance.engine.environment_proxy import ProxySchemeError, proxy_for
 from conformance.engine.leases import names_leased_sender
 from conformance.engine.profiles import MAX_CONCURRENCY, Profile, ProfileError, SendBudget
 from conformance.engine.response_body import ACCEPT_ENCODING, read_body
@@ -156,6 +159,30 @@ def _tls_context(base_url: str, ca_bundle: Path | None) -> ssl.SSLContext:
         raise ProfileError(str(exc)) from None
 
 
+def _socket_transport(
+    base_url: str, ca_bundle: Path | None, backend: DeadlineBackend, *, proxy_from_environment: bool
+) -> DeadlineTransport:
+    """The transport to ``base_url`` over sockets on ``backend``: straight, or through the proxy the
+    environment names for it. An https proxy is verified with the roots of D46 too."""
+    try:
+        proxy = proxy_for(base_url) if proxy_from_environment else None
+    except ProxySchemeError as exc:
+        raise ProfileError(str(exc)) from None
+    proxy_context = None
+    if proxy is not None and proxy.url.scheme == "https":
+        try:
+            proxy_context = verifying_context(ca_bundle, named="the CA bundle")
+        except CARootsError as exc:
+            raise ProfileError(str(exc)) from None
+    return DeadlineTransport(
+        backend,
+        ssl_context=_tls_context(base_url, ca_bundle),
+        max_connections=MAX_CONCURRENCY,
+        proxy=None if proxy is None else proxy.url,
+        proxy_ssl_context=proxy_context,
+    )
+
+
 @dataclass(eq=False)
 class Reservation:
     """A request admitted by the send budget (``TargetClient.reserve``), not yet sent."""
@@ -177,7 +204,8 @@ class TargetClient:
     placement of the valid token (``header`` or ``jwt-query``). ``deadline`` (``time.monotonic()``),
     when set, ends any request still running at that moment: the run's time budget. ``ca_bundle``:
     the CA file an https target is verified against (D46). ``proxy_from_environment``: take
-    ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` as httpx reads them.
+    ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` (``environment_proxy``), read once,
+    for ``base_url``.
     """
 
     def __init__(
@@ -204,18 +232,18 @@ class TargetClient:
         self.auth_method = auth_method
         self.deadline = deadline
         self._backend = DeadlineBackend()
+        if transport is None:
+            transport = _socket_transport(
+                self.base_url, ca_bundle, self._backend, proxy_from_environment=proxy_from_environment
+            )
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
-            verify=_tls_context(self.base_url, ca_bundle) if transport is None else True,
-            trust_env=proxy_from_environment,
+            trust_env=False,  # the environment's proxy is the transport's, decided above
             timeout=timeout_s,
-            limits=httpx.Limits(max_connections=MAX_CONCURRENCY, max_keepalive_connections=MAX_CONCURRENCY),
             follow_redirects=False,
             cookies=_cookieless_jar(),
             transport=transport,
         )
-        if transport is None:
-            serve_with(self._http, self._backend)
 
     @classmethod
     def for_target(

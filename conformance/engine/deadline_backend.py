@@ -6,8 +6,8 @@ own socket backend with every connect, TLS handshake, read and write given at mo
 until the deadline of the request on that thread (``DeadlineBackend.deadline``, a
 ``time.monotonic()`` value the client sets before each request).
 
-httpx builds its connection pools itself (one for the target, one per proxy it takes from the
-environment) and does not pass a backend on; ``serve_with`` puts this one into each pool of a client.
+The pools that use it are built by ``conformance.engine.deadline_transport``, through httpcore's
+public ``network_backend`` parameter.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpcore
-import httpx
 
-__all__ = ["DeadlineBackend", "serve_with"]
+__all__ = ["DeadlineBackend"]
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -96,21 +95,3 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
-
-
-def serve_with(client: httpx.Client, backend: DeadlineBackend) -> None:
-    """Open every connection of ``client`` (to the target, and through each proxy of the environment)
-    on ``backend``. httpx passes no backend to the httpcore pools it builds, so the one attribute
-    where each pool keeps its backend is set; a release of httpx or httpcore that renamed it is
-    refused here rather than leaving requests without their deadline."""
-    transports = [client._transport, *client._mounts.values()]
-    for transport in transports:
-        if not isinstance(transport, httpx.HTTPTransport):
-            continue
-        pool = transport._pool
-        if not hasattr(pool, "_network_backend"):  # pragma: no cover - a guard for a future httpcore
-            raise RuntimeError(
-                "this httpcore keeps no _network_backend on its pools: the total deadline of a request "
-                "(D19) cannot be kept; install the httpx and httpcore releases pyproject.toml names"
-            )
-        pool._network_backend = backend

@@ -6,9 +6,13 @@ Certificates come from a throwaway CA (trustme) that no trust store knows."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
+import socket
 import ssl
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,6 +111,82 @@ def test_a_proxy_trickling_its_answer_cannot_stretch_the_deadline(monkeypatch: p
         exchange = send(target.url, timeout_s=0.5)
     assert exchange.error is not None and exchange.error.startswith("ReadTimeout: ")
     assert proxy.connections == 1 and target.requests == []
+
+
+def test_the_proxys_credentials_go_to_the_proxy_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    with scripted(ok) as target, scripted(ok) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("//", "//us%40er:p%3Aw@"))
+        send(target.url)
+    expected = b"\r\nProxy-Authorization: Basic " + base64.b64encode(b"us@er:p:w") + b"\r\n"
+    assert len(proxy.requests) == 1 and expected in proxy.requests[0]
+
+
+def connect_tunnel(target: Scripted, heads: list[bytes]) -> Callable[[socket.socket], None]:
+    """A proxy's side of CONNECT: keep the request head, answer 200, then relay bytes both ways."""
+
+    def relay(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def talk(conn: socket.socket) -> None:
+        with conn:
+            heads.append(conn.recv(65536))
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            port = int(target.url.rsplit(":", 1)[1])
+            with socket.create_connection(("127.0.0.1", port)) as upstream:
+                back = threading.Thread(target=relay, args=(upstream, conn), daemon=True)
+                back.start()
+                relay(conn, upstream)
+                back.join()
+
+    return talk
+
+
+def test_an_https_target_through_a_proxy_is_tunnelled_and_verified_with_the_same_roots(
+    tls_target: tuple[Scripted, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca_path = tls_target
+    heads: list[bytes] = []
+    with scripted(ok, connect_tunnel(server, heads)) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        exchange = send(server.url, ca_bundle=ca_path)
+        with pytest.raises(TargetUnreachableError, match="CERTIFICATE_VERIFY_FAILED"):
+            send(server.url)  # certifi's roots do not know the throwaway CA, proxied or not
+    authority = server.url.removeprefix("https://").encode()
+    assert exchange.response is not None and exchange.response.status == 200
+    assert heads[0].startswith(b"CONNECT " + authority + b" HTTP/1.1\r\n")
+    assert server.request_lines() == [b"POST " + QUERY + b" HTTP/1.1"]  # origin-form, inside the tunnel
+
+
+def test_a_proxy_refusing_the_tunnel_is_a_proxy_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    refuse = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
+    with scripted(lambda n, _: refuse) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        exchange = send("https://127.0.0.1:9")
+    assert exchange.error is not None and exchange.error.startswith("ProxyError: ")
+    assert proxy.request_lines() == [b"CONNECT 127.0.0.1:9 HTTP/1.1"]
+
+
+def test_an_https_proxy_is_verified_with_the_roots_of_d46(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ca = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_side)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    with scripted(ok) as target, scripted(ok, tls=server_side) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        exchange = send(target.url)
+        monkeypatch.delenv("SSL_CERT_FILE")
+        with pytest.raises(TargetUnreachableError, match="CERTIFICATE_VERIFY_FAILED"):
+            send(target.url)
+    assert exchange.response is not None and exchange.response.status == 200
+    assert proxy.request_lines() == [b"POST " + target.url.encode() + QUERY + b" HTTP/1.1"]
+    assert target.requests == []
 
 
 # --- internationalised hosts --------------------------------------------------------------------------
