@@ -17,6 +17,7 @@ import pytest
 
 from conformance.mock import DEFAULT_TOKEN, FAULTS, IMPLEMENTED_FAULTS, MockServer, fault_names
 from conformance.mock.fault_effects import HTML_NOT_FOUND
+from conformance.model.jsontext import DUPLICATE_MEMBER, NON_JSON_NUMBER, loads_bounded
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}
 INVALID = {**VALID, "TO": "qwerty123456789"}
@@ -152,6 +153,28 @@ def probe_truncated_json(pair: Pair) -> None:
     assert faulty.content == clean.content[: len(clean.content) // 2]
     with pytest.raises(ValueError):
         faulty.json()
+
+
+def probe_nan_in_body(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert faulty.status_code == 200 and faulty.headers["content-type"] == "application/json"
+    assert b'"price":NaN' in faulty.content
+    assert differing_paths(clean.json(), faulty.json()) == {"$.payload.price"}
+    parsed = loads_bounded(faulty.text)
+    assert [(f.kind, f.path, f.text) for f in parsed.findings] == [(NON_JSON_NUMBER, "$.payload.price", "NaN")]
+    rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
+    assert loads_bounded(rejected.text).findings == ()
+
+
+def probe_duplicate_member(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert faulty.status_code == 200 and faulty.headers["content-type"] == "application/json"
+    assert faulty.content == b'{"success":false,' + clean.content[1:]
+    assert faulty.json() == clean.json()  # Python keeps the last value: the fault hides from it
+    parsed = loads_bounded(faulty.text)
+    assert [(f.kind, f.path, f.text) for f in parsed.findings] == [(DUPLICATE_MEMBER, "$.success", "success")]
+    rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
+    assert loads_bounded(rejected.text).findings == ()
 
 
 def probe_location_header(pair: Pair) -> None:
