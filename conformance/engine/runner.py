@@ -415,6 +415,8 @@ def _sent_and_checked(
                     continue
                 tally.record(exchange, ctx_of(), names_of())
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+                if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
+                    break  # stop now, as sending does, not when the next answer comes
         check_names = names_of()
         ctx = ctx_of()
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
