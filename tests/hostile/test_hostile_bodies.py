@@ -161,7 +161,8 @@ def test_checking_that_spends_the_time_budget_ends_the_run_as_sending_does(tmp_p
         )
     results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
     checked = sum(1 for d in results["deviations"] if d["check"] == "strict_json")
-    print(f"1 s budget: {checked} of {results['stats']['cases']} cases checked, {results['run']['partial_reason']}")
+    print(f"1 s budget: {checked} of {results['stats']['cases']} checked: {results['run']['partial_reason']}")
     assert "Traceback" not in stdout + stderr, stderr
+    assert code == 130, stderr  # incomplete: the results so far written, marked partial
     assert results["run"]["partial"] is True and "time budget" in results["run"]["partial_reason"]
     assert 0 < checked < results["stats"]["cases"]
