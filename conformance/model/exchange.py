@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class RecordedResponse:
             "headers": {k: redact_text(v, secrets) for k, v in self.headers.items()},
             "body": redact_text(text, secrets),
             "body_truncated": self.truncated or len(self.body) > BODY_PREVIEW,
-            "elapsed_ms": round(self.elapsed_ms, 1),
+            "elapsed_ms": round(self.elapsed_ms, 1) if math.isfinite(self.elapsed_ms) else None,
             **({"headers_dropped": self.headers_dropped} if self.headers_dropped else {}),
         }
 

@@ -42,11 +42,14 @@ __all__ = [
     "JSONTooDeepError",
     "ParsedJSON",
     "depth_scan",
+    "dumps_strict",
+    "finite_copy",
     "gc_paused",
     "json_type",
     "loads_bounded",
     "nesting_depth",
     "nests_within",
+    "not_strict",
 ]
 
 MAX_JSON_DEPTH = 64  # documented responses are 4 levels deep; deep enough for any honest variant
@@ -87,6 +90,15 @@ class ParsedJSON:
 
     def count(self, kind: str) -> int:
         return dict(self.finding_counts).get(kind, 0)
+
+
+def not_strict(finding: JSONFinding) -> str:
+    """What a finding is, in words, for an error message."""
+    if finding.kind == DUPLICATE_MEMBER:
+        return f"the member {finding.text!r} is named twice in one object"
+    if finding.kind == NON_JSON_NUMBER:
+        return f"{finding.text} is not a JSON number"
+    return f"{finding.text} is beyond the range of a double"
 
 
 # Everything up to the next bracket, passing over whole strings (escapes honoured). Possessive
@@ -293,6 +305,34 @@ class _Walk:
             self.surrogates += count
             copy[new_key] = child
         return copy
+
+
+def dumps_strict(value: Any, **options: Any) -> str:
+    """``json.dumps(value, **options)`` that never writes NaN or Infinity (not JSON, RFC 8259 §6):
+    a non-finite float is written as the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``, so the
+    text stays strict JSON and the value still says what it was."""
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError:
+        return json.dumps(finite_copy(value), allow_nan=False, **options)
+
+
+def finite_copy(value: Any) -> Any:
+    """A copy of ``value`` with each non-finite float replaced by its spelling as a string (no recursion)."""
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        holder, slot = stack.pop()
+        item = holder[slot]
+        if isinstance(item, float) and not math.isfinite(item):
+            holder[slot] = json.dumps(item)  # 'NaN', 'Infinity', '-Infinity'
+        elif isinstance(item, dict):
+            holder[slot] = item = dict(item)
+            stack.extend((item, key) for key in item)
+        elif isinstance(item, (list, tuple)):
+            holder[slot] = item = list(item)
+            stack.extend((item, index) for index in range(len(item)))
+    return root[0]
 
 
 @contextlib.contextmanager

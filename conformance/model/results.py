@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.jsontext import JSONTooDeepError, gc_paused, loads_bounded
+from conformance.model.jsontext import JSONTooDeepError, dumps_strict, gc_paused, loads_bounded
 from conformance.model.redaction import Redactor
 from conformance.model.results_codec import decode_v2
 
@@ -357,10 +357,11 @@ def results_text(data: Mapping[str, Any]) -> str:
     for index, (name, value) in enumerate(data.items()):
         lead = ",\n" if index else "\n"
         if name in _LINE_PER_ITEM and value:
-            lines = ",\n".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in value)
+            compact = {"ensure_ascii": False, "separators": (",", ":")}
+            lines = ",\n".join(dumps_strict(item, **compact) for item in value)
             parts.append(f"{lead}{json.dumps(name)}: [\n{lines}\n]")
         else:
-            parts.append(f"{lead}{json.dumps(name)}: {json.dumps(value, indent=2, ensure_ascii=False)}")
+            parts.append(f"{lead}{json.dumps(name)}: {dumps_strict(value, indent=2, ensure_ascii=False)}")
     parts.append("\n}\n")
     return "".join(parts)
 
