@@ -281,12 +281,14 @@ class _Walk:
                 keys = range(len(item))
             else:
                 continue
-            for key in reversed(keys):  # popped in document order
+            containers = []
+            for key in keys:  # scalars now, containers later (pushed so they pop in document order)
                 child = item[key]
                 if isinstance(child, (dict, list)):
-                    stack.append((item, key, (trail, key)))
+                    containers.append((item, key, (trail, key)))
                 elif isinstance(child, _Odd) or (self.copying and isinstance(child, str)):
                     self.leaf(item, key, (trail, key))
+            stack.extend(reversed(containers))
         return root[0]
 
     def leaf(self, holder: Any, key: Any, trail: Trail) -> None:

@@ -161,7 +161,8 @@ def probe_nan_in_body(pair: Pair) -> None:
     assert b'"price":NaN' in faulty.content
     assert differing_paths(clean.json(), faulty.json()) == {"$.payload.price"}
     parsed = loads_bounded(faulty.text)
-    assert [(f.kind, f.path, f.text) for f in parsed.findings] == [(NON_JSON_NUMBER, "$.payload.price", "NaN")]
+    found = [(f.kind, f.path, f.text) for f in parsed.findings]
+    assert found == [(NON_JSON_NUMBER, "$.payload.price", "NaN")]
     rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
     assert loads_bounded(rejected.text).findings == ()
 
@@ -172,7 +173,8 @@ def probe_duplicate_member(pair: Pair) -> None:
     assert faulty.content == b'{"success":false,' + clean.content[1:]
     assert faulty.json() == clean.json()  # Python keeps the last value: the fault hides from it
     parsed = loads_bounded(faulty.text)
-    assert [(f.kind, f.path, f.text) for f in parsed.findings] == [(DUPLICATE_MEMBER, "$.success", "success")]
+    found = [(f.kind, f.path, f.text) for f in parsed.findings]
+    assert found == [(DUPLICATE_MEMBER, "$.success", "success")]
     rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
     assert loads_bounded(rejected.text).findings == ()
 
