@@ -155,28 +155,24 @@ def probe_truncated_json(pair: Pair) -> None:
         faulty.json()
 
 
+def strict_findings(response: httpx.Response) -> list[tuple[str, str, str]]:
+    return [(f.kind, f.path, f.text) for f in loads_bounded(response.text).findings]
+
+
 def probe_nan_in_body(pair: Pair) -> None:
     clean, faulty = pair.send(VALID)
-    assert faulty.status_code == 200 and faulty.headers["content-type"] == "application/json"
-    assert b'"price":NaN' in faulty.content
+    assert faulty.status_code == 200 and b'"price":NaN' in faulty.content
     assert differing_paths(clean.json(), faulty.json()) == {"$.payload.price"}
-    parsed = loads_bounded(faulty.text)
-    found = [(f.kind, f.path, f.text) for f in parsed.findings]
-    assert found == [(NON_JSON_NUMBER, "$.payload.price", "NaN")]
-    rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
-    assert loads_bounded(rejected.text).findings == ()
+    assert strict_findings(faulty) == [(NON_JSON_NUMBER, "$.payload.price", "NaN")]
+    assert strict_findings(pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)) == []
 
 
 def probe_duplicate_member(pair: Pair) -> None:
     clean, faulty = pair.send(VALID)
-    assert faulty.status_code == 200 and faulty.headers["content-type"] == "application/json"
     assert faulty.content == b'{"success":false,' + clean.content[1:]
     assert faulty.json() == clean.json()  # Python keeps the last value: the fault hides from it
-    parsed = loads_bounded(faulty.text)
-    found = [(f.kind, f.path, f.text) for f in parsed.findings]
-    assert found == [(DUPLICATE_MEMBER, "$.success", "success")]
-    rejected = pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)
-    assert loads_bounded(rejected.text).findings == ()
+    assert strict_findings(faulty) == [(DUPLICATE_MEMBER, "$.success", "success")]
+    assert strict_findings(pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)) == []
 
 
 def probe_location_header(pair: Pair) -> None:
