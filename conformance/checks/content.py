@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from conformance.checks.base import CheckContext, register
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
-from conformance.model.jsontext import JSONTooDeepError
+from conformance.model.jsontext import (
+    DUPLICATE_MEMBER,
+    NON_JSON_NUMBER,
+    NUMBER_OUT_OF_RANGE,
+    JSONTooDeepError,
+    ParsedJSON,
+)
 
-__all__ = ["check_content_type", "check_json_body", "check_transport"]
+__all__ = ["check_content_type", "check_json_body", "check_strict_json", "check_transport"]
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -146,6 +153,80 @@ def check_json_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation
                 actual=f"{parsed.lone_surrogates} unpaired surrogate(s)",
                 evidence=Evidence(source="RFC 8259 §8.2", decision="D21"),
             )
+
+
+@dataclass(frozen=True)
+class _Strictness:
+    """How one kind of non-strict JSON is reported (D51)."""
+
+    title: str
+    why: str
+    expected: str
+    error: bool  # an error on a documented body (a warning on an inferred one), else a warning
+    source: str
+
+
+_STRICTNESS = {
+    NON_JSON_NUMBER: _Strictness(
+        "Response body holds NaN or Infinity, which is not JSON",
+        "JSON has no NaN or Infinity (RFC 8259 §6): strict parsers refuse the whole body, lenient ones "
+        "read a number that compares unequal to itself",
+        "finite JSON numbers",
+        True,
+        "RFC 8259 §6",
+    ),
+    DUPLICATE_MEMBER: _Strictness(
+        "Response body names a member twice",
+        "clients read a repeated name differently (the last value, the first, or a refusal), so one "
+        "body means different things to different clients (RFC 8259 §4, RFC 7493 §2.3)",
+        "unique member names",
+        True,
+        "RFC 8259 §4; RFC 7493 §2.3",
+    ),
+    NUMBER_OUT_OF_RANGE: _Strictness(
+        "Response body holds a number beyond the double range",
+        "valid JSON grammar, but most clients read it as an infinity or refuse it (RFC 8259 §6, "
+        "RFC 7493 §2.2)",
+        "numbers within IEEE 754 double range",
+        False,
+        "RFC 8259 §6; RFC 7493 §2.2",
+    ),
+}
+_SHOWN_PLACES = 5
+
+
+@register("strict_json")
+def check_strict_json(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
+    """A JSON body is strict JSON: no NaN or Infinity, no member named twice, numbers in range (D51)."""
+    response = exchange.response
+    if response is None or response.truncated or not response.body:
+        return
+    try:
+        parsed = response.parsed()
+    except ValueError:  # json_body reports it
+        return
+    for kind, count in parsed.finding_counts:
+        how = _STRICTNESS[kind]
+        places = [f for f in parsed.findings if f.kind == kind]
+        shown = ", ".join(f"{f.path} ({f.text})" for f in places[:_SHOWN_PLACES])
+        more = f" and {count - _SHOWN_PLACES} more" if count > _SHOWN_PLACES else ""
+        yield ctx.deviation(
+            "strict_json",
+            exchange,
+            severity=ctx.body_severity(response.status) if how.error else Severity.WARNING,
+            title=how.title,
+            detail=f"HTTP {response.status}: {count} place(s): {shown}{more}. The suite read each as "
+            f"Python does and checked on; {how.why} (D51).",
+            path=places[0].path if places else "$",
+            expected=how.expected,
+            actual=_actual(parsed, kind),
+            evidence=Evidence(source=how.source, decision="D51"),
+        )
+
+
+def _actual(parsed: ParsedJSON, kind: str) -> str:
+    texts = sorted({f.text for f in parsed.findings if f.kind == kind})
+    return ", ".join(texts[:_SHOWN_PLACES])
 
 
 def _inferred_note(ctx: CheckContext, status: int) -> str:

@@ -55,6 +55,7 @@ APPLIES: dict[str, Applies] = {
     "transport": Applies.ALWAYS,
     "content_type": Applies.ALWAYS,
     "json_body": Applies.ALWAYS,
+    "strict_json": Applies.ALWAYS,
     "response_schema": Applies.ALWAYS,
     "undocumented_fields": Applies.ALWAYS,
     "message_state": Applies.ALWAYS,

@@ -371,6 +371,8 @@ def _send_and_check(
                     continue
                 tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+                if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
+                    break  # stop now, as sending does, not when the next answer comes
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:

@@ -27,7 +27,7 @@ from urllib.parse import urlencode, urlsplit
 
 from conformance.engine.client import MAX_BODY_BYTES
 from conformance.engine.observed import ObservedExchange
-from conformance.model.jsontext import JSONTooDeepError, loads_bounded
+from conformance.model.jsontext import JSONTooDeepError, loads_bounded, not_strict
 from conformance.model.results import ResultsError, load_results
 
 __all__ = ["Skipped", "TrafficFileError", "read_traffic"]
@@ -116,7 +116,7 @@ def read_traffic(path: Path) -> Iterator[ObservedExchange | Skipped]:
             "in UTF-8. Pass the file the tool wrote, not a compressed or binary copy."
         ) from None
     try:
-        document = loads_bounded(text, max_depth=MAX_TRAFFIC_DEPTH).value
+        parsed = loads_bounded(text, max_depth=MAX_TRAFFIC_DEPTH)
     except JSONTooDeepError as exc:
         raise _problem(path, "$", f"is nested too deeply ({exc})") from None
     except ValueError as exc:
@@ -124,6 +124,10 @@ def read_traffic(path: Path) -> Iterator[ObservedExchange | Skipped]:
             f"traffic file {path} is not valid JSON ({exc}). Was it written completely? Pass a HAR "
             "1.2 file or a results.json of this tool."
         ) from None
+    if parsed.findings:  # NaN, 1e400 or a member named twice: what a value means would be a guess
+        finding = parsed.findings[0]
+        raise _problem(path, finding.path, f"is not strict JSON: {not_strict(finding)}")
+    document = parsed.value
     reader = _Reader(path)
     root = reader.mapping(document, "$ (the top level)")
     if "log" in root:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import decimal
 import hashlib
+import math
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -119,6 +120,8 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "success_status_202",
         "content_type_text",
         "truncated_json",
+        "nan_in_body",
+        "duplicate_member",
         "location_header",
         # error responses
         "validation_as_500",
@@ -302,7 +305,11 @@ class FaultEffects:
         shaped["modified_on"] = format_timestamp(modified, millis=millis)
 
     def success_response(self, body: Mapping[str, Any], status: int) -> Response:
+        if self._on("nan_in_body"):
+            body = {**body, "payload": {**body["payload"], "price": math.nan}}
         content = encode_json(body)
+        if self._on("duplicate_member"):
+            content = b'{"success":false,' + content[1:]
         if self._on("truncated_json"):
             content = content[: len(content) // 2]
         media_type = "text/plain; charset=utf-8" if self._on("content_type_text") else "application/json"

@@ -133,6 +133,18 @@ FAULTS: tuple[Fault, ...] = (
         "success bodies are cut off in the middle of the JSON",
         "json_body",
     ),
+    Fault(
+        "nan_in_body",
+        "malformed body",
+        "success payloads carry a price member whose value is NaN, which is not JSON (D51)",
+        "strict_json",
+    ),
+    Fault(
+        "duplicate_member",
+        "malformed body",
+        'success bodies say "success":false, then "success":true: one member named twice (D51)',
+        "strict_json",
+    ),
     # response headers
     Fault(
         "location_header",

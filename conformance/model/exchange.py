@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import math
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +66,14 @@ class RecordedRequest:
         return " ".join(parts)
 
 
+def _lean(error: ValueError) -> ValueError:
+    """``error`` without what would keep the decoded body alive: the text a ``JSONDecodeError`` holds
+    and the traceback (whose frames hold it too)."""
+    if isinstance(error, json.JSONDecodeError):
+        error.doc = ""
+    return error.with_traceback(None)
+
+
 @dataclass(frozen=True)
 class RecordedResponse:
     status: int
@@ -72,7 +82,8 @@ class RecordedResponse:
     elapsed_ms: float
     truncated: bool = False  # the body was longer than the client keeps
     headers_dropped: int = 0  # headers past the client's caps (count, size), not kept
-    _json: Any = field(default=_NOT_JSON, repr=False, compare=False)
+    # the parse, or why there is none, cached: every check reads it (not copied by ``replace``)
+    _json: Any = field(default=_NOT_JSON, init=False, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:
@@ -82,10 +93,16 @@ class RecordedResponse:
         """The parsed body, unpaired surrogates replaced; raises ``ValueError`` when it is not
         JSON, and ``JSONTooDeepError`` (a ``ValueError``) when it is nested past the limit.
 
-        Only a success is cached: an error would keep the whole decoded body alive (it holds it).
+        Parsed once: the result is cached, and so is a failure (every check of the exchange asks).
         """
         if self._json is _NOT_JSON:
-            object.__setattr__(self, "_json", loads_bounded(self.body.decode("utf-8")))
+            try:
+                result: ParsedJSON | ValueError = loads_bounded(self.body.decode("utf-8"))
+            except ValueError as exc:
+                result = _lean(exc)
+            object.__setattr__(self, "_json", result)
+        if isinstance(self._json, ValueError):
+            raise self._json.with_traceback(None)
         assert isinstance(self._json, ParsedJSON)
         return self._json
 
@@ -106,7 +123,7 @@ class RecordedResponse:
             "headers": {k: redact_text(v, secrets) for k, v in self.headers.items()},
             "body": redact_text(text, secrets),
             "body_truncated": self.truncated or len(self.body) > BODY_PREVIEW,
-            "elapsed_ms": round(self.elapsed_ms, 1),
+            "elapsed_ms": round(self.elapsed_ms, 1) if math.isfinite(self.elapsed_ms) else None,
             **({"headers_dropped": self.headers_dropped} if self.headers_dropped else {}),
         }
 

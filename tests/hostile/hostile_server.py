@@ -102,6 +102,21 @@ def _surrogate_body(count: int) -> tuple[int, dict[str, str], bytes]:
     return 200, {}, body.encode()
 
 
+def _quadratic_body(count: int, size: int) -> tuple[int, dict[str, str], bytes]:
+    """``size`` bytes that made the old depth scan quadratic: 65 brackets, then a run of ``\\"``. Every second
+    body is one bracket too deep (refused at the 65th); the others close 64 and open a string the scan
+    must read to the end."""
+    brackets = "[" * 65 if count % 2 else "[" * 64 + "]" * 64 + '["'
+    return 200, {}, (brackets + '\\"' * ((size - len(brackets)) // 2)).encode()
+
+
+def _duplicates_body(size: int) -> tuple[int, dict[str, str], bytes]:
+    """Valid JSON of ``size`` bytes whose every object names a member twice: linear, yet the costliest
+    body to check (each object goes through the parser's hook, each repeat is counted)."""
+    item = '{"a":1,"a":2}'
+    return 200, {}, ("[" + ",".join([item] * ((size - 2) // (len(item) + 1))) + "]").encode()
+
+
 def _many_headers(count: int) -> tuple[int, dict[str, str], bytes]:
     # about 9 bytes a header: 10,000 of them fit in the client's 100 KiB limit of one header block
     headers = {f"{i:x}": "v" for i in range(MANY_HEADERS)}
@@ -109,7 +124,10 @@ def _many_headers(count: int) -> tuple[int, dict[str, str], bytes]:
     return 400, headers, body
 
 
-BEHAVIOURS = ("echo", "deep", "surrogates", "headers", "counting")
+BEHAVIOURS = (
+    "echo", "deep", "surrogates", "headers", "counting", "quadratic", "quadratic_mib", "duplicates_mib"
+)
+QUADRATIC_SIZES = {"quadratic": 16_384, "quadratic_mib": 1_048_576}  # the client keeps 1 MiB
 
 
 class HostileServer:
@@ -185,6 +203,10 @@ class HostileServer:
             return _surrogate_body(count)
         if self.behaviour == "headers":
             return _many_headers(count)
+        if self.behaviour == "duplicates_mib":
+            return _duplicates_body(1_048_576)
+        if self.behaviour in QUADRATIC_SIZES:
+            return _quadratic_body(count, QUADRATIC_SIZES[self.behaviour])
         return 400, {}, b'{"success": false, "status": 400, "message": "x", "fields": {}}'
 
 

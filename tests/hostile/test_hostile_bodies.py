@@ -101,3 +101,68 @@ def test_hostile_bodies_are_deviations_and_every_artefact_is_written(
     )
     assert "Traceback" not in again.stderr, again.stderr
     assert again.returncode == 0 and (tmp_path / "again" / "report.html").exists()
+
+
+QUADRATIC_BUDGET_S = 30  # the old depth scan took 44 s on the 16 KiB bodies, hours on the 1 MiB ones
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("behaviour", ["quadratic", "quadratic_mib"])
+def test_bodies_that_made_the_depth_scan_quadratic_are_checked_within_the_time_budget(
+    tmp_path: Path, behaviour: str
+) -> None:
+    """``[``×65 then ``\\"``×N (16 KiB and 1 MiB): each body is a deviation, every example case is checked,
+    and the run ends inside its time budget without being cut by it (results.json says so)."""
+    profile = _profile(tmp_path, "http://127.0.0.1:1")
+    report_dir = tmp_path / "out"
+    with hostile(behaviour) as server:
+        profile.write_text(
+            profile.read_text(encoding="utf-8").replace("http://127.0.0.1:1", server.url)
+            + f"time_budget_s: {QUADRATIC_BUDGET_S}\n",
+            encoding="utf-8",
+        )
+        code, stdout, stderr, _ = run_measured(
+            "run", "--profile", str(profile), "--phase", "examples", "--report-dir", str(report_dir),
+            cwd=tmp_path,
+        )
+        sent = server.requests
+    results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    titles = {d["title"] for d in results["deviations"] if d["check"] == "json_body"}
+    print(f"{behaviour}: {sent} requests, exit {code}, {results['run']['duration_s']} s")
+    assert "Traceback" not in stdout + stderr, stderr
+    assert code == 1 and results["crashes"] == [], stderr
+    assert titles == {"Response body nested too deep to check", "Response body is not valid JSON"}
+    assert results["run"]["partial"] is False, results["run"]["partial_reason"]
+    assert results["stats"]["sent"] == sent >= results["stats"]["cases"] > 0
+    assert results["run"]["duration_s"] <= QUADRATIC_BUDGET_S
+    again = subprocess.run(
+        [sys.executable, "-m", "conformance.commands.cli", "report", str(report_dir / "results.json"),
+         "--out", str(tmp_path / "again")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+
+
+@pytest.mark.slow
+def test_checking_that_spends_the_time_budget_ends_the_run_as_sending_does(tmp_path: Path) -> None:
+    """1 MiB bodies of objects that each name a member twice take a while to check (linearly); with a
+    1 s budget the run stops checking once it is spent: partial for the time budget, cases left over."""
+    profile = _profile(tmp_path, "http://127.0.0.1:1")
+    report_dir = tmp_path / "out"
+    with hostile("duplicates_mib") as server:
+        profile.write_text(
+            profile.read_text(encoding="utf-8").replace("http://127.0.0.1:1", server.url)
+            + "time_budget_s: 1\n",
+            encoding="utf-8",
+        )
+        code, stdout, stderr, _ = run_measured(
+            "run", "--profile", str(profile), "--phase", "positive", "--report-dir", str(report_dir),
+            cwd=tmp_path,
+        )
+    results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    checked = sum(1 for d in results["deviations"] if d["check"] == "strict_json")
+    print(f"1 s budget: {checked} of {results['stats']['cases']} checked: {results['run']['partial_reason']}")
+    assert "Traceback" not in stdout + stderr, stderr
+    assert code == 130, stderr  # incomplete: the results so far written, marked partial
+    assert results["run"]["partial"] is True and "time budget" in results["run"]["partial_reason"]
+    assert 0 < checked < results["stats"]["cases"]

@@ -19,6 +19,7 @@ from conformance.mock.config import DEFAULT_TOKEN
 from conformance.mock.fault_effects import HTML_NOT_FOUND, IMPLEMENTED_FAULTS
 from conformance.mock.faults import FAULTS, fault_names
 from conformance.mock.server import MockServer
+from conformance.model.jsontext import DUPLICATE_MEMBER, NON_JSON_NUMBER, loads_bounded
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "Hello world"}
 INVALID = {**VALID, "TO": "qwerty123456789"}
@@ -154,6 +155,26 @@ def probe_truncated_json(pair: Pair) -> None:
     assert faulty.content == clean.content[: len(clean.content) // 2]
     with pytest.raises(ValueError):
         faulty.json()
+
+
+def strict_findings(response: httpx.Response) -> list[tuple[str, str, str]]:
+    return [(f.kind, f.path, f.text) for f in loads_bounded(response.text).findings]
+
+
+def probe_nan_in_body(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert faulty.status_code == 200 and b'"price":NaN' in faulty.content
+    assert differing_paths(clean.json(), faulty.json()) == {"$.payload.price"}
+    assert strict_findings(faulty) == [(NON_JSON_NUMBER, "$.payload.price", "NaN")]
+    assert strict_findings(pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)) == []
+
+
+def probe_duplicate_member(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert faulty.content == b'{"success":false,' + clean.content[1:]
+    assert faulty.json() == clean.json()  # Python keeps the last value: the fault hides from it
+    assert strict_findings(faulty) == [(DUPLICATE_MEMBER, "$.success", "success")]
+    assert strict_findings(pair.faulty.post("/rest/sms", params=INVALID, headers=AUTH)) == []
 
 
 def probe_location_header(pair: Pair) -> None:

@@ -280,6 +280,24 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             title_has="Location",
         ),
     ),
+    "D51": (
+        Situation(
+            "NaN in a success payload",
+            "strict_json",
+            "error",
+            ("nan_in_body",),
+            phases=("examples", "positive"),
+            title_has="NaN",
+        ),
+        Situation(
+            "success named twice, false then true",
+            "strict_json",
+            "error",
+            ("duplicate_member",),
+            phases=("examples", "positive"),
+            title_has="twice",
+        ),
+    ),
 }
 
 NOT_DRIVEN: dict[str, str] = {
@@ -298,6 +316,8 @@ NOT_DRIVEN: dict[str, str] = {
     "proxy; the second reference's fault url_limit_414 is reported at that error (tests/reference)",
     "D36 (info for Location on a 201)": "the embedded mock's profile always answers 200; the 201 rule is "
     "the same check's branch on the status, held by tests/engine/test_header_checks.py",
+    "D51 (number beyond the double range)": "no mock fault sends 1e400; the warning is the same check's "
+    "branch on the finding's kind, held by tests/hostile/test_strict_json.py",
     "D16 (429 with Retry-After)": "'none' is a promise of silence: the clean mock's zero deviations "
     "(tests/engine/test_selftest.py) and the 429 storm test of tests/client hold it",
 }

@@ -53,6 +53,8 @@ WRITES: dict[str, tuple[str, ...]] = {
     "content_type_text": ("success:Content-Type",),
     "html_error_page": ("error:$",),
     "truncated_json": ("success:$",),
+    "nan_in_body": ("success:$.payload.price",),
+    "duplicate_member": ("success:$.success",),
     "error_success_true": ("error:$.success",),
     "error_status_mismatch": ("error:$.status",),
     "validation_without_fields": ("error:$.fields",),
