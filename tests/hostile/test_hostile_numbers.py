@@ -17,6 +17,7 @@ from engine.test_checks_unit import CTX, SENT, exchange, payload
 from support import run_cli
 
 from conformance.checks import run_checks, run_run_checks
+from conformance.engine.client import parse_retry_after
 
 ENV = "HOSTILE_NUMBERS_TOKEN"
 HUGE = "9" * 5000
@@ -116,3 +117,13 @@ def test_an_unusable_sent_sender_beside_a_wrong_tn_is_a_deviation(sent_from: str
 def test_the_documented_echo_is_clean() -> None:
     deviations, crashes = run_checks(CTX, exchange(200, payload()), ["semantic_echo"])
     assert crashes == [] and deviations == []
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "9" * 5000, "1e3", "-5"])
+def test_a_hostile_retry_after_never_raises(value: str) -> None:
+    wait = parse_retry_after(value)
+    assert wait is None or wait > 1e300  # not a delay in seconds: none, or far above the client's cap
+
+
+def test_a_plain_retry_after_is_read() -> None:
+    assert parse_retry_after(" 7 ") == 7.0
