@@ -3,10 +3,11 @@
 A request "could send an SMS" (and counts against ``max_sends``) when any value it carries —
 a query value under any name, or a JSON body value (or key) at any depth — could be read as a
 leased sender by *some* parser: Python ``int()`` (Unicode digits, surrounding whitespace, ``+``),
-JavaScript ``parseInt`` (a leading run of digits, the rest ignored), a server that drops
-punctuation, or one that adds or drops the NANP country code ``1``. Values of any length are
-read, in time linear in their length (no ``int()``: digit sequences are compared as text).
-Counting too much only spends budget; counting too little can send a paid SMS (D17, D18).
+JavaScript ``parseInt`` (a leading run of digits, the rest ignored), ``Number()``/``float()``
+then a cut (a decimal or exponent form: ``1.2017771234e10``), a server that drops punctuation, or
+one that adds or drops the NANP country code ``1``. Values of any length are read, in time linear
+in their length (no ``int()``: digit sequences are compared as text). Counting too much only
+spends budget; counting too little can send a paid SMS (D17, D18).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ _CACHED_VALUE_CHARS = 4096  # readings of values up to this long are kept; longe
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script: "١", "１", "߁"
 _LEADING_DIGITS = re.compile(r"[0-9]*")
 _NOT_DIGITS = re.compile(r"[^0-9]+")
+_EXPONENT_FORM = re.compile(r"([0-9]*)(?:\.([0-9]*))?[eE]([+-]?[0-9]{1,4})")
+_MAX_EXPONENT_ZEROS = 32  # zeros an exponent may append: far more than any phone number has
 _LEADING_SIGNS = "+ \t\r\n\v\f"
 # a body that is no JSON is also read piece by piece, cut at JSON's structural characters
 _BODY_PIECES = re.compile(r'[{}\[\]",:]+')
@@ -38,12 +41,24 @@ def _ascii_digits(text: str) -> str:
     return _OTHER_DIGIT.sub(lambda match: str(unicodedata.decimal(match.group(), "")), text)
 
 
+def _exponent_reading(text: str) -> str:
+    """The integer part of a leading ``1.2017771234e10`` (as ``Number()``/``float()`` then a cut read it)."""
+    match = _EXPONENT_FORM.match(text)
+    if match is None:
+        return ""
+    whole, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))
+    digits, point = whole + fraction, len(whole) + exponent
+    if point <= 0 or point > len(digits) + _MAX_EXPONENT_ZEROS:
+        return ""
+    return digits[:point] + "0" * (point - len(digits))
+
+
 def _readings(value: str) -> frozenset[str]:
     text = unicodedata.normalize("NFKC", _ascii_digits(value)).strip().lstrip(_LEADING_SIGNS)
     readings: set[str] = set()
     leading = _LEADING_DIGITS.match(text)
     prefix = leading.group() if leading else ""
-    for candidate in (prefix, _NOT_DIGITS.sub("", text)):
+    for candidate in (prefix, _NOT_DIGITS.sub("", text), _exponent_reading(text)):
         number = candidate.lstrip("0")
         if number:
             readings.add(number)

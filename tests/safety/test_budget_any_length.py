@@ -53,6 +53,23 @@ def test_a_long_value_that_reads_as_no_leased_sender_is_not_counted(value: str) 
     assert not value_names_leased(value, (LEASED,))
 
 
+@pytest.mark.parametrize(
+    ("value", "counted"),
+    [
+        ("1.2017771234e10", True),
+        ("1.2017771234E+10", True),
+        (".12017771234e11", True),
+        ("2.017771234e9", True),  # NANP: the country code added
+        (" " * MILLION + "+1.2017771234e10", True),
+        ("1.2017771234e9", False),  # another number
+        ("1.2017771234e" + "1" * MILLION, False),  # Infinity to Number()
+        ("1e400", False),
+    ],
+)
+def test_decimal_and_exponent_forms_count_as_number_and_float_read_them(value: str, counted: bool) -> None:
+    assert value_names_leased(value, (LEASED,)) is counted
+
+
 def test_json_bodies_are_read_at_any_size_and_depth() -> None:
     def request(body: str) -> RecordedRequest:
         return RecordedRequest("POST", "http://127.0.0.1:1", "/rest/sms", body=body.encode())
