@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.checks.base import CheckContext, register, success_payload
 from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.digits import integer_or_text, is_ascii_digits
 from conformance.model.exchange import Exchange
 
 __all__ = ["check_message_state", "check_response_time", "check_semantic_echo", "check_timestamps"]
@@ -17,11 +18,15 @@ CLOCK_TOLERANCE = timedelta(hours=24)
 
 
 def _digits(value: Any) -> str | None:
+    """A member's ASCII digits (a JSON integer or a string of digits), else None; never raises."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+        try:
+            return str(value) if value >= 0 else None
+        except ValueError:  # more digits than Python converts to text (sys.get_int_max_str_digits)
+            return None
+    if isinstance(value, str) and is_ascii_digits(value):
         return value
     return None
 
@@ -33,7 +38,9 @@ def _echoes(param: str, echoed: Any, sent: list[str]) -> bool:
     if digits is None:
         return False
     if param == "TO":
-        return any(value.isascii() and value.isdigit() and int(value) == int(digits) for value in sent)
+        # the same integer, compared as digit strings: int() refuses values longer than 4,300 digits
+        number = digits.lstrip("0")
+        return any(is_ascii_digits(value) and value.lstrip("0") == number for value in sent)
     return digits in sent
 
 
@@ -97,7 +104,7 @@ def check_semantic_echo(ctx: CheckContext, exchange: Exchange) -> Iterator[Devia
             title="payload.tn.tn is not the sender",
             detail=f"sent FROM={sent_from}, payload.tn.tn={tn['tn']!r}",
             path="$.payload.tn.tn",
-            expected=int(sent_from),
+            expected=integer_or_text(sent_from),
             actual=tn["tn"],
             evidence=evidence,
         )

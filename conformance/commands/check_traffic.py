@@ -4,7 +4,11 @@ Reads HAR 1.2 files and results.json files of this tool (``engine.traffic_files`
 exchange of POST /rest/sms to the observed core (``engine.observed``: the checks that apply to traffic
 the suite did not generate, D38, classified per D39) and writes the same artefacts with the same exit
 codes, ``--baseline`` and ``--fail-on`` as ``run``. Entries for other hosts, paths or methods are counted
-and skipped. Every file is read and validated before anything is checked: a malformed one is exit 2.
+and skipped. Entries the reader cannot turn into an exchange (a body not recorded, or not decodable)
+are counted and named (file and JSON path) in the console and in results.json's
+``stats.skipped_entries``, never blamed on the target. Every file is read and validated before
+anything is checked: a malformed one, one too large, or more than ``MAX_TRAFFIC_ENTRIES`` entries in
+all is exit 2.
 """
 
 from __future__ import annotations
@@ -113,6 +117,20 @@ def _invocation(args: argparse.Namespace, secrets: tuple[str, ...], spec: dict[s
     }
 
 
+SHOWN_SKIPPED = 5  # unreadable entries named in the console; results.json names them all
+
+
+def _skipped_entries(path: Path, items: list[Any]) -> list[dict[str, str]]:
+    """The entries of one file its reader could not turn into exchanges: file, JSON path, reason."""
+    from conformance.engine.traffic_files import Skipped
+
+    return [
+        {"file": str(path), "entry": item.where, "reason": item.reason}
+        for item in items
+        if isinstance(item, Skipped)
+    ]
+
+
 def _summary(results: Any, files: int) -> str:
     from conformance.commands.console import summary_lines
 
@@ -125,6 +143,11 @@ def _summary(results: Any, files: int) -> str:
         f"{stats.get('classified', 0)} classified; nothing sent",
         f"skipped entries: {stats.get('skipped', 0)}" + (f" ({skipped})" if skipped else ""),
     ]
+    named = stats.get("skipped_entries") or []
+    for item in named[:SHOWN_SKIPPED]:
+        lines.append(f"  not readable, not judged: {item['file']} {item['entry']}: {item['reason']}")
+    if len(named) > SHOWN_SKIPPED:
+        lines.append(f"  … and {len(named) - SHOWN_SKIPPED} more (results.json stats.skipped_entries)")
     if unclassified:
         lines.append(f"unclassified (judged only by checks that need no expectation, D39): {unclassified}")
     if not stats.get("observed"):
@@ -149,7 +172,13 @@ def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError, load_spec
     from conformance.engine.observed import ObservedChecker, ObservedExchange
     from conformance.engine.profiles import ProfileError, load_profile, validate_base_url
-    from conformance.engine.traffic_files import Skipped, TrafficFileError, read_traffic
+    from conformance.engine.traffic_files import (
+        MAX_TRAFFIC_ENTRIES,
+        Skipped,
+        TrafficFileError,
+        read_traffic,
+        too_many_entries,
+    )
     from conformance.model.results import ResultsError, load_results
 
     try:
@@ -163,8 +192,13 @@ def run(args: argparse.Namespace) -> int:
         baseline = load_results(args.baseline) if args.baseline else None
         spec = load_spec()
         recorded: list[ObservedExchange | Skipped] = []
+        unreadable: list[dict[str, str]] = []
         for path in args.files:  # all read first: a malformed file checks nothing
-            recorded.extend(read_traffic(path))
+            items = list(read_traffic(path))
+            unreadable += _skipped_entries(path, items)
+            recorded.extend(items)
+            if len(recorded) > MAX_TRAFFIC_ENTRIES:
+                return _fail(too_many_entries(f"{len(args.files)} traffic files", len(recorded)))
         checker = ObservedChecker(
             spec,
             profile,
@@ -191,7 +225,11 @@ def run(args: argparse.Namespace) -> int:
                 command=COMMAND,
             )
             secrets = tuple(s for s in (token,) if s)
-            results = replace(results, invocation=_invocation(args, secrets, dict(results.spec)))
+            results = replace(
+                results,
+                invocation=_invocation(args, secrets, dict(results.spec)),
+                stats={**results.stats, "skipped_entries": unreadable},
+            )
             if baseline is not None:
                 from reports.baseline import compare
 

@@ -136,8 +136,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(text)
+    if text.isascii() and text.isdigit():  # str.isdigit() alone admits "²", which float() refuses
+        return float(text)  # may be inf for a long one: the caller caps the wait
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):

@@ -4,9 +4,16 @@ HAR is what browsers, Playwright, mitmproxy and ``schemathesis run --report har`
 1.2 format, leniently where tools differ: the URL is the request as sent (``queryString`` is used only
 when the URL carries no query), a request body is ``postData.text`` (or its ``params``), a response
 body is ``content.text``, base64-decoded when ``content.encoding`` says so; ``-1`` and missing optional
-fields mean "unknown", ``_``-prefixed custom fields are ignored. An entry without a response (status 0,
-a browser's aborted request) is an exchange without an answer. An entry whose response body was not
-recorded is skipped with that reason, never judged as an empty body.
+fields mean "unknown", ``_``-prefixed custom fields are ignored (never descended into; the file as a
+whole may nest up to ``MAX_TRAFFIC_DEPTH`` levels, room for any custom field). An entry without a
+response (status 0, a browser's aborted request) is an exchange without an answer. An entry whose
+response body was not recorded, or whose body cannot be decoded (base64 that is not base64), is
+skipped with that reason and its JSON path, never judged as an empty body.
+
+Read strictly: a number that is not finite (``Infinity``, ``NaN``, ``1e400``) or a status outside
+100-599 (0 and -1: no response) is a bad file. A file over ``MAX_TRAFFIC_FILE_BYTES`` or with more than
+``MAX_TRAFFIC_ENTRIES`` entries is refused before its entries are read (``check-traffic`` also counts
+the entries of all its files against that limit).
 
 A results.json holds the exchanges of its deviations (redacted, bodies up to the report preview);
 each distinct case is read once. Read only through ``load_results``.
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,9 +38,14 @@ from conformance.engine.observed import ObservedExchange
 from conformance.model.jsontext import JSONTooDeepError, loads_bounded, not_strict
 from conformance.model.results import ResultsError, load_results
 
-__all__ = ["Skipped", "TrafficFileError", "read_traffic"]
+__all__ = ["MAX_TRAFFIC_ENTRIES", "MAX_TRAFFIC_FILE_BYTES", "Skipped", "TrafficFileError", "read_traffic"]
 
-MAX_TRAFFIC_DEPTH = 64  # HAR is 6 levels deep; bodies are strings inside it
+# HAR is 6 levels deep and bodies are strings inside it; the rest of the room is for custom ``_`` fields
+# of recording tools, which are never read. Well below the depth at which the JSON parser recurses too deep.
+MAX_TRAFFIC_DEPTH = 256
+MAX_TRAFFIC_FILE_BYTES = 256 * 1024 * 1024  # parsing costs a few times the file's size in memory
+MAX_TRAFFIC_ENTRIES = 10_000  # checking costs a few milliseconds and up to ~70 kB per exchange
+NO_RESPONSE = (0, -1)  # the status HAR writers give an entry without a response
 
 
 class TrafficFileError(ValueError):
@@ -44,6 +57,7 @@ class Skipped:
     """An entry the reader could not turn into an exchange, and why (counted, not an error)."""
 
     reason: str
+    where: str = ""  # the JSON path of the entry, e.g. $.log.entries[3]
 
 
 def _problem(path: Path, where: str, what: str) -> TrafficFileError:
@@ -71,6 +85,17 @@ class _Reader:
         value = parent[name]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise _problem(self.path, f"{where}.{name}", f"must be {_names(kind)}, not {_kind(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _problem(self.path, f"{where}.{name}", f"must be a finite number, not {value}")
+        return value
+
+    def status(self, parent: Mapping[str, Any], where: str) -> int:
+        """An HTTP status: 100-599, or 0/-1 for an entry without a response."""
+        value: int = self.field(parent, "status", where, int)
+        if value not in NO_RESPONSE and not 100 <= value <= 599:
+            raise _problem(
+                self.path, f"{where}.status", f"is {value}, not an HTTP status (100-599; 0 for no response)"
+            )
         return value
 
     def optional(
@@ -104,9 +129,26 @@ def _names(kind: type | tuple[type, ...]) -> str:
     return " or ".join(dict.fromkeys(words.get(k, k.__name__) for k in kinds))
 
 
+def too_many_entries(what: str, count: int) -> str:
+    """The one-paragraph refusal of traffic with more than ``MAX_TRAFFIC_ENTRIES`` entries."""
+    return (
+        f"{what}: {count:,} entries; check-traffic reads at most {MAX_TRAFFIC_ENTRIES:,} per run "
+        "(checking costs a few milliseconds and tens of kilobytes per exchange). Split the recording, or "
+        "keep only the POST /rest/sms entries, e.g. `jq '.log.entries |= map(select(.request.method == "
+        '"POST" and (.request.url | test("/rest/sms"))))\' FILE`, and check the parts one by one.'
+    )
+
+
 def read_traffic(path: Path) -> Iterator[ObservedExchange | Skipped]:
     """Every exchange recorded in ``path`` (HAR or results.json), in file order."""
     try:
+        size = path.stat().st_size
+        if size > MAX_TRAFFIC_FILE_BYTES:
+            raise TrafficFileError(
+                f"traffic file {path} is {size:,} bytes; check-traffic reads files of at most "
+                f"{MAX_TRAFFIC_FILE_BYTES:,} bytes (256 MiB). Split the recording, or keep only the POST "
+                "/rest/sms entries (e.g. with jq), and check the parts one by one."
+            )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TrafficFileError(f"cannot read traffic file {path}: {exc.strerror}. Check the path.") from None
@@ -140,6 +182,8 @@ def read_traffic(path: Path) -> Iterator[ObservedExchange | Skipped]:
 def _har_entries(reader: _Reader, root: Mapping[str, Any]) -> Iterator[ObservedExchange | Skipped]:
     log = reader.mapping(root["log"], "$.log")
     entries = reader.field(log, "entries", "$.log", list)
+    if len(entries) > MAX_TRAFFIC_ENTRIES:
+        raise TrafficFileError(too_many_entries(f"traffic file {reader.path}", len(entries)))
     parsed = [_har_entry(reader, entry, f"$.log.entries[{index}]") for index, entry in enumerate(entries)]
     return iter(parsed)  # every entry is validated before the first is checked: a bad file checks nothing
 
@@ -157,13 +201,23 @@ def _started(reader: _Reader, entry: Mapping[str, Any], where: str) -> datetime 
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+class _Undecodable(Exception):
+    """A body whose ``encoding`` says base64 but whose text is not base64: the entry is unreadable."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"{where}.text is not valid base64 (encoding: base64)")
+        self.where = where
+
+
 def _body(reader: _Reader, container: Mapping[str, Any], where: str) -> bytes:
     text: str = reader.optional(container, "text", where, str, "")
     if reader.optional(container, "encoding", where, str, "").lower() == "base64":
+        packed = "".join(text.split())  # line breaks some writers wrap base64 with
         try:
-            return base64.b64decode(text, validate=False)
+            # strict: a character outside the alphabet is an error, not silently dropped
+            return base64.b64decode(packed + "=" * (-len(packed) % 4), validate=True)
         except (binascii.Error, ValueError):
-            raise _problem(reader.path, f"{where}.text", "is not valid base64 (encoding: base64)") from None
+            raise _Undecodable(where) from None
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -198,28 +252,38 @@ def _no_pseudo(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], .
 
 
 def _har_entry(reader: _Reader, item: Any, where: str) -> ObservedExchange | Skipped:
+    try:
+        return _har_exchange(reader, item, where)
+    except _Undecodable as exc:
+        part = "request" if ".request." in exc.where else "response"
+        return Skipped(f"{part} body is not valid base64 (encoding: base64)", f"{exc.where}.text")
+
+
+def _har_exchange(reader: _Reader, item: Any, where: str) -> ObservedExchange | Skipped:
     entry = reader.mapping(item, where)
     request = reader.mapping(reader.field(entry, "request", where, dict), f"{where}.request")
     response = reader.mapping(reader.field(entry, "response", where, dict), f"{where}.response")
     at_request, at_response = f"{where}.request", f"{where}.response"
     method = reader.field(request, "method", at_request, str)
     url = _url(reader, request, at_request)
-    status = reader.field(response, "status", at_response, int)
+    status = reader.status(response, at_response)
     elapsed = reader.optional(entry, "time", where, (int, float), -1)
     started = _started(reader, entry, where)
     request_headers = _no_pseudo(reader.pairs(request, "headers", at_request))
     request_body = _request_body(reader, request, at_request)
-    if status <= 0:  # HAR writes 0 (or -1) when no response came: aborted, refused, blocked
-        error = entry.get("_error") or response.get("_error") or "no response recorded in the HAR entry"
+    if status in NO_RESPONSE:  # HAR writes 0 (or -1) when no response came: aborted, refused, blocked
+        # a browser's own `_error` note, when it is a string (custom fields are never descended into)
+        noted = [e for e in (entry.get("_error"), response.get("_error")) if isinstance(e, str) and e]
+        error = noted[0] if noted else "no response recorded in the HAR entry"
         return ObservedExchange(
-            method, url, request_headers, request_body, None, (), b"", started_at=started, error=str(error)
+            method, url, request_headers, request_body, None, (), b"", started_at=started, error=error
         )
     content = reader.mapping(
         reader.optional(response, "content", at_response, dict, {}), f"{at_response}.content"
     )
     size = reader.optional(content, "size", f"{at_response}.content", (int, float), -1)
     if content.get("text") is None and size != 0:
-        return Skipped("response body not recorded in the HAR entry")
+        return Skipped("response body not recorded in the HAR entry", where)
     body = _body(reader, content, f"{at_response}.content")
     return ObservedExchange(
         method=method,
@@ -240,6 +304,8 @@ def _results_exchanges(path: Path) -> Iterator[ObservedExchange | Skipped]:
         results = load_results(path)
     except ResultsError as exc:
         raise TrafficFileError(f"traffic file {path}: {exc}") from None
+    if len(results.deviations) > MAX_TRAFFIC_ENTRIES:
+        raise TrafficFileError(too_many_entries(f"results file {path}", len(results.deviations)))
     seen: set[str] = set()
     out: list[ObservedExchange | Skipped] = []
     for index, deviation in enumerate(results.deviations):
@@ -256,7 +322,7 @@ def _from_results(
 ) -> ObservedExchange | Skipped:
     reader = _Reader(path)
     if not request:
-        return Skipped("deviation without its request (results.json)")
+        return Skipped("deviation without its request (results.json)", where)
     url = reader.field(request, "url", f"{where}.request", str)
     method = reader.field(request, "method", f"{where}.request", str)
     headers = reader.mapping(
@@ -269,8 +335,12 @@ def _from_results(
             method, url, request_headers, body.encode(), None, (), b"", error="no response"
         )
     if response.get("body_truncated"):
-        return Skipped("response body cut in results.json")
-    status = reader.field(response, "status", f"{where}.response", int)
+        return Skipped("response body cut in results.json", where)
+    status = reader.status(response, f"{where}.response")
+    if status in NO_RESPONSE:
+        return ObservedExchange(
+            method, url, request_headers, body.encode(), None, (), b"", error="no response"
+        )
     answer = reader.mapping(
         reader.optional(response, "headers", f"{where}.response", dict, {}), f"{where}.response.headers"
     )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.engine.phases import PROBE_PHASE
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
+from conformance.model.digits import integer_or_text
 from conformance.model.exchange import Exchange
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _encode(variant: Variant, role: str, value: str) -> Any:
         return value
     if style == "integer":
         # a value that is no integer (an empty or lettered number of a refused case) goes as sent
-        return int(value) if value.isascii() and value.isdigit() else value
+        return integer_or_text(value)
     if style == "e164-plus":
         return f"+{value}"
     return value

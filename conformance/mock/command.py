@@ -2,13 +2,15 @@
 
 Also reachable as ``python -m conformance.mock``. Exit codes: 0 after Ctrl-C/SIGTERM or
 ``--list-faults``; 2 for a usage error (unknown fault, bad sender, port in use); 1 if the
-server dies on its own.
+server dies on its own. A ``--host`` that is not a loopback address gets a warning on stderr
+before the bind: every machine that reaches that interface can then send to the mock.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import logging
 import shlex
 import signal
@@ -38,6 +40,7 @@ __all__ = [
     "add_parser",
     "configure_parser",
     "curl_example",
+    "exposure_warning",
     "format_fault_table",
     "main",
     "run",
@@ -132,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error(str(exc))
     from conformance.mock.server import MockServer
 
+    warning = exposure_warning(args.host, default_token=config.token == DEFAULT_TOKEN)
+    if warning:
+        print(f"{_PROG}: warning: {warning}", file=sys.stderr, flush=True)
     access_log = bool(getattr(args, "access_log", False))
     server = MockServer(config, host=args.host, port=args.port, access_log=access_log)
     stop = threading.Event()
@@ -169,6 +175,35 @@ def curl_example(url: str, token: str, sender: str) -> str:
     query = urlencode({"FROM": sender, "TO": EXAMPLE_RECIPIENT, "Message": EXAMPLE_MESSAGE}, quote_via=quote)
     target = f"{url}/rest/sms?{query}"
     return f"curl -sS -X POST {shlex.quote(target)} -H {shlex.quote(f'X-Auth-Token: {token}')}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost may resolve to any interface
+        return False
+
+
+def exposure_warning(host: str, *, default_token: bool) -> str:
+    """One paragraph when ``host`` is not a loopback address (nothing when it is)."""
+    if _is_loopback(host):
+        return ""
+    where = "every interface of this machine" if host in ("0.0.0.0", "::", "") else host
+    exposed = (
+        "and the mock accepts the well-known default token (printed in this tool's help and docs): "
+        "anyone who can reach this port can use it"
+        if default_token
+        else "so anyone who can reach this port and knows the token can use it"
+    )
+    return (
+        f"--host {host or '(empty)'} binds {where}, not only loopback, {exposed}. The mock is meant "
+        "for local tests: bind 127.0.0.1 (the default) unless other machines must reach it; if they "
+        "must, set a token of your own with --token (e.g. --token "
+        "\"$(python -c 'import secrets; print(secrets.token_urlsafe(24))')\") and let a firewall "
+        "limit who reaches the port."
+    )
 
 
 def _print_banner(server: MockServer) -> None:
