@@ -33,6 +33,7 @@ def profile_file(tmp_path: Path, name: str, url: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_costly_side_gets_no_positive_case(
     tmp_path: Path, two_mocks: tuple[MockServer, MockServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:

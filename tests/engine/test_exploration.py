@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import strategies as sms
 from conformance.contract.specfile import load_spec
 from conformance.engine.drawing import draw
@@ -42,6 +44,7 @@ def test_different_seeds_draw_different_texts_and_numbers() -> None:
     assert all(a != b for i, a in enumerate(boundary_sets) for b in boundary_sets[i + 1 :])
 
 
+@pytest.mark.slow
 def test_the_same_seed_draws_the_same_values_in_a_fresh_process() -> None:
     script = (
         "import json, sys; sys.path.insert(0, 'tests/engine');"

@@ -60,6 +60,7 @@ def test_a_task_s_error_is_raised_to_its_caller_every_time() -> None:
     assert after() == "still made"  # one failing task does not stop the others
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("concurrency", [1, 8])
 def test_a_run_s_preload_is_done_before_its_first_request_only_when_it_sends_one_at_a_time(
     concurrency: int, token_env: str

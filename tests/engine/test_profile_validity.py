@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,6 +42,7 @@ def test_the_shipped_example_profiles_pass_the_fast_test_as_they_pass_jsonschema
         assert _profile_validity().proves_valid(data) is _JSONSCHEMA.is_valid(data) is True
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     base=st.sampled_from(range(2)),

@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from proxy_support import TOKEN_HEADERS
 from support import run_cli
 
 from conformance.commands.exit_codes import EXIT_TERMINATED, EXIT_UNREACHABLE, EXIT_USAGE
+
+pytestmark = pytest.mark.slow
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "hi"}
 
