@@ -1,4 +1,5 @@
-"""Sessions for opentact-conformance. `nox -l` lists them; `nox -s tests lint typecheck` is the PR check."""
+"""Sessions for opentact-conformance. `nox -l` lists them; `nox -s tests lint typecheck` is the PR check,
+`nox -s fast` the developer's loop (the tests not marked slow)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ def tests(session: nox.Session) -> None:
     """Run the self-tests (pytest); extra args after `--` go to pytest."""
     install(session, "test")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def fast(session: nox.Session) -> None:
+    """The developer's loop: every test not marked slow (no process started, none over ~1 s), on all
+    cores; extra args after `--` go to pytest. The whole suite (`nox -s tests`) is the PR check."""
+    install(session, "test")
+    session.run("python", "-m", "pytest", "-m", "not slow", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -30,12 +30,14 @@ def _copy_tree(destination: Path) -> None:
     shutil.copy(ROOT / "pyproject.toml", destination / "pyproject.toml")
 
 
+@pytest.mark.slow
 def test_the_layer_contract_holds_on_this_tree() -> None:
     result = _lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("module", "wrong_import", "broken"),
     [

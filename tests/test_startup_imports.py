@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("schemathesis", "hypothesis", "httpx", "jsonschema", "yaml", "jinja2", "uvicorn", "starlette")
 COMMAND_LINES = (

@@ -8,7 +8,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from bench.processes import ROOT, MockProcess, RequestCount, Service, tool_env
+
+pytestmark = pytest.mark.slow
 
 LOOPBACK_ONLY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

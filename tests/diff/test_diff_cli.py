@@ -13,6 +13,8 @@ from support import run_cli
 
 from conformance.model.results import inline_exchanges
 
+pytestmark = pytest.mark.slow
+
 TYPE = "JSON type differs between targets"
 STATUS = "Status code differs between targets"
 CONTENT_TYPE = "Content type differs between targets"

@@ -33,6 +33,7 @@ def profile_file(tmp_path: Path, name: str, url: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_costly_side_gets_no_positive_case(
     tmp_path: Path, two_mocks: tuple[MockServer, MockServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -61,6 +62,7 @@ def test_the_costly_side_gets_no_positive_case(
     assert results.target.name == "sandbox vs production"
 
 
+@pytest.mark.slow
 def test_each_side_spends_its_own_budget_and_an_exhausted_side_skips_the_case_for_both(
     tmp_path: Path, two_mocks: tuple[MockServer, MockServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -186,6 +186,7 @@ def test_a_parameter_given_twice_has_every_value_mapped_to_the_other_side() -> N
     assert map_case(untouched, a, b) is untouched
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seeds", [(0, 1), (5, 99)])
 def test_two_clean_mocks_with_different_seeds_give_the_same_shapes(seeds: tuple[int, int]) -> None:
     profile = mock_profile()

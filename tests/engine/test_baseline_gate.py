@@ -6,7 +6,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from .test_cli import cli
+
+pytestmark = pytest.mark.slow
 
 
 def section(report: Path, name: str) -> str:

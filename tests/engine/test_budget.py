@@ -27,6 +27,7 @@ def loopback_profile(server: MockServer, **changes: object) -> Profile:
 
 
 # the engine draws its own cases with @given inside: nesting is the point here, not a mistake
+@pytest.mark.slow
 @settings(
     max_examples=15,
     deadline=None,
@@ -46,6 +47,7 @@ def test_send_budget_is_never_exceeded(
         assert results.stats["skipped_budget"] > 0
 
 
+@pytest.mark.slow
 def test_positive_cases_use_only_allow_listed_destinations(shared_mock: MockServer, token_env: str) -> None:
     shared_mock.store.clear()
     allowed = ("14155550100", "14155550101")

@@ -168,6 +168,7 @@ def _forms(secret: str) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_run_caches_cases_without_any_form_of_the_token_and_no_cache_skips_it(
     tmp_path: Path, shared_mock: MockServer
 ) -> None:
@@ -195,6 +196,7 @@ def test_run_caches_cases_without_any_form_of_the_token_and_no_cache_skips_it(
     assert oct(os.stat(entry).st_mode & 0o777) == oct(0o600)
 
 
+@pytest.mark.slow
 def test_diff_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     env = {case_cache.CACHE_DIR_ENV: str(folder)}

@@ -14,6 +14,8 @@ from conformance.model.results import inline_exchanges
 
 from .conftest import TOKEN, TOKEN_ENV
 
+pytestmark = pytest.mark.slow
+
 
 def cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 240

@@ -53,6 +53,7 @@ def _phase(results: RunResults, name: str) -> tuple[int, int]:
     return found[0] if found else (0, 0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("max_sends", [100_000, 60], ids=["probes-and-repeats", "budget-spent"])
 def test_concurrency_8_finds_the_same_deviation_keys_in_the_same_order_as_a_sequential_run(
     max_sends: int,
@@ -95,6 +96,7 @@ def _lenient_profile_for(url: str, senders: tuple[str, ...]) -> Profile:
     )
 
 
+@pytest.mark.slow
 def test_concurrency_8_never_sends_more_than_the_budget_counted_at_the_server(token_env: str) -> None:
     sent: dict[int, list[dict[str, str]]] = {}
     for level in (8, 1):
@@ -163,6 +165,7 @@ def throttling() -> Iterator[_ThrottlingServer]:
         thread.join(5)
 
 
+@pytest.mark.slow
 def test_a_429_pauses_every_worker_not_only_the_one_that_got_it(
     token_env: str, throttling: _ThrottlingServer
 ) -> None:
@@ -188,6 +191,7 @@ def test_a_429_pauses_every_worker_not_only_the_one_that_got_it(
     assert results.stats["throttle_resends"] == 1 and results.stats["throttled_unresolved"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("value", "why"),
     [("0", "minimum"), ("65", "maximum"), ("eight", "integer"), ("true", "integer"), ("2.5", "integer")],
@@ -210,6 +214,7 @@ def test_a_bad_concurrency_is_refused_naming_the_file_and_the_field(
     assert done.returncode == 2 and "'concurrency'" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_concurrency_defaults_and_the_cli_override(tmp_path: Path) -> None:
     loopback = Profile("l", "http://127.0.0.1:8080", AuthConfig("header", "X"), ("12017771234",))
     live = replace(loopback, base_url="https://api.example.org", live=True)
@@ -222,6 +227,7 @@ def test_concurrency_defaults_and_the_cli_override(tmp_path: Path) -> None:
     assert done.returncode == 2 and "--concurrency 65" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_a_target_throttling_every_second_request_is_evaluated_case_by_case_at_concurrency_8(
     token_env: str,
 ) -> None:
@@ -253,6 +259,7 @@ def test_a_target_throttling_every_second_request_is_evaluated_case_by_case_at_c
     assert [d for d in results.deviations if d.severity.value == "error"] == []
 
 
+@pytest.mark.slow
 def test_the_time_budget_ends_every_request_in_flight_at_concurrency_8(token_env: str) -> None:
     from tests.safety.servers import TricklingServer
 

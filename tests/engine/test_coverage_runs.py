@@ -22,6 +22,8 @@ from strategies.derived_tokens import derived_tokens
 from .sloppy_target import HABITS, SloppyServer, sloppy_server
 from .test_coverage_classes import JWT
 
+pytestmark = pytest.mark.slow
+
 TOKEN_ENV = "OPENTACT_COVERAGE_TOKEN"
 SENDERS = ("12017771234",)
 SEEDS = (1, 2)

@@ -8,6 +8,8 @@ from conformance.engine.profiles import mock_profile
 from conformance.engine.runner import RunOptions, execute
 from conformance.model.deviations import Severity
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("seed", [0, 1, 7, 42, 2026])
 def test_clean_mock_has_no_error_deviations(seed: int) -> None:

@@ -23,6 +23,7 @@ def _keys(results: Path) -> list[tuple[str, str, str]]:
     return sorted((d["key"], d["case_id"], d["severity"]) for d in data["deviations"])
 
 
+@pytest.mark.slow
 def test_results_record_the_options_and_the_reproduce_command_finds_the_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -90,6 +91,7 @@ def test_the_command_line_is_redacted() -> None:
     assert "127.0.0.1:9" in line
 
 
+@pytest.mark.slow
 def test_python_dash_m_conformance_and_help_show_defaults_and_exit_codes() -> None:
     shown = subprocess.run(
         [sys.executable, "-m", "conformance", "run", "--help"], capture_output=True, text=True, timeout=60
@@ -101,6 +103,7 @@ def test_python_dash_m_conformance_and_help_show_defaults_and_exit_codes() -> No
     assert "exit codes: 0 clean" in text and "130 interrupted" in text
 
 
+@pytest.mark.slow
 def test_phase_variants_is_a_phase_of_its_own(tmp_path: Path) -> None:
     base = ["run", "--fault", "requires_lowercase_names", "--max-examples", "1", "--quiet"]
     main([*base, "--phase", "examples", "--report-dir", str(tmp_path / "without")])

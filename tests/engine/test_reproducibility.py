@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from conformance.engine.profiles import AuthConfig, Profile, mock_profile
 from conformance.engine.runner import RunOptions, execute
 from conformance.mock.server import MockServer
 from conformance.model.results import RunResults
 
 from .conftest import TOKEN_ENV
+
+pytestmark = pytest.mark.slow
 
 FAULTS = ("to_as_string", "validation_without_fields", "echo_non_ascii_mangled", "slow_responses")
 

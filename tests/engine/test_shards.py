@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conformance.engine.profiles import mock_profile
 from conformance.engine.runner import RunOptions, execute, shard_budget
 from reports.merge import merge_results
@@ -23,6 +25,7 @@ def planned_sent(results: dict[str, object]) -> dict[str, int]:
     return {p["name"]: p["sent"] for p in results["phases"] if p["name"] not in ("variants", "repeats")}  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_two_shards_merged_equal_one_unsharded_run() -> None:
     def run(shard: tuple[int, int] | None):  # type: ignore[no-untyped-def]
         return execute(RunOptions(profile=mock_profile(faults=FAULTS), seed=9, max_examples=8, shard=shard))
@@ -41,6 +44,7 @@ def test_shard_budgets_add_up_to_the_profile_budget() -> None:
             assert sum(shard_budget(budget, (i, count)) for i in range(1, count + 1)) == budget
 
 
+@pytest.mark.slow
 def test_cli_shards_merged_with_report_merge_equal_the_unsharded_cli_run(tmp_path: Path) -> None:
     common = ("--profile", MOCK_WITH_FAULTS, "--seed", "9", "--max-examples", "6")
     cli("run", *common, "--report-dir", "whole", cwd=tmp_path)
@@ -55,6 +59,7 @@ def test_cli_shards_merged_with_report_merge_equal_the_unsharded_cli_run(tmp_pat
     assert (tmp_path / "merged" / "report.html").is_file()
 
 
+@pytest.mark.slow
 def test_the_pytest_suite_under_xdist_writes_one_merged_results_file(tmp_path: Path) -> None:
     suite = Path(__file__).resolve().parents[2] / "conformance" / "suite"
 

@@ -45,6 +45,7 @@ def _killed(process: subprocess.Popen[bytes]) -> int:
     return process.pid
 
 
+@pytest.mark.slow
 def test_a_folder_whose_owner_and_claimers_were_killed_is_removed_a_live_ones_kept(
     tmp_path: Path, sleeper: subprocess.Popen[bytes]
 ) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.engine.profiles import mock_profile
 from conformance.engine.runner import RunOptions, execute
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults
+
+pytestmark = pytest.mark.slow
 
 
 def run(*faults: str) -> RunResults:

@@ -38,6 +38,7 @@ def _assert_refused(done: object, sent: int, *, secret: str = GOOD_TOKEN) -> str
     return message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("token", "said"),
     [
@@ -60,6 +61,7 @@ def test_a_token_with_control_or_non_ascii_characters_is_refused_before_sending(
     assert not (tmp_path / "conformance-report").exists()
 
 
+@pytest.mark.slow
 def test_diff_refuses_a_bad_token_on_either_side_before_sending(tmp_path: Path) -> None:
     with hostile("counting") as a, hostile("counting") as b:
         profile_a = _profile(tmp_path, a.url)
@@ -73,6 +75,7 @@ def test_diff_refuses_a_bad_token_on_either_side_before_sending(tmp_path: Path) 
     assert "carriage return" in _assert_refused(done, sent, secret="other-token")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("extra", "field"),
     [
@@ -93,6 +96,7 @@ def test_profile_numbers_that_mean_nothing_are_refused(tmp_path: Path, extra: st
     assert field in _assert_refused(done, sent)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "base_url",
     ["http://[::1", "http://[127.0.0.1]/", "ftp://127.0.0.1/", "http://127.0.0.1:99999", "127.0.0.1:8080"],
@@ -107,6 +111,7 @@ def test_a_base_url_that_is_not_an_http_url_is_refused(tmp_path: Path, base_url:
     assert "--base-url" in _assert_refused(done, sent)
 
 
+@pytest.mark.slow
 def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
     lines = ['a0: &a0 ["12017771234"]']
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]

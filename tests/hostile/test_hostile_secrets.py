@@ -12,11 +12,14 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from hostile_server import hostile, token_forms
 from support import run_cli
 
 from conformance.model.redaction import REDACTED
 from conformance.model.results import inline_exchanges
+
+pytestmark = pytest.mark.slow
 
 TOKEN = "Canary-Tok3n-9f8e7d6c5b4a"
 TOKEN_B = "Other-Canary-77aa55bb33cc"

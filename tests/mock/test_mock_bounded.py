@@ -114,6 +114,7 @@ def _serve_once(*args: str) -> str:
             process.wait(5)
 
 
+@pytest.mark.slow
 def test_the_standalone_mock_logs_no_request_by_default_and_one_line_each_with_access_log() -> None:
     quiet = _serve_once()
     logged = _serve_once("--access-log")

@@ -53,6 +53,7 @@ def running_mock() -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
             process.wait(5)
 
 
+@pytest.mark.slow
 def test_the_printed_curl_line_works_and_ctrl_c_exits_0_without_traceback(
     running_mock: tuple[subprocess.Popen[str], list[str]],
 ) -> None:
@@ -74,6 +75,7 @@ def test_the_printed_curl_line_works_and_ctrl_c_exits_0_without_traceback(
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow
 def test_the_banner_names_the_token_and_the_senders(
     running_mock: tuple[subprocess.Popen[str], list[str]],
 ) -> None:
@@ -85,6 +87,7 @@ def test_the_banner_names_the_token_and_the_senders(
     assert process.wait(5) == 0
 
 
+@pytest.mark.slow
 def test_list_faults_prints_every_catalogued_name() -> None:
     result = mock_command("--list-faults")
     assert result.returncode == 0
@@ -93,6 +96,7 @@ def test_list_faults_prints_every_catalogued_name() -> None:
     assert result.stdout.splitlines()[0].split() == ["NAME", "CATEGORY", "CHECK", "DESCRIPTION"]
 
 
+@pytest.mark.slow
 def test_an_unknown_fault_exits_2_naming_it_and_the_fix() -> None:
     result = mock_command("--port", "0", "--fault", "no_such_fault")
     assert result.returncode == 2
@@ -101,6 +105,7 @@ def test_an_unknown_fault_exits_2_naming_it_and_the_fix() -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.slow
 def test_a_port_in_use_exits_2_with_one_line() -> None:
     import socket
 
@@ -113,6 +118,7 @@ def test_a_port_in_use_exits_2_with_one_line() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_faults_and_options_reach_the_served_mock() -> None:
     process = subprocess.Popen(
         [

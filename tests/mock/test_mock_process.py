@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.mock.config import MockConfig
 from conformance.mock.process import MockProcess
+
+pytestmark = pytest.mark.slow
 
 TOKEN = "process-test-token-91c2"
 

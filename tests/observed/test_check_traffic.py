@@ -25,6 +25,8 @@ from conformance.engine.profiles import MOCK_TOKEN_ENV
 from observed.browser_page import SENDS, page_server
 from observed.wire import REQUESTS, TOKEN, observe, served, to_har
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 
 import httpx
 
-from conformance.engine.observed import ObservedExchange
-from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER
+from conformance.contract.specfile import load_spec
+from conformance.engine.observed import ObservedChecker, ObservedExchange
+from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER, mock_profile
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 
-__all__ = ["REQUESTS", "TOKEN", "Request", "observe", "served", "to_har"]
+__all__ = ["REQUESTS", "TOKEN", "Request", "observe", "observed_run", "served", "to_har"]
 
 TOKEN = "observed-test-token-7c2e"
 SENDER, OTHER_SENDER = "12017771234", "12013046585"
@@ -99,6 +100,18 @@ def served(*faults: str) -> Iterator[tuple[MockServer, httpx.Client]]:
     config = MockConfig(token=TOKEN, faults=frozenset(faults), seed=3)
     with MockServer(config) as server, httpx.Client(base_url=server.url, timeout=10.0) as client:
         yield server, client
+
+
+def observed_run(*faults: str, token: str | None = TOKEN) -> tuple[ObservedChecker, list[ObservedExchange]]:
+    """The fixed requests sent to a mock with ``faults``, each given to a checker as it comes back."""
+    with served(*faults) as (server, client):
+        checker = ObservedChecker(load_spec(), mock_profile(), token=token, base_url=server.url)
+        seen = []
+        for request in REQUESTS:
+            exchange = observe(client, request)
+            checker.add(exchange)
+            seen.append(exchange)
+    return checker, seen
 
 
 def to_har(exchanges: list[ObservedExchange], *, base64_bodies: bool = False) -> dict[str, object]:

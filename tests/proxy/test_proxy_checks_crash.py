@@ -17,6 +17,8 @@ from conformance.engine.proxy_upstream import Upstream
 from conformance.mock.config import DEFAULT_TOKEN
 from conformance.model.deviations import Severity
 
+pytestmark = pytest.mark.slow
+
 BOOM = "proxy_selftest_boom"
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "hi"}
 

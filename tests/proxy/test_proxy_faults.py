@@ -15,6 +15,8 @@ from support import run_cli
 from conformance.mock.config import DEFAULT_TOKEN
 from conformance.mock.faults import FAULTS
 
+pytestmark = pytest.mark.slow
+
 SENDER, DEST, UNLEASED = "12017771234", "14155550100", "15555550100"
 TOKEN_ENV = "PROXY_TEST_TOKEN"
 # per-exchange faults the fixed request list below reaches, one or more per check
@@ -77,7 +79,6 @@ def _pairs(results: dict[str, object]) -> set[tuple[str, str]]:
     return {(d["check"], d["severity"]) for d in results["deviations"]}  # type: ignore[index,attr-defined]
 
 
-@pytest.mark.slow
 def test_the_proxy_flags_each_fault_with_the_check_and_severity_run_gives_it(
     tmp_path: Path,
     capturing_mock,

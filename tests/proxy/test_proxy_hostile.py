@@ -14,6 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
 from hostile_server import BEHAVIOURS, hostile, token_forms
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "Canary-Tok3n-9f8e7d6c5b4a"
 SENDER = "12017771234"
 VALID = {"FROM": SENDER, "TO": "14155550100", "Message": "hi"}

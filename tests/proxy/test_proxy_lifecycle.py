@@ -15,6 +15,8 @@ from support import run_cli
 
 from conformance.commands.exit_codes import EXIT_TERMINATED, EXIT_UNREACHABLE, EXIT_USAGE
 
+pytestmark = pytest.mark.slow
+
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "hi"}
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from proxy_support import TOKEN_HEADERS
 from tls_mock import tls_mock
 
 from conformance.commands.exit_codes import EXIT_USAGE
+
+pytestmark = pytest.mark.slow
 
 VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "over tls"}
 

@@ -82,6 +82,7 @@ def test_wrong_number_of_files_is_a_usage_error(
     assert "expected RESULTS" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_files_and_merge_together_are_a_usage_error(tmp_path: Path) -> None:
     args = argparse.Namespace(results=[tmp_path / "x.json"], merge=[tmp_path / "y.json"], out=None)
     assert run(args) == 2
@@ -95,6 +96,7 @@ def _run_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -117,6 +119,7 @@ def test_unreadable_results_exit_2_with_one_message_and_no_traceback(
     assert len(completed.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_good_file_exits_0_in_a_subprocess(tmp_path: Path) -> None:
     path = _write(faulty_results(), tmp_path / "results.json")
     completed = _run_in_subprocess(path)

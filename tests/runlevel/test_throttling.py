@@ -15,6 +15,8 @@ from reports.html import write_html
 
 from .throttling_proxy import throttling_proxy
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "runlevel-throttle-token-77c1"
 TOKEN_ENV = "OPENTACT_RUNLEVEL_TOKEN"
 ONLY_GENERATED = ("variants", "repeats")  # phases whose sends depend on the answers

@@ -17,6 +17,8 @@ import pytest
 from .conftest import TOKEN, TOKEN_ENV, cli, results_of, write_profile
 from .servers import LenientSmsServer
 
+pytestmark = pytest.mark.slow
+
 SUITE = Path(__file__).resolve().parents[2] / "conformance" / "suite"
 
 
@@ -95,7 +97,6 @@ def _pytest_suite(tmp_path: Path, profile: Path, workers: int) -> subprocess.Com
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("workers", "max_sends"), [(2, 3), (4, 20)])
 def test_pytest_suite_under_xdist_stays_within_max_sends(
     tmp_path: Path, lenient: LenientSmsServer, workers: int, max_sends: int

@@ -13,6 +13,8 @@ from conformance.engine.runner import RunOptions, execute
 from .conftest import TOKEN, TOKEN_ENV, cli, results_of, write_profile
 from .servers import LEASED, TricklingServer
 
+pytestmark = pytest.mark.slow
+
 
 def test_trickled_headers_end_in_transport_deviations_within_the_timeout(tmp_path: Path) -> None:
     with TricklingServer(interval_s=1.0) as server:

@@ -10,6 +10,8 @@ from conformance.engine.runner import RunOptions, execute
 from .conftest import TOKEN, TOKEN_ENV
 from .servers import LEASED, LenientSmsServer
 
+pytestmark = pytest.mark.slow
+
 
 def _placements(server: LenientSmsServer) -> list[tuple[bool, bool, str]]:
     """Per request: valid token in ?jwt=, valid token in X-Auth-Token, and its Message."""

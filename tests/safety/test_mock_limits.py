@@ -64,6 +64,7 @@ def test_json_nested_past_the_stack_is_a_validation_error_not_a_crash(mock: Mock
     assert list(mock.app.state.errors) == []
 
 
+@pytest.mark.slow
 def test_the_error_log_keeps_at_most_its_limit_without_tracebacks() -> None:
     async def boom(request: Request) -> Response:
         raise RuntimeError("a bug in the mock")

@@ -40,6 +40,7 @@ def test_the_lenient_server_really_sends_what_a_strict_one_refuses(
     assert lenient.traffic.sends == [{"FROM": LEASED, "TO": to, "Message": "x"}]
 
 
+@pytest.mark.slow
 def test_without_negative_only_the_lenient_server_sends(
     lenient: LenientSmsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -48,6 +49,7 @@ def test_without_negative_only_the_lenient_server_sends(
     assert len(lenient.traffic.sends) > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 5, 8])
 def test_negative_only_sends_nothing_to_a_lenient_server(
     lenient: LenientSmsServer, monkeypatch: pytest.MonkeyPatch, seed: int
@@ -66,6 +68,7 @@ def test_negative_only_sends_nothing_to_a_lenient_server(
     assert results.stats["sends_used"] == 0
 
 
+@pytest.mark.slow
 def test_negative_only_cases_never_carry_a_value_read_as_the_leased_sender() -> None:
     """Every case, every value, under the test server's own careless readings (not the suite's)."""
     profile = Profile(
@@ -111,6 +114,7 @@ def test_the_budget_rule_leaves_other_values_alone(value: str) -> None:
     assert not value_names_leased(value, (LEASED,))
 
 
+@pytest.mark.slow
 def test_negative_only_on_the_command_line_sends_nothing(tmp_path: Path, lenient: LenientSmsServer) -> None:
     profile = write_profile(tmp_path / "p.yaml", lenient.url, max_sends=50)
     done = cli(
@@ -129,6 +133,7 @@ def test_negative_only_on_the_command_line_sends_nothing(tmp_path: Path, lenient
     assert results_of(tmp_path / "out")["stats"]["sends_used"] == 0
 
 
+@pytest.mark.slow
 def test_diff_negative_only_side_gets_no_send(tmp_path: Path) -> None:
     with LenientSmsServer() as a_server, LenientSmsServer() as b_server:
         a = write_profile(tmp_path / "a.yaml", a_server.url, max_sends=50)
@@ -152,6 +157,7 @@ def test_diff_negative_only_side_gets_no_send(tmp_path: Path) -> None:
         assert a_server.traffic.sends  # the other side still got the valid cases
 
 
+@pytest.mark.slow
 def test_a_profile_with_negative_only_is_the_same_as_the_flag(
     lenient: LenientSmsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

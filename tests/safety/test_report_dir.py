@@ -15,6 +15,8 @@ from conformance.model.results import write_atomic
 from .conftest import cli, results_of, write_profile
 from .servers import LenientSmsServer
 
+pytestmark = pytest.mark.slow
+
 
 def _run(tmp_path: Path, profile: Path, report_dir: str) -> subprocess.CompletedProcess[str]:
     return cli(

@@ -15,6 +15,8 @@ import pytest
 from .conftest import TOKEN, TOKEN_ENV, write_profile
 from .servers import LenientSmsServer
 
+pytestmark = pytest.mark.slow
+
 EXPECTED_EXIT = {signal.SIGTERM: 143, signal.SIGINT: 130}
 
 
@@ -42,15 +44,21 @@ def _start(tmp_path: Path, profile: Path) -> subprocess.Popen[str]:
 
 
 def _interrupt(
-    tmp_path: Path, profile: Path, server: LenientSmsServer, signum: signal.Signals, moment: str, early: float
+    tmp_path: Path, profile: Path, server: LenientSmsServer, signum: signal.Signals, moment: str
 ) -> tuple[str, str, int]:
+    """Start a run and send it ``signum``: ``early``, as soon as it has claimed its report directory (the
+    old run's results.json is gone, the handlers installed before that), or ``mid-run``, once the server
+    has seen three requests. Both are polled for, never waited out."""
     process = _start(tmp_path, profile)
-    started = time.monotonic()
+    old_results = tmp_path / "out" / "results.json"
+    deadline = time.monotonic() + 120
     try:
-        if moment == "at 0.5 s":
-            time.sleep(early)
+        if moment == "early":
+            while old_results.exists() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert not old_results.exists(), "the run never claimed its report directory"
         else:
-            while server.traffic.requests < 3 and time.monotonic() - started < 120:
+            while server.traffic.requests < 3 and process.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert server.traffic.requests >= 3, "the run never got going"
         process.send_signal(signum)
@@ -70,9 +78,8 @@ def _old_run_artefacts(out: Path) -> None:
     (out / "junit.xml").write_text("<testsuites name='OLD RUN'/>")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-@pytest.mark.parametrize("moment", ["at 0.5 s", "mid-run"])
+@pytest.mark.parametrize("moment", ["early", "mid-run"])
 def test_an_interrupted_run_leaves_incomplete_artefacts(
     tmp_path: Path, signum: signal.Signals, moment: str
 ) -> None:
@@ -80,15 +87,7 @@ def test_an_interrupted_run_leaves_incomplete_artefacts(
     _old_run_artefacts(out)
     with LenientSmsServer(delay_s=0.3) as server:
         profile = write_profile(tmp_path / "p.yaml", server.url, max_sends=10)
-        early = 0.5
-        for _attempt in range(4):
-            stdout, stderr, returncode = _interrupt(tmp_path, profile, server, signum, moment, early)
-            if moment != "at 0.5 s" or returncode != -signum:
-                break
-            # killed by the default action: the interpreter had not reached our code yet (site-packages
-            # start-up on a loaded machine); nothing of ours can run then, so try a little later
-            print(f"{signum.name} at {early:.2f} s came before Python reached the CLI; retrying later")
-            early += 0.25
+        stdout, stderr, returncode = _interrupt(tmp_path, profile, server, signum, moment)
         requests, naming = server.traffic.requests, server.traffic.naming_leased
     results = json.loads((out / "results.json").read_text())
     html = (out / "report.html").read_text()

@@ -24,6 +24,7 @@ VALID = {"FROM": "12017771234", "TO": "14155550100", "Message": "control check"}
 PHASES = ("examples", "positive", "boundaries")
 
 
+@pytest.mark.slow
 def test_a_valid_request_answered_500_once_is_an_intermittent_error_with_both_answers() -> None:
     results = execute(RunOptions(profile=mock_profile(faults=("intermittent_500",)), seed=3, max_examples=2))
     refused = [d for d in results.deviations if d.check == "valid_data_rejected"]
@@ -38,12 +39,14 @@ def test_a_valid_request_answered_500_once_is_an_intermittent_error_with_both_an
     assert controls.sent >= len({d.case_id for d in intermittent})
 
 
+@pytest.mark.slow
 def test_the_clean_mock_sends_no_control() -> None:
     results = execute(RunOptions(profile=mock_profile(), seed=3, max_examples=2, phases=PHASES))
     assert results.deviations == ()
     assert "variants" not in {p.name for p in results.phases}
 
 
+@pytest.mark.slow
 def test_without_budget_for_a_control_nothing_is_downgraded_and_nothing_more_is_sent() -> None:
     profile = mock_profile(faults=("requires_lowercase_names",))
     cases = generate_cases(profile, load_spec(), GenerationOptions(seed=3, max_examples=2, phases=PHASES))

@@ -355,6 +355,7 @@ def _entry(decision: str) -> str:
     return DECISIONS.read_text(encoding="utf-8").split(f"## {decision}:", 1)[1].split("\n## ", 1)[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("decision", "situation"), list(_situations()), ids=lambda v: getattr(v, "label", v))
 def test_the_mock_in_this_situation_gets_the_promised_severity(
     decision: str, situation: Situation, monkeypatch: pytest.MonkeyPatch
