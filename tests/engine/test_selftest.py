@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 from observed.wire import observed_run
 
-from conformance.engine.observed_cases import APPLIES, Applies
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
+from conformance.engine.traffic.observed_cases import APPLIES, Applies
 from conformance.mock.faults import FAULTS, Fault
 from conformance.model.deviations import Severity
 

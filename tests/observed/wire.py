@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import httpx
 
 from conformance.contract.specfile import load_spec
-from conformance.engine.observed import ObservedChecker, ObservedExchange
 from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER, mock_profile
+from conformance.engine.traffic.observed import ObservedChecker, ObservedExchange
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 
