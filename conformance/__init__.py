@@ -9,9 +9,5 @@ with ``suite/`` (the pytest route) beside the commands, ``mock/`` as a standalon
 top-level ``strategies`` (drawn from by the engine) and ``reports`` (reading only the model).
 """
 
-from conformance import _moved
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["__version__"]
-
-_moved.install()

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -98,14 +97,3 @@ def test_the_layer_contract_fails_on_a_wrong_import(
     assert "BROKEN" in report
     assert broken in report
     assert module.replace("/", ".").removesuffix(".py") in report.replace(" ", "")
-
-
-def test_old_module_paths_import_the_moved_modules_with_a_warning() -> None:
-    import conformance.model.results as moved
-
-    sys.modules.pop("conformance.results", None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        import conformance.results as old
-    assert old is moved
-    assert any("conformance.model.results" in str(w.message) for w in caught)

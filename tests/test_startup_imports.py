@@ -120,9 +120,3 @@ def test_no_module_of_the_tool_writes_sys_modules() -> None:
         if write.search(path.read_text(encoding="utf-8"))
     ]
     assert written == []
-
-
-def test_the_finder_of_moved_modules_costs_no_importlib_abc() -> None:
-    # `import conformance` installs the finder of old module paths on every start-up, --version too;
-    # importlib.abc (and importlib.resources behind it) was about 15 ms of a 100 ms --version
-    assert "importlib.abc" not in _loaded_modules("import conformance")
