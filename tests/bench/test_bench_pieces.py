@@ -128,7 +128,7 @@ def test_hostile_texts_have_the_size_asked_and_the_quadratic_shape() -> None:
         assert text[len(prefix) :] == '\\"' * ((16_384 - len(prefix)) // 2)
 
 
-def test_the_hostile_har_is_a_har_the_traffic_reader_takes_with_one_exchange_per_shape(tmp_path: Path) -> None:
+def test_the_hostile_har_is_read_as_one_exchange_per_shape(tmp_path: Path) -> None:
     from bench.hostile import SHAPES, hostile_har, hostile_text
     from conformance.engine.observed import ObservedExchange
     from conformance.engine.traffic_files import read_traffic
@@ -137,7 +137,7 @@ def test_the_hostile_har_is_a_har_the_traffic_reader_takes_with_one_exchange_per
     assert 60 * 1024 <= har.stat().st_size <= 64 * 1024
     exchanges = list(read_traffic(har))
     assert all(isinstance(exchange, ObservedExchange) for exchange in exchanges)
-    bodies = sorted(exchange.response_body for exchange in exchanges if isinstance(exchange, ObservedExchange))
+    bodies = sorted(item.response_body for item in exchanges if isinstance(item, ObservedExchange))
     per_body = (64 * 1024 - 1536) // (2 * len(SHAPES))
     assert bodies == sorted(hostile_text(shape, per_body).encode() for shape in SHAPES)
 
