@@ -130,8 +130,8 @@ def test_hostile_texts_have_the_size_asked_and_the_quadratic_shape() -> None:
 
 def test_the_hostile_har_is_read_as_one_exchange_per_shape(tmp_path: Path) -> None:
     from bench.hostile import SHAPES, hostile_har, hostile_text
-    from conformance.engine.observed import ObservedExchange
-    from conformance.engine.traffic_files import read_traffic
+    from conformance.engine.traffic.files import read_traffic
+    from conformance.engine.traffic.observed import ObservedExchange
 
     har = hostile_har(tmp_path / "hostile.har")
     assert 60 * 1024 <= har.stat().st_size <= 64 * 1024
