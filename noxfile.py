@@ -79,9 +79,11 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (`python -m bench`): whole processes against one standalone mock, counted at the server,
-    paired ratios over interleaved rounds, each figure with its target; fails at the end naming the missed
-    targets. Needs `wrk` (apt-get install -y wrk) for the physical limit. Options after `--`: `-- --quick`."""
+    """Benchmarks (`python -m bench`): whole processes against loopback servers, counted at the server,
+    paired ratios over interleaved rounds. Targets: >= 3x schemathesis, --help/--version < 0.5 s, the
+    default gate <= 1.5x --baseline-rev, hostile input in linear time, >= 90 % of a 5/s rate limit at
+    100 ms latency; the rest is information. Fails at the end naming the missed targets. `wrk`
+    (apt-get install -y wrk) adds the physical limit, as information. Options after `--`: `-- --quick`."""
     install(session, "test")
     try:
         session.run("python", "-m", "bench", *session.posargs)

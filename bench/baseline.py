@@ -5,6 +5,9 @@ A temporary ``git worktree`` of the baseline revision runs ``python -m conforman
 interleaved with this tree's ``python -m conformance.commands.cli run``; both are whole processes with
 default options
 (the embedded mock). The worktree is removed afterwards, also when a run fails.
+
+Before and after are shown as information; their paired ratio is gated loosely (at most 1.5x the
+before): a simpler revision may spend some milliseconds, not half as much time again.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ process, checks on, flushing as shipped). Each round runs two whole client proce
 the mock and one through the proxy, in alternating order; each client sends the same documented send
 ``--requests`` times, one after another on one kept-alive connection, and reports every latency. Per
 round: p50 and p99 added (proxied minus direct) and the throughput ratio (proxied over direct requests
-per second); the figures are the median (min-max) over the rounds. Requests are counted at the mock:
+per second); the figures are the median (min-max) over the rounds, shown as information (loopback
+milliseconds are not a target). Requests are counted at the mock:
 both sides must have sent exactly what they said, the proxy nothing more.
 
     python -m bench.proxy_overhead --client URL --requests N   # one client process (used by the bench)
@@ -30,9 +31,6 @@ from bench.table import Figure
 
 __all__ = ["measure_proxy_overhead"]
 
-TARGET_P50_ADDED_MS = 2.0
-TARGET_P99_ADDED_MS = 10.0
-TARGET_THROUGHPUT_RATIO = 0.6
 PATH = "/rest/sms?FROM=12017771234&TO=14155550100&Message=bench"
 
 
@@ -164,25 +162,14 @@ def measure_proxy_overhead(folder: Path, settings: Settings) -> list[Figure]:
     direct_p50 = spread([d.p50_ms for d in direct]).format(" ms")
     cpu = spread(cpu_per_request).format(" ms")
     note = f"direct p50 {direct_p50}; proxy CPU per request {cpu}; requests at the mock {counted} of {sent}"
-    return [
-        Figure(
-            "proxy: p50 latency added per request",
-            p50.format(" ms"),
-            f"<= {TARGET_P50_ADDED_MS:g} ms",
-            p50.median <= TARGET_P50_ADDED_MS,
-            note=note,
-        ),
-        Figure(
-            "proxy: p99 latency added per request",
-            p99.format(" ms"),
-            f"<= {TARGET_P99_ADDED_MS:g} ms",
-            p99.median <= TARGET_P99_ADDED_MS,
-        ),
+    return [  # information: loopback milliseconds, not targets
+        Figure("proxy: p50 latency added per request", p50.format(" ms"), gated=False, note=note),
+        Figure("proxy: p99 latency added per request", p99.format(" ms"), gated=False),
         Figure(
             "proxy: throughput proxied / direct (1 client)",
             ratio.format("x"),
-            f">= {TARGET_THROUGHPUT_RATIO:g}x",
-            ratio.median >= TARGET_THROUGHPUT_RATIO and counted == sent,
+            gated=False,
+            note="" if counted == sent else f"the mock counted {counted} requests, the clients sent {sent}",
         ),
     ]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["DEFAULT_BASELINE_REV", "FULL", "QUICK", "Settings"]
 
-DEFAULT_BASELINE_REV = "019261e"  # main before the start-up/generation/concurrency work of issue 13
+DEFAULT_BASELINE_REV = "1e51d83"  # main before the "simplicity over milliseconds" round
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Whole-process figures that need no target: ``--version`` start-up, and ``report`` of a big results.json."""
+"""Whole-process figures: ``--version`` and ``--help`` start-up, and ``report`` of a big results.json."""
 
 from __future__ import annotations
 
@@ -11,44 +11,49 @@ from bench.settings import Settings
 from bench.stats import paired_ratios, spread
 from bench.table import Figure
 
-__all__ = ["measure_report", "measure_version"]
+__all__ = ["measure_report", "measure_startup"]
 
-TARGET_VERSION_RATIO = 10.0
-TARGET_REPORT_S = 3.0
-TARGET_REPORT_MIB = 300.0
+TARGET_STARTUP_S = 0.5  # what a person typing --help or --version notices
 CLI = (sys.executable, "-m", "conformance.commands.cli")
+STARTUP_COMMANDS = {"--version": [*CLI, "--version"], "--help": [*CLI, "--help"]}
 
 
-def measure_version(folder: Path, settings: Settings) -> list[Figure]:
-    """``opentact-conformance --version`` over a bare ``python -c pass``, both whole processes, paired."""
-    bare: list[float] = []
-    version: list[float] = []
+def measure_startup(folder: Path, settings: Settings) -> list[Figure]:
+    """``--version`` and ``--help``, whole processes, interleaved with a bare ``python -c pass``.
+
+    The target is absolute (median wall under ``TARGET_STARTUP_S``); the ratio to the bare interpreter
+    is shown as information (it tells the tool's own share apart from the machine's)."""
+    sides = {"bare": [sys.executable, "-c", "pass"], **STARTUP_COMMANDS}
+    walls: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
     for index in range(settings.rounds):
-        pair = [("bare", [sys.executable, "-c", "pass"]), ("version", [*CLI, "--version"])]
-        for name, command in pair if index % 2 == 0 else reversed(pair):
+        for name in order[index % len(order) :] + order[: index % len(order)]:
+            command = sides[name]
             done = run_timed(command, cwd=folder, env=tool_env(), timeout_s=settings.timeout_s)
             if done.returncode != 0:
                 raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-400:]}")
-            (bare if name == "bare" else version).append(done.wall_s)
-    ratio = spread(paired_ratios(version, bare))
-    return [
-        Figure(
-            "--version, whole process",
-            spread(version).format(" s", 3),
-            gated=False,
-            note=f"bare `python -c pass`: {spread(bare).format(' s', 3)}",
-        ),
-        Figure(
-            "--version / bare interpreter",
-            ratio.format("x", 1),
-            f"<= {TARGET_VERSION_RATIO:g}x",
-            ratio.median <= TARGET_VERSION_RATIO,
-        ),
-    ]
+            walls[name].append(done.wall_s)
+    bare = walls["bare"]
+    figures = []
+    for name in STARTUP_COMMANDS:
+        wall = spread(walls[name])
+        ratio = spread(paired_ratios(walls[name], bare))
+        figures.append(
+            Figure(
+                f"{name}, whole process",
+                wall.format(" s", 3),
+                f"< {TARGET_STARTUP_S:g} s",
+                wall.median < TARGET_STARTUP_S,
+                note=f"{ratio.format('x', 1)} a bare `python -c pass` ({spread(bare).format(' s', 3)}): "
+                "information",
+            )
+        )
+    return figures
 
 
 def measure_report(folder: Path, settings: Settings) -> list[Figure]:
-    """``opentact-conformance report FILE`` of N deviations: wall, peak RSS; a fresh wrapper per round."""
+    """``opentact-conformance report FILE`` of N deviations: wall, peak RSS (information); a fresh wrapper
+    per round."""
     count = settings.report_deviations
     results = folder / "results.json"
     made = run_timed(
@@ -83,13 +88,6 @@ def measure_report(folder: Path, settings: Settings) -> list[Figure]:
     wall, peak = spread(walls), spread(peaks)
     name = f"report of {count:,} deviations ({size_mb:.0f} MB)"
     return [
-        Figure(
-            f"{name}, wall", wall.format(" s"), f"<= {TARGET_REPORT_S:g} s", wall.median <= TARGET_REPORT_S
-        ),
-        Figure(
-            f"{name}, peak RSS",
-            peak.format(" MiB", 0),
-            f"<= {TARGET_REPORT_MIB:g} MiB",
-            peak.median <= TARGET_REPORT_MIB,
-        ),
+        Figure(f"{name}, wall", wall.format(" s"), gated=False),
+        Figure(f"{name}, peak RSS", peak.format(" MiB", 0), gated=False),
     ]

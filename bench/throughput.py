@@ -1,4 +1,4 @@
-"""Gate end to end vs the physical limit (wrk) and vs plain schemathesis, on one standalone mock per round.
+"""Gate end to end vs plain schemathesis (the target) and vs wrk (information), one standalone mock per round.
 
 Every side is a whole, cold process against the same ``python -m conformance.mock`` process; its requests are
 counted at the server (the mock's own counters, ``GET /_mock/stats``) and its rate is those requests over
@@ -8,8 +8,10 @@ Each round starts a fresh mock and runs the three sides in a rotating order; rat
 The gate keeps its generated cases in a case cache (``OPENTACT_CONFORMANCE_CACHE_DIR``, a folder of this
 bench): round 1 starts with it empty (cold: the gate generates its cases), every later round reads them
 back (warm). The calibration run uses a cache of its own, so round 1 is really cold. The gate's figures
-are printed cold and warm; the targets apply to the warm ones (a gate run again on the same spec, seed
-and options, as in CI), and each figure's note says which it is.
+are printed cold and warm; the target (>= 3x schemathesis at the same request count) applies to the warm
+ones (a gate run again on the same spec, seed and options, as in CI), and each figure's note says which it
+is. The ratio to ``wrk`` on the loopback mock is information only: loopback milliseconds are not what a
+live run meets (its ceiling is the profile's rate limit: ``bench.latency``). Without ``wrk`` it is skipped.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ __all__ = ["SPEC", "TOKEN_ENV", "measure_throughput", "write_profile"]
 SPEC = ROOT / "spec" / "opentact-sms.openapi.yaml"
 SENDERS = ("12017771234", "12013046585")  # the mock's default leased senders
 TOKEN_ENV = "BENCH_OPENTACT_TOKEN"
-TARGET_VS_LIMIT = 0.25
 TARGET_VS_SCHEMATHESIS = 3.0
 _WRK_COUNT = re.compile(r"(\d+) requests in")
 _WRK_SCRIPT = 'wrk.method = "POST"\nwrk.headers["X-Auth-Token"] = "{token}"\n'
@@ -226,25 +227,28 @@ def _round(
 
 
 def _ratio_figure(
-    name: str, gate: list[Side], other: list[Side], target: float, warm: bool, note: str
+    name: str, gate: list[Side], other: list[Side], target: float | None, warm: bool, note: str
 ) -> Figure:
-    """gate / other round by round; gated (against ``target``) only for the warm rounds."""
+    """gate / other round by round; gated (against ``target``) only for the warm rounds, never without one."""
     which = "warm case cache" if warm else "cold case cache, round 1"
+    gated = warm and target is not None
     if not gate:
         return Figure(
             f"{name} ({which})",
             "not measured: the warm figures need --rounds 2 or more",
-            f">= {target}x",
+            f">= {target}x" if gated else "",
             None,
+            gated=gated,
         )
     ratios = spread(paired_ratios([s.rate for s in gate], [s.rate for s in other]))
+    shown = "" if target is None else f">= {target}x" if warm else f"(>= {target}x applies warm)"
     return Figure(
         f"{name} ({which})",
         ratios.format("x", 3),
-        f">= {target}x" if warm else f"(>= {target}x applies warm)",
-        ratios.median >= target if warm else None,
-        gated=warm,
-        note=note + ("; the target applies to this figure" if warm else "; information: not the target"),
+        shown,
+        ratios.median >= target if gated and target is not None else None,
+        gated=gated,
+        note=note + ("; the target applies to this figure" if gated else "; information: not a target"),
     )
 
 
@@ -295,7 +299,7 @@ def _figures(sides: dict[str, list[Side]], settings: Settings, has_wrk: bool) ->
                     f"gate --max-examples {n} / physical limit",
                     gate[picked],
                     wrk[picked],
-                    TARGET_VS_LIMIT,
+                    None,
                     warm,
                     "requests per second of each whole process, paired round by round",
                 )
@@ -305,9 +309,8 @@ def _figures(sides: dict[str, list[Side]], settings: Settings, has_wrk: bool) ->
             Figure(
                 f"gate --max-examples {n} / physical limit",
                 "not measured: `wrk` is not installed",
-                f">= {TARGET_VS_LIMIT}x",
-                None,
-                note="apt-get install -y wrk (Debian package)",
+                gated=False,
+                note="information only; apt-get install -y wrk (Debian package)",
             )
         )
     for warm in (False, True):

@@ -38,16 +38,22 @@ def test_the_standalone_mock_counts_every_request_including_refusals(tmp_path: P
         assert mock.count() == RequestCount(api=2, control=1, invalid=0)
 
 
-def test_the_latency_proxy_passes_requests_and_answers_through(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "bench.latency_proxy", "--delay-ms", "20", "--upstream"]
+def test_the_latency_proxy_passes_requests_and_answers_through_and_notes_their_arrival(
+    tmp_path: Path,
+) -> None:
+    arrivals = tmp_path / "arrivals.txt"
+    command = [sys.executable, "-m", "bench.latency_proxy", "--delay-ms", "20", "--arrivals", str(arrivals)]
     with (
         MockProcess(tmp_path / "mock") as mock,
-        Service(tmp_path / "proxy", [*command, mock.url], "proxy") as proxy,
+        Service(tmp_path / "proxy", [*command, "--upstream", mock.url], "proxy") as proxy,
     ):
         assert proxy.url != mock.url
+        assert not arrivals.read_text(encoding="utf-8")  # created empty: nothing arrived yet
         status = _post(f"{proxy.url}/rest/sms?FROM=12017771234&TO=14155550100&Message=hi", mock.token)
         assert status == 200
         assert mock.count().api == 1
+        times = [float(line) for line in arrivals.read_text(encoding="utf-8").split()]
+        assert times and times == sorted(times)  # written before the request went on, so before the answer
 
 
 def test_the_latency_proxy_refuses_a_non_loopback_upstream() -> None:
@@ -66,7 +72,7 @@ def test_the_latency_proxy_refuses_a_non_loopback_upstream() -> None:
 
 def test_a_quick_run_prints_every_chosen_figure_with_target_and_verdict(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--only", "version", "report"],
+        [sys.executable, "-m", "bench", "--quick", "--only", "startup", "hostile", "report"],
         cwd=tmp_path,
         env=tool_env(),
         capture_output=True,
@@ -76,9 +82,14 @@ def test_a_quick_run_prints_every_chosen_figure_with_target_and_verdict(tmp_path
     )
     assert done.returncode in (0, 1), done.stderr
     lines = done.stdout.splitlines()
-    row = next(line for line in lines if line.startswith("--version / bare interpreter"))
-    assert "<= 10x" in row and row.rstrip().endswith(("met", "MISSED"))
-    assert any(line.startswith("report of 1,000 deviations") and "peak RSS" in line for line in lines)
+    for name in ("--version, whole process", "--help, whole process"):
+        row = next(line for line in lines if line.startswith(name))
+        assert "< 0.5 s" in row and row.rstrip().endswith(("met", "MISSED"))
+    for name in ("hostile JSON (too deep)", "hostile JSON (open string)", "check-traffic, hostile HAR"):
+        row = next(line for line in lines if line.startswith(name))
+        assert row.rstrip().endswith(("met", "MISSED"))
+    report = [line for line in lines if line.startswith("report of 1,000 deviations")]
+    assert len(report) == 2 and all(line.rstrip().endswith("info") for line in report)
     assert (
         lines[-1] == "all targets met" if done.returncode == 0 else lines[-1].startswith("targets missed: ")
     )
