@@ -62,6 +62,7 @@ def test_different_seeds_draw_different_texts_numbers_and_cases() -> None:
     assert all(run["generated"] for run in runs)  # schemathesis cases are among them
 
 
+@pytest.mark.slow
 def test_the_same_seed_draws_the_same_cases_in_processes_that_import_different_modules() -> None:
     here = drawn(7)
     assert drawn(7) == here

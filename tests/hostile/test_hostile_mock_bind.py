@@ -13,6 +13,8 @@ import pytest
 
 from conformance.mock.command import exposure_warning
 
+pytestmark = pytest.mark.slow  # starts the CLI or the embedded mock as processes
+
 ROOT = Path(__file__).resolve().parents[2]
 UNHELD = "192.0.2.1"
 

@@ -19,6 +19,8 @@ from support import run_cli
 from conformance.checks import run_checks, run_run_checks
 from conformance.engine.sending.client import parse_retry_after
 
+pytestmark = pytest.mark.slow  # starts the CLI or the embedded mock as processes
+
 ENV = "HOSTILE_NUMBERS_TOKEN"
 HUGE = "9" * 5000
 

@@ -16,6 +16,8 @@ from support import run_cli
 from conformance.engine.traffic.files import MAX_TRAFFIC_ENTRIES, MAX_TRAFFIC_FILE_BYTES
 from observed.wire import REQUESTS, observe, served, to_har
 
+pytestmark = pytest.mark.slow  # starts the CLI or the embedded mock as processes
+
 
 @pytest.fixture(scope="module")
 def recorded() -> dict[str, Any]:

@@ -12,6 +12,8 @@ import pytest
 
 from conformance.commands.cli import main
 
+pytestmark = pytest.mark.slow  # starts the CLI or the embedded mock as processes
+
 HINT = re.compile(r"opentact-conformance replay ([^<\s]+)")
 
 

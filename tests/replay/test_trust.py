@@ -23,6 +23,8 @@ from conformance.commands.cli import main
 from .conftest import TOKEN, TOKEN_ENV, write_profile
 from .recording_server import RecordingServer
 
+pytestmark = pytest.mark.slow  # starts the CLI or the embedded mock as processes
+
 SENDERS = ("12017771234", "12013046585")  # the embedded mock's, so the regenerated case ids match
 SENTINEL_ENV = "REPLAY_TEST_OTHER_TOKEN"
 SENTINEL = "sentinel-token-from-the-file-7d41e0"
