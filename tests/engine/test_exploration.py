@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis.internal.conjecture import providers
 
 import strategies as sms
+from conformance.contract.operation import OPERATION_PATH
 from conformance.contract.specfile import load_spec
 from conformance.engine.generation.cases import GenerationOptions, generate_cases
-from conformance.engine.generation.drawing import TESTED_HYPOTHESIS, HypothesisChanged, draw_examples
+from conformance.engine.generation.drawing import TESTED_HYPOTHESIS, Draw, DrawingFailed, draw_queries
 from conformance.engine.profiles import mock_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,7 @@ def drawn_in_a_fresh_process(seed: int, imports: tuple[str, ...] = ()) -> object
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow  # draws in a child process
 def test_different_seeds_draw_different_texts_numbers_and_cases() -> None:
     runs = [drawn(seed) for seed in SEEDS]
     for key in ("text", "letters", "valid"):
@@ -62,7 +63,7 @@ def test_different_seeds_draw_different_texts_numbers_and_cases() -> None:
     assert all(run["generated"] for run in runs)  # schemathesis cases are among them
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # draws in a child process
 def test_the_same_seed_draws_the_same_cases_in_processes_that_import_different_modules() -> None:
     here = drawn(7)
     assert drawn(7) == here
@@ -70,24 +71,40 @@ def test_the_same_seed_draws_the_same_cases_in_processes_that_import_different_m
     assert drawn_in_a_fresh_process(7, OTHER_LOCAL_MODULES) == here
 
 
-def test_examples_of_a_strategy_vary_with_the_seed_and_repeat_for_it() -> None:
-    numbers = sms.valid_numbers()
-    first = draw_examples(numbers, 6, 11)
-    assert len(first) == 6 and all(len(number) == 11 and number.startswith("1") for number in first)
-    assert draw_examples(numbers, 6, 11) == first
-    assert draw_examples(numbers, 6, 12) != first
-    assert draw_examples(numbers, 0, 11) == []
+@pytest.mark.slow  # draws in a child process
+def test_schemathesis_queries_vary_with_the_seed_and_repeat_for_it() -> None:
+    document = load_spec().copy_document()
+    draws = [
+        Draw(11, 6, positive=True),
+        Draw(11, 6, positive=False),
+        Draw(12, 6, positive=True),
+        Draw(11, 0, positive=True),
+    ]
+    positive, negative, other_seed, none = draw_queries(document, OPERATION_PATH, draws)
+    assert len(positive) == 6 and all({"FROM", "TO", "Message"} <= set(query) for query in positive)
+    assert negative and negative != positive
+    assert other_seed != positive
+    assert none == []
+    assert draw_queries(document, OPERATION_PATH, draws[:1]) == [positive]
 
 
-def test_a_filtered_strategy_still_yields_its_examples() -> None:
-    odd = draw_examples(sms.valid_numbers().filter(lambda n: int(n[-1]) % 2 == 1), 5, 11)
-    assert len(odd) == 5 and all(int(n[-1]) % 2 == 1 for n in odd)
+@pytest.mark.slow  # draws in a child process
+def test_a_failing_drawing_process_raises_with_its_error_output() -> None:
+    with pytest.raises(DrawingFailed, match=r"(?s)failed with exit code 1.*KeyError.*/rest/nowhere"):
+        draw_queries(load_spec().copy_document(), "/rest/nowhere", [Draw(1, 1, positive=True)])
 
 
-def test_a_hypothesis_without_the_local_constant_pool_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(providers, "_get_local_constants")
-    with pytest.raises(HypothesisChanged, match=r"tested with hypothesis >=6\.155,<7.*drawing\.py"):
-        draw_examples(sms.valid_numbers(), 1, 11)
+@pytest.mark.slow  # draws in a child process
+def test_a_drawing_process_that_does_not_answer_in_time_raises() -> None:
+    with pytest.raises(DrawingFailed, match="did not answer within 0 s"):
+        draw_queries(load_spec().copy_document(), OPERATION_PATH, [Draw(1, 1, positive=True)], timeout=0.01)
+
+
+def test_the_package_calls_no_hypothesis_internals() -> None:
+    private = ("hypothesis.internal", "_get_local_constants", "CONSTANTS_CACHE")
+    sources = [*(ROOT / "conformance").rglob("*.py"), *(ROOT / "strategies").rglob("*.py")]
+    found = [f"{path}: {name}" for path in sources for name in private if name in path.read_text("utf-8")]
+    assert len(sources) > 50 and found == []
 
 
 def test_pyproject_pins_the_tested_hypothesis_range() -> None:

@@ -4,8 +4,8 @@ schemathesis, auth, unleased sender.
 The coverage phase (``engine/generation/coverage.py``) sends one case of every domain class on every
 run; the other phases explore around it. Generation is separate from sending: every phase draws its
 values from a ``random.Random`` seeded from the run's seed (the ``generated`` phase: schemathesis
-examples collected under that seed, ``engine/generation/drawing.py``), so the same seed always yields
-the same cases, and the budget and rate limit are applied to a known list (D48).
+examples drawn under that seed in a child process, ``engine/generation/drawing.py``), so the same
+seed always yields the same cases, and the budget and rate limit are applied to a known list (D48).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from conformance.contract.specfile import Spec
 from conformance.engine.generation import cache as case_cache
 from conformance.engine.generation.case_builder import CaseBuilder
 from conformance.engine.generation.coverage import COVERAGE_PHASE, coverage_cases
-from conformance.engine.generation.drawing import draw_examples
+from conformance.engine.generation.drawing import Draw, draw_queries
 from conformance.engine.leases import value_names_leased
 from conformance.engine.phases import PHASES
 from conformance.engine.profiles import Profile
@@ -240,8 +240,8 @@ def _stringify(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _from_schemathesis(b: CaseBuilder, case: Any, index: int, positive: bool) -> Case | None:
-    params = {str(k): _stringify(v) for k, v in dict(case.query or {}).items() if k != "jwt"}
+def _from_schemathesis(b: CaseBuilder, query: dict[str, Any], index: int, positive: bool) -> Case | None:
+    params = {str(k): _stringify(v) for k, v in query.items() if k != "jwt"}
     if positive or is_valid_number_param(params.get("FROM")):
         params["FROM"] = b.sender(index)
     if b.profile.destinations and is_valid_number_param(params.get("TO")):
@@ -262,18 +262,16 @@ def _from_schemathesis(b: CaseBuilder, case: Any, index: int, positive: bool) ->
     return b.rejected("generated", "schemathesis negative", params, evidence="spec parameter schemas")
 
 
-def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int, *, positive: bool) -> Iterator[Case]:
-    import schemathesis  # here, not at the top: a run whose cases come from the case cache never needs it
-
-    sms.register_schemathesis_formats()
-    schema = schemathesis.openapi.from_dict(spec.copy_document())
-    operation = schema[OPERATION_PATH]["POST"]
-    mode = schemathesis.GenerationMode.POSITIVE if positive else schemathesis.GenerationMode.NEGATIVE
-    drawn_cases = draw_examples(operation.as_strategy(generation_mode=mode), count, seed)
-    for index, drawn in enumerate(drawn_cases):
-        converted = _from_schemathesis(b, drawn, index, positive)
-        if converted is not None:
-            yield converted
+def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int) -> Iterator[Case]:
+    """schemathesis's positive cases under ``seed``, then its negative ones under ``seed + 1``, both drawn
+    in one child process (``engine/drawing.py``, D48)."""
+    draws = [Draw(seed, count, positive=True), Draw(seed + 1, count, positive=False)]
+    drawn = draw_queries(spec.copy_document(), OPERATION_PATH, draws)
+    for draw, queries in zip(draws, drawn, strict=True):
+        for index, query in enumerate(queries):
+            converted = _from_schemathesis(b, query, index, draw.positive)
+            if converted is not None:
+                yield converted
 
 
 def profile_inputs(profile: Profile) -> dict[str, Any]:
@@ -310,10 +308,7 @@ def _generate(profile: Profile, spec: Spec, options: GenerationOptions) -> list[
         "negative": lambda: _negative(b, seed + 2),
         "positive": lambda: _positive(b, seed + 3, count),
         "boundaries": lambda: _boundaries(b, seed + 4),
-        "generated": lambda: _chain(
-            _generated(b, spec, seed + 5, count, positive=True),
-            _generated(b, spec, seed + 6, count, positive=False),
-        ),
+        "generated": lambda: _generated(b, spec, seed + 5, count),
     }
     cases: list[Case] = []
     for phase in PHASES:
@@ -357,8 +352,3 @@ def negative_only_cases(cases: list[Case], profile: Profile) -> list[Case]:
     """The cases the documentation says must be rejected, each in a form that cannot send (D18)."""
     kept = (unsendable(case, profile) for case in cases)
     return [case for case in kept if case is not None]
-
-
-def _chain(*parts: Iterator[Case]) -> Iterator[Case]:
-    for part in parts:
-        yield from part

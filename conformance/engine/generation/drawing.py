@@ -1,75 +1,119 @@
-"""Examples of a hypothesis strategy outside a test, the same for a seed in any process.
+"""schemathesis's cases for the ``generated`` phase, drawn in a child process: the same for a seed anywhere.
 
 Only the ``generated`` phase needs this (schemathesis builds its cases as hypothesis strategies); every
 other value of a run comes from a ``random.Random`` the run owns (``strategies``' seeded functions).
-The examples are collected by a ``@given`` test run under ``@seed``, with no database and the
-generate phase only: hypothesis's public API.
 
-One thing the public API cannot switch off: hypothesis mixes literals found in whichever *local*
-modules happen to be imported (anything outside site-packages and the standard library, tests
-excepted) into about one draw in twenty. The same seed then gave different cases in a pytest-xdist
-worker, or after ``import conformance.mock``, than in a plain run. `_local_constants_off` removes that
-pool while collecting: the only hypothesis internal the suite touches, kept in this one function, and
-it raises `HypothesisChanged` rather than run with a pool it cannot see. ``tests/engine/
-test_exploration.py`` draws in two processes that import different local modules and compares (D48).
-"""
+Why a child process: hypothesis mixes literals found in whichever *local* modules are imported
+(anything outside site-packages and the standard library, tests excepted) into about one draw in
+twenty, and no public setting turns that off. Drawn in the caller's process, the same seed gave
+different cases in a pytest-xdist worker, or after ``import conformance.mock``, than in a plain run.
+`draw_queries` runs ``python -m conformance.engine.generation.drawing`` in a temporary folder instead;
+that child imports only this module, hypothesis, schemathesis and ``strategies``, whoever calls it, so
+the pool (and with it the cases) depends on the seed and the installed code only. The child reads one
+JSON request on stdin and answers the drawn query dicts as JSON on stdout. In it, the examples are
+collected by a ``@given`` test run under ``@seed``, with no database and the generate phase only:
+hypothesis's public API. ``tests/engine/test_exploration.py`` draws in processes that import different
+local modules and compares (D48). """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import conformance
 
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 
-__all__ = ["HypothesisChanged", "draw_examples"]
+__all__ = ["TESTED_HYPOTHESIS", "Draw", "DrawingFailed", "draw_queries"]
 
 T = TypeVar("T")
 
-#: The hypothesis versions whose local-constant pool `_local_constants_off` knows (pyproject pins them).
+#: The hypothesis versions the generated cases are checked with (pyproject pins them; D48).
 TESTED_HYPOTHESIS = ">=6.155,<7"
-_lock = threading.Lock()  # the pool is switched off process-wide: one collection at a time
+CHILD_MODULE = __name__  # the child runs this module
+# the child imports hypothesis and schemathesis (a few seconds on a busy machine) and draws; a large
+# --max-examples draws longer
+TIMEOUT_SECONDS = 120.0
+TIMEOUT_PER_EXAMPLE = 0.1
+_STDERR_TAIL = 2000  # characters of the child's stderr an error quotes
+_ROOT = Path(conformance.__path__[0]).resolve().parent  # holds the `conformance` and `strategies` in use
 
 
-class HypothesisChanged(RuntimeError):
-    """The installed hypothesis no longer has the local-constant pool this module switches off."""
+@dataclass(frozen=True)
+class Draw:
+    """One list of schemathesis cases: ``count`` of them under ``seed``, positive or negative."""
+
+    seed: int
+    count: int
+    positive: bool
 
 
-@contextlib.contextmanager
-def _local_constants_off() -> Iterator[None]:
-    import hypothesis
-    from hypothesis.internal.conjecture import providers
-
-    try:
-        from hypothesis.internal.constants_ast import Constants
-
-        original = providers._get_local_constants
-        cache = providers.CONSTANTS_CACHE.cache
-    except (ImportError, AttributeError) as error:
-        raise HypothesisChanged(
-            f"hypothesis {hypothesis.__version__} changed how it mixes constants of local modules into "
-            f"its draws ({error}), so generated cases could differ between processes. The suite is "
-            f"tested with hypothesis {TESTED_HYPOTHESIS}: install such a version, or update "
-            "conformance/engine/generation/drawing.py."
-        ) from error
-    empty = Constants()
-    providers._get_local_constants = lambda: empty
-    cache.clear()
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
-        cache.clear()
+class DrawingFailed(RuntimeError):
+    """The child process drawing schemathesis's cases failed or did not answer in time."""
 
 
-def draw_examples(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
-    """Up to ``count`` examples of ``strategy``: the first is its simplest, the others vary with ``seed``.
+def draw_queries(
+    document: dict[str, Any], path: str, draws: list[Draw], *, timeout: float | None = None
+) -> list[list[dict[str, Any]]]:
+    """The query dicts of schemathesis's cases for ``POST path`` of ``document``, one list per draw.
 
-    Fewer when the strategy has fewer distinct examples, or rejects (filters) too many of its draws.
+    A list holds up to ``count`` queries (fewer when schemathesis has fewer distinct cases or rejects
+    too many of its draws): the first is the simplest, the others vary with the seed. All draws share
+    one child process; ``timeout`` defaults to `TIMEOUT_SECONDS` plus `TIMEOUT_PER_EXAMPLE` per case.
     """
-    # imported here: a run whose cases come from the case cache draws nothing and never imports hypothesis
+    if timeout is None:
+        timeout = TIMEOUT_SECONDS + TIMEOUT_PER_EXAMPLE * sum(max(d.count, 0) for d in draws)
+    request = {"document": document, "path": path, "draws": [asdict(d) for d in draws]}
+    command = [sys.executable, "-m", CHILD_MODULE]
+    with tempfile.TemporaryDirectory(prefix="conformance-drawing-") as folder:
+        try:
+            done = subprocess.run(
+                command,
+                input=json.dumps(request, default=str),  # YAML-only values (dates) travel as text
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                cwd=folder,
+                env=_child_environment(),
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise DrawingFailed(
+                f"drawing schemathesis's cases ({' '.join(command)}) did not answer within {timeout:.0f} s. "
+                "Lower --max-examples, or run again on a less busy machine."
+            ) from None
+    if done.returncode != 0:
+        raise DrawingFailed(
+            f"drawing schemathesis's cases ({' '.join(command)}) failed with exit code {done.returncode}; "
+            f"the end of its error output:\n{done.stderr[-_STDERR_TAIL:]}"
+        )
+    answer: list[list[dict[str, Any]]] = json.loads(done.stdout)
+    return answer
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment; from a checkout (not an installed copy), with the checkout on the
+    import path, so the child imports the same code as this process whatever the current folder."""
+    environment = dict(os.environ)
+    installed = {Path(sysconfig.get_path(name)).resolve() for name in ("purelib", "platlib")}
+    if _ROOT not in installed:
+        search_path = (str(_ROOT), environment.get("PYTHONPATH"))
+        environment["PYTHONPATH"] = os.pathsep.join(p for p in search_path if p)
+    return environment
+
+
+def _draw_examples(strategy: st.SearchStrategy[T], count: int, seed: int) -> list[T]:
+    """Up to ``count`` examples of ``strategy`` under ``seed``, collected by a seeded ``@given`` run."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as seeded
 
@@ -93,6 +137,34 @@ def draw_examples(strategy: st.SearchStrategy[T], count: int, seed: int) -> list
     def collect(example: Any) -> None:
         found.append(example)
 
-    with _lock, _local_constants_off():
-        collect()
+    collect()
     return found[:count]
+
+
+def _answer(request: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """In the child: each requested draw's query dicts (keys as text, values as schemathesis drew them)."""
+    import schemathesis
+
+    import strategies
+
+    strategies.register_schemathesis_formats()
+    operation = schemathesis.openapi.from_dict(request["document"])[request["path"]]["POST"]
+    answer: list[list[dict[str, Any]]] = []
+    for draw in request["draws"]:
+        modes = schemathesis.GenerationMode
+        mode = modes.POSITIVE if draw["positive"] else modes.NEGATIVE
+        cases = _draw_examples(operation.as_strategy(generation_mode=mode), draw["count"], draw["seed"])
+        answer.append([{str(k): v for k, v in dict(case.query or {}).items()} for case in cases])
+    return answer
+
+
+def main() -> None:
+    """The child: one JSON request on stdin, the answer as JSON on stdout (anything else goes to stderr)."""
+    request = json.load(sys.stdin)
+    with contextlib.redirect_stdout(sys.stderr):
+        answer = _answer(request)
+    json.dump(answer, sys.stdout)  # ASCII: surrogates and any text survive the pipe
+
+
+if __name__ == "__main__":
+    main()
