@@ -4,6 +4,8 @@ The run's stdout and stderr are a pseudo-terminal; its target is the reference m
 that holds every request after the first few until the test has read a bar frame from the terminal.
 A bar held back until the run ends could never be read while the gate is shut: the run would wait
 on the gate (the profile's timeout is longer than the test waits) and the test fails. No sleeps.
+The report folder is named after the token, so the closing lines carry it: the terminal must show
+it redacted.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from starlette.applications import Starlette
 
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
+from conformance.model.redaction import REDACTED
 
 TOKEN_ENV = "OPENTACT_LIVE_BAR_TOKEN"
 TOKEN = "live-bar-token-5e1f0c9a7b"
@@ -108,7 +111,7 @@ def test_the_bar_reaches_the_terminal_while_the_run_waits_on_its_target(tmp_path
                 "--phase",
                 "coverage",
                 "--report-dir",
-                "out",
+                f"out-{TOKEN}",  # the closing lines name the folder: the token reaches the console
             ],
             cwd=tmp_path,
             env=env,
@@ -142,3 +145,5 @@ def test_the_bar_reaches_the_terminal_while_the_run_waits_on_its_target(tmp_path
     assert code == 0, text
     assert "verdict: PASS" in text
     assert TOKEN not in text
+    assert f"results: out-{REDACTED}/results.json" in text  # redacted by the console stream itself
+    assert (tmp_path / f"out-{TOKEN}" / "results.json").is_file()
