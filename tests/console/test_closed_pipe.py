@@ -54,6 +54,7 @@ def test_list_checks_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
     assert_quiet(run_into_closed_pipe("run", "--list-checks", cwd=tmp_path))
 
 
+@pytest.mark.slow
 def test_a_run_into_a_closed_pipe_exits_quietly_and_still_writes_its_report(tmp_path: Path) -> None:
     done = run_into_closed_pipe(
         "run", "--phase", "examples", "--report-dir", "out", cwd=tmp_path, stderr_too=True

@@ -24,6 +24,8 @@ SAMPLE = re.compile(r"```console\n\$ opentact-conformance (run [^\n]*)\n(.*?)```
 FIGURES = re.compile(r"— (\d+) cases, (\d+) requests, seed \d+; sent in ([\d.]+) s, total ([\d.]+) s$")
 TIMES = re.compile(r"(sent in|total) [\d.]+ s")
 
+pytestmark = pytest.mark.slow  # one full run against the embedded mock
+
 
 def _masked(lines: list[str]) -> list[str]:
     return [TIMES.sub(r"\1 … s", line) for line in lines]
