@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from conformance.engine.progress import ProgressTick
+from conformance.engine.run.progress import ProgressTick
 from conformance.model.problems import against_baseline, distinct_problems, problem_status
 from conformance.model.results import RunResults
 
