@@ -85,6 +85,8 @@ def render_junit(results: RunResults) -> str:
         ("fail_on", results.fail_on.value),
         ("verdict", results.verdict),
         ("baseline", "" if results.baseline is None else results.baseline.baseline),
+        ("cases", str(results.stats.get("cases", 0))),  # the figures the console and report.html show
+        ("requests", str(results.stats.get("sent", 0))),
     ):
         ET.SubElement(properties, "property", name=name, value=xml_text(value))
 

@@ -7,6 +7,7 @@ is made here, so it can be tested without rendering HTML.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.model.deviations import Deviation
 from conformance.model.results import Crash, PhaseStats, RunResults
@@ -84,7 +85,8 @@ class ReportView:
     command: str
     tool_version: str
     phases: tuple[PhaseRow, ...]
-    total_cases: int
+    total_cases: int  # stats.cases: the cases generated (the console's and junit.xml's figure)
+    total_requests: int | None  # stats.sent: HTTP requests that left, probes, repeats, 429 re-sends too
     counts: tuple[SeverityCount, ...]
     total: int
     clean: bool
@@ -212,7 +214,8 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
         command=results.command,
         tool_version=results.tool_version,
         phases=tuple(_phase_row(p) for p in results.phases),
-        total_cases=sum(phase.cases for phase in results.phases),
+        total_cases=int(results.stats.get("cases", 0) or 0),
+        total_requests=_int_or_none(results.stats.get("sent")),
         counts=severity_counts(results.deviations),
         total=len(results.deviations),
         clean=not results.deviations and not results.partial,
@@ -226,3 +229,7 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
         facts=run_facts(results.invocation),
         reproduce=str(results.invocation.get("reproduce", "")),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

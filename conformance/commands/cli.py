@@ -4,18 +4,21 @@ Exit codes (documented in the README):
   0  clean at the gate threshold        1  deviations at/above --fail-on (or a suite crash)
   2  usage or configuration error       3  target unreachable
   130 incomplete (Ctrl-C, time budget)  143 incomplete (SIGTERM): results so far written, marked partial
+  141 the output's reader went away (`| head`): no traceback, output stopped, the command went on
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from conformance import __version__
 from conformance.commands import signals
 from conformance.commands.exit_codes import (
+    EXIT_BROKEN_PIPE,
     EXIT_CLEAN,
     EXIT_CODES_HELP,
     EXIT_DEVIATIONS,
@@ -26,6 +29,7 @@ from conformance.commands.exit_codes import (
 from conformance.model.redaction import KnownSecrets, console_redaction
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_CLEAN",
     "EXIT_DEVIATIONS",
     "EXIT_INTERRUPTED",
@@ -73,21 +77,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started = time.perf_counter()  # the whole command's wall time, for run's summary
     arguments = list(sys.argv[1:] if argv is None else argv)
     signals.install()  # first: SIGTERM at any moment becomes an incomplete run, not a silent death
     known = KnownSecrets()
-    with console_redaction(known):  # every token the command resolves or meets is kept off the console
+    leaving: SystemExit | None = None
+    code = EXIT_CLEAN
+    with console_redaction(known) as streams:  # every token the command resolves or meets is kept off
         try:
-            parser = build_parser()
-            args = parser.parse_args(arguments)
-            args.argv = arguments  # recorded (redacted) in results.json: the run's command line
-            args.known_secrets = known  # given to whatever resolves a token or learns one from traffic
-            if args.command is None:
-                parser.print_help(sys.stderr)
-                return EXIT_USAGE
-            return int(_commands()[args.command].run(args))
-        except KeyboardInterrupt as exc:
-            return _interrupted_early(arguments, exc)
+            code = _command(arguments, known, started)
+        except SystemExit as exc:  # argparse's way out: --help, --version, a usage error
+            leaving = exc
+    if any(stream.broken for stream in streams):  # `| head` closed the pipe: no traceback
+        return EXIT_BROKEN_PIPE
+    if leaving is not None:
+        raise leaving
+    return code
+
+
+def _command(arguments: list[str], known: KnownSecrets, started: float) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(arguments)
+        args.argv = arguments  # recorded (redacted) in results.json: the run's command line
+        args.known_secrets = known  # given to whatever resolves a token or learns one from traffic
+        args.clock_started = started
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return int(_commands()[args.command].run(args))
+    except KeyboardInterrupt as exc:
+        return _interrupted_early(arguments, exc)
 
 
 def _option(arguments: list[str], name: str) -> str | None:

@@ -1,32 +1,63 @@
 """What a run prints: live progress while it sends, the distinct problems when it ends.
 
 On a terminal the progress is a `rich` bar (cases done, sends used of the budget, deviations so
-far, time left); in a CI log (not a TTY) it is plain lines, one per phase and at most one every
-few seconds inside a long phase; ``--quiet`` prints none. The closing summary lists distinct
-problems (``conformance.model.problems``), the same rows and counts as the report's top table.
+far, time left once the rate is measured); in a CI log (not a TTY) it is plain lines, one per phase
+and at most one every few seconds inside a long phase; ``--quiet`` prints none. The closing summary
+counts the cases and requests (the figures of results.json, report.html and junit.xml) and lists
+distinct problems (``conformance.model.problems``), the same rows and counts as the report's top
+table.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from conformance.engine.run.progress import ProgressTick
 from conformance.model.problems import against_baseline, distinct_problems, problem_status
 from conformance.model.results import RunResults
 
-__all__ = ["MAX_PROBLEM_LINES", "PlainProgress", "make_progress", "problem_lines", "summary_lines"]
+__all__ = [
+    "MAX_PROBLEM_LINES",
+    "Eta",
+    "PlainProgress",
+    "figures_line",
+    "make_progress",
+    "problem_lines",
+    "summary_lines",
+]
 
 MAX_PROBLEM_LINES = 12  # distinct problems listed at the end; the rest are counted in one line
 PLAIN_INTERVAL_S = 10.0  # at most one plain progress line this often inside a phase
+ETA_MIN_CASES = 5  # cases measured (after the first) before an ETA is shown
+ETA_MIN_SECONDS = 1.0  # and seconds measured
 
 
-def _eta(started: float, done: int, total: int, now: float) -> str:
-    if done <= 0 or done >= total:
-        return "0 s"
-    left = (now - started) / done * (total - done)
-    return f"{left:.0f} s" if left < 90 else f"{left / 60:.0f} min"
+class Eta:
+    """Time left, from the rate measured since the first case finished (generation, start-up and the
+    mock's start are not in it). None until :data:`ETA_MIN_CASES` more cases are done and
+    :data:`ETA_MIN_SECONDS` have passed: an estimate from the first one or two cases is noise."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._first: tuple[float, int] | None = None
+
+    def update(self, done: int, total: int) -> str:
+        """``"ETA 12 s"``, ``"ETA 3 min"``, or ``""`` while the rate is not yet known."""
+        now = self._clock()
+        if self._first is None:
+            self._first = (now, done)
+            return ""
+        since, first_done = self._first
+        measured, elapsed = done - first_done, now - since
+        if done >= total:
+            return "ETA 0 s"
+        if measured < ETA_MIN_CASES or elapsed < ETA_MIN_SECONDS:
+            return ""
+        left = elapsed / measured * (total - done)
+        return f"ETA {left:.0f} s" if left < 90 else f"ETA {left / 60:.0f} min"
 
 
 class PlainProgress:
@@ -35,63 +66,72 @@ class PlainProgress:
     def __init__(self, stream: TextIO, *, interval: float = PLAIN_INTERVAL_S) -> None:
         self.stream = stream
         self.interval = interval
-        self.started = time.monotonic()
-        self.last_line = self.started
+        self.eta = Eta()
+        self.last_line = time.monotonic()
         self.phase = ""
         self.last: ProgressTick | None = None
+        self.last_eta = ""
 
-    def _line(self, tick: ProgressTick, phase_done: bool) -> None:
+    def _line(self, tick: ProgressTick, phase_done: bool, eta: str) -> None:
         label = f"{tick.phase} done" if phase_done else tick.phase
-        eta = _eta(self.started, tick.done, tick.total, time.monotonic())
         print(
             f"  {label:<16} {tick.done:>5}/{tick.total} cases  sends {tick.sends_used}/{tick.send_budget}"
-            f"  deviations {tick.deviations}  ETA {eta}",
+            f"  deviations {tick.deviations}" + (f"  {eta}" if eta else ""),
             file=self.stream,
             flush=True,
         )
         self.last_line = time.monotonic()
 
     def __call__(self, tick: ProgressTick) -> None:
+        eta = self.eta.update(tick.done, tick.total)
         if self.last is not None and tick.phase != self.phase:
-            self._line(self.last, phase_done=True)
-        self.phase, self.last = tick.phase, tick
+            self._line(self.last, phase_done=True, eta=self.last_eta)
+        self.phase, self.last, self.last_eta = tick.phase, tick, eta
         if tick.done >= tick.total:
-            self._line(tick, phase_done=True)
+            self._line(tick, phase_done=True, eta=eta)
         elif time.monotonic() - self.last_line >= self.interval:
-            self._line(tick, phase_done=False)
+            self._line(tick, phase_done=False, eta=eta)
 
     def close(self) -> None:
         """Nothing to tear down: every line is already out."""
 
 
 class RichProgress:
-    """A live `rich` bar on a terminal."""
+    """A live `rich` bar on a terminal (through the redacting console stream, which passes each
+    ``\\r``-ended frame on as it comes)."""
 
     def __init__(self, stream: TextIO) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self._progress = Progress(
             TextColumn("{task.fields[phase]:<11}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("sends {task.fields[sends]}"),
+            TextColumn("cases  sends {task.fields[sends]}"),
             TextColumn("deviations {task.fields[deviations]}"),
-            TimeRemainingColumn(),
+            TextColumn("{task.fields[eta]}"),
             console=Console(file=stream),
             transient=False,
         )
         self._task: Any = None
+        self._eta = Eta()
 
     def __call__(self, tick: ProgressTick) -> None:
         sends = f"{tick.sends_used}/{tick.send_budget}"
+        eta = self._eta.update(tick.done, tick.total)
         if self._task is None:
             self._progress.start()
             self._task = self._progress.add_task(
-                "run", total=tick.total, phase=tick.phase, sends=sends, deviations=tick.deviations
+                "run", total=tick.total, phase=tick.phase, sends=sends, deviations=tick.deviations, eta=eta
             )
         self._progress.update(
-            self._task, completed=tick.done, phase=tick.phase, sends=sends, deviations=tick.deviations
+            self._task,
+            completed=tick.done,
+            phase=tick.phase,
+            sends=sends,
+            deviations=tick.deviations,
+            eta=eta,
         )
 
     def close(self) -> None:
@@ -152,3 +192,12 @@ def summary_lines(results: RunResults) -> list[str]:
             f"{len(split.fixed)} fixed problems"
         )
     return [head, *problem_lines(results)]
+
+
+def figures_line(results: RunResults, total_s: float | None) -> str:
+    """The summary's first line: the run's cases and requests (``stats.cases``, ``stats.sent``, the
+    figures report.html's header and junit.xml's properties show), the seed, the time spent sending
+    and, given, the whole command's time."""
+    cases, requests = results.stats.get("cases", 0), results.stats.get("sent", 0)
+    took = f"sent in {results.duration_s:.1f} s" + (f", total {total_s:.1f} s" if total_s is not None else "")
+    return f"target {results.target.name} — {cases} cases, {requests} requests, seed {results.seed}; {took}"

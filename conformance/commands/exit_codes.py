@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_CLEAN",
     "EXIT_CODES_HELP",
     "EXIT_DEVIATIONS",
@@ -17,6 +18,7 @@ EXIT_DEVIATIONS = 1  # deviations at/above --fail-on (or a suite crash)
 EXIT_USAGE = 2  # usage or configuration error
 EXIT_UNREACHABLE = 3  # target unreachable
 EXIT_INTERRUPTED = 130  # incomplete (Ctrl-C or time budget): the results so far written, marked partial
+EXIT_BROKEN_PIPE = 141  # the output's reader went away (`| head`): output stopped quietly, as SIGPIPE would
 EXIT_TERMINATED = 143  # incomplete after SIGTERM: the results so far written, marked partial
 
 # the table `--help` prints (the README's "Exit codes" table says the same)
@@ -27,5 +29,7 @@ exit codes:
   2    usage or configuration error: broken profile, missing token variable, refused target
   3    target unreachable
   130  interrupted (Ctrl-C) or out of time: incomplete; the results so far are written, marked partial
+  141  the output's reader went away (a pipe closed early, e.g. `| head`): output stopped
+       quietly, the command itself went on (run: the report is written, the verdict is in it)
   143  terminated (SIGTERM): incomplete; the results so far are written, marked partial
 """

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.commands import signals
-from conformance.commands.console import make_progress, summary_lines
+from conformance.commands.console import figures_line, make_progress, summary_lines
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_CODES_HELP,
@@ -112,12 +113,11 @@ def write_artefacts(results: RunResults, report_dir: Path) -> list[Path]:
     return [results_path, write_html(results, report_dir), write_junit(results, report_dir)]
 
 
-def _summary(results: RunResults) -> str:
+def _summary(results: RunResults, started: float | None = None) -> str:
     counts = results.counts()
     share = results.stats.get("positive_2xx_share")
     lines = [
-        f"target {results.target.name} — {results.stats.get('sent', 0)} requests, seed {results.seed}, "
-        f"{results.duration_s:.1f} s",
+        figures_line(results, None if started is None else time.perf_counter() - started),
         f"deviations: {counts['error']} error, {counts['warning']} warning, {counts['info']} info"
         + (f"; valid sends reaching 2xx: {share:.0%}" if isinstance(share, float) else ""),
     ]
@@ -225,7 +225,8 @@ def run(args: argparse.Namespace) -> int:
                 from reports.baseline import compare
 
                 results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
-            summary = _summary(results) + console_hint(results, args.report_dir)  # the replay hint
+            summary = _summary(results, getattr(args, "clock_started", None))
+            summary += console_hint(results, args.report_dir)  # the replay hint
             return finish(results, args.report_dir, summary)
     except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))

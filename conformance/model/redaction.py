@@ -12,7 +12,8 @@ forms a target might echo it back in, alone or mixed within one occurrence:
 
 :meth:`Redactor.data` applies it to every string *and every key* of a JSON-like value, so a
 results document is scrubbed in one walk; :class:`RedactingStream` applies it to a console
-stream line by line (a secret split over two ``write`` calls is still found).
+stream line by line, a progress bar's ``\\r`` ending a line too (a secret split over two ``write``
+calls is still found).
 A command's :class:`KnownSecrets` collects each token as it is resolved or met in traffic (it is
 passed to whatever resolves or learns one), and :func:`console_redaction` swaps
 ``sys.stdout``/``sys.stderr`` for streams redacted of those secrets while the command runs, so no
@@ -26,6 +27,7 @@ import binascii
 import contextlib
 import functools
 import io
+import os
 import re
 import sys
 import threading
@@ -205,11 +207,15 @@ class KnownSecrets:
 
 
 class RedactingStream(io.TextIOBase):
-    """A text stream that writes whole lines, redacted, to another stream.
+    """A text stream that writes whole segments, redacted, to another stream; safe between threads.
 
-    Output is held until a newline (or :data:`_STREAM_HOLD_LIMIT` characters), so a secret
-    written in two pieces is still caught. Given :class:`KnownSecrets`, the secrets are read from it
-    at each line, so a token resolved mid-command is covered from then on.
+    A segment ends at a newline or a carriage return (a terminal's progress bar rewrites its line
+    after ``\r``), so a live bar passes through while a secret written in two pieces is still
+    caught: the unfinished segment is held until its end (or :data:`_STREAM_HOLD_LIMIT`
+    characters, or :meth:`drain`). Given :class:`KnownSecrets`, the secrets are read from it at
+    each segment, so a token resolved mid-command is covered from then on. A reader that went away
+    (a pipe closed by ``| head``) ends the output quietly: later output is dropped and
+    :attr:`broken` says so.
     """
 
     def __init__(self, target: TextIO, secrets: KnownSecrets | Iterable[str]) -> None:
@@ -218,6 +224,8 @@ class RedactingStream(io.TextIOBase):
         self._secrets = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
         self._held = ""
         self._redactor = Redactor(())
+        self._lock = threading.Lock()  # rich's refresh thread writes while the main thread prints
+        self.broken = False
 
     def _current(self) -> Redactor:
         wanted = self._secrets.secrets()
@@ -238,36 +246,59 @@ class RedactingStream(io.TextIOBase):
     def isatty(self) -> bool:
         return bool(getattr(self.target, "isatty", lambda: False)())
 
+    def _pass_on(self, text: str, *, flush: bool) -> None:
+        """Write to the target (the lock held); a closed pipe ends the output for good."""
+        if self.broken:
+            return
+        try:
+            if text:
+                self.target.write(self._current().text(text))
+            if flush:
+                self.target.flush()
+        except BrokenPipeError:
+            self.broken = True
+            self._silence_target()
+
+    def _silence_target(self) -> None:
+        """Point the dead pipe's descriptor at the null device, so the interpreter's last flush of
+        what the target still buffers cannot fail at exit either."""
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.target.fileno())
+            os.close(null)
+
     def write(self, text: str) -> int:
-        self._held += text
-        cut = self._held.rfind("\n") + 1
-        if not cut and len(self._held) > _STREAM_HOLD_LIMIT:
-            cut = len(self._held)
-        if cut:
-            ready, self._held = self._held[:cut], self._held[cut:]
-            self.target.write(self._current().text(ready))
+        with self._lock:
+            self._held += text
+            cut = max(self._held.rfind("\n"), self._held.rfind("\r")) + 1
+            if not cut and len(self._held) > _STREAM_HOLD_LIMIT:
+                cut = len(self._held)
+            if cut:
+                ready, self._held = self._held[:cut], self._held[cut:]
+                self._pass_on(ready, flush=False)
         return len(text)
 
     def flush(self) -> None:
-        """Pass complete lines on; a partial line waits for its end (or :meth:`drain`)."""
-        self.target.flush()
+        """Pass finished segments on; an unfinished one waits for its end (or :meth:`drain`)."""
+        with self._lock:
+            self._pass_on("", flush=True)
 
     def drain(self) -> None:
         """Write out whatever is held, redacted."""
-        if self._held:
+        with self._lock:
             held, self._held = self._held, ""
-            self.target.write(self._current().text(held))
-        self.target.flush()
+            self._pass_on(held, flush=True)
 
 
 @contextlib.contextmanager
-def console_redaction(known: KnownSecrets) -> Iterator[None]:
-    """Within the block, ``sys.stdout`` and ``sys.stderr`` are redacted of every secret in ``known``."""
+def console_redaction(known: KnownSecrets) -> Iterator[tuple[RedactingStream, RedactingStream]]:
+    """Within the block, ``sys.stdout`` and ``sys.stderr`` are redacted of every secret in ``known``;
+    the block gets the two streams (to ask whether a reader went away)."""
     originals = sys.stdout, sys.stderr
     streams = RedactingStream(originals[0], known), RedactingStream(originals[1], known)
     sys.stdout, sys.stderr = streams
     try:
-        yield
+        yield streams
     finally:
         for stream in streams:
             with contextlib.suppress(Exception):

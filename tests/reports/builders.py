@@ -196,7 +196,8 @@ def run_results(deviations: tuple[Deviation, ...] = (), **fields: Any) -> RunRes
         ),
         checks=dict(CHECKS),
         stats={
-            "requests": 164,
+            "cases": 166,
+            "sent": 164,
             "transport_errors": 0,
             "max_latency_ms": 88.0,
             "operations": ["POST /rest/sms"],

@@ -86,7 +86,7 @@ def test_groups_beyond_the_section_limit_are_summarised(monkeypatch: pytest.Monk
 
 def test_header_counts_cases_per_phase_and_severities() -> None:
     view = build_view(faulty_results())
-    assert view.total_cases == 166
+    assert (view.total_cases, view.total_requests) == (166, 164)  # stats.cases, stats.sent
     assert [(p.name, p.cases) for p in view.phases] == [("positive", 40), ("negative", 120), ("auth", 6)]
     assert view.phases[0].statuses == "200×38, 202×2"
     assert [(c.severity, c.count) for c in view.counts] == [("error", 8), ("warning", 4), ("info", 5)]
