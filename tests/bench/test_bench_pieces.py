@@ -142,6 +142,7 @@ def test_the_hostile_har_is_read_as_one_exchange_per_shape(tmp_path: Path) -> No
     assert bodies == sorted(hostile_text(shape, per_body).encode() for shape in SHAPES)
 
 
+@pytest.mark.slow  # asks git
 def test_the_default_baseline_revision_is_a_commit_of_this_repository_and_a_bad_one_is_named() -> None:
     from bench.baseline import _git, measure_baseline
     from bench.settings import DEFAULT_BASELINE_REV, Settings

@@ -16,6 +16,8 @@ import pytest
 from conformance.commands.cli import build_parser
 from conformance.commands.exit_codes import EXIT_BROKEN_PIPE
 
+pytestmark = pytest.mark.slow  # starts the CLI, the embedded mock or the drawing child as processes
+
 SUBCOMMANDS = sorted(next(a for a in build_parser()._actions if a.dest == "command").choices or {})
 
 

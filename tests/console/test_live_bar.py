@@ -23,11 +23,14 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 from conformance.model.redaction import REDACTED
+
+pytestmark = pytest.mark.slow  # starts the CLI, the embedded mock or the drawing child as processes
 
 TOKEN_ENV = "OPENTACT_LIVE_BAR_TOKEN"
 TOKEN = "live-bar-token-5e1f0c9a7b"

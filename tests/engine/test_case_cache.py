@@ -39,6 +39,7 @@ def entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("cases-*.json")) if folder.is_dir() else []
 
 
+@pytest.mark.slow  # generates cases: the drawing child is a process
 def test_every_field_of_every_case_survives_the_round_trip() -> None:
     options = GenerationOptions(seed=5, max_examples=4, token_kinds=derived_token_kinds(TOKEN))
     cases = generate_cases(mock_profile(), load_spec(), options)
@@ -47,6 +48,7 @@ def test_every_field_of_every_case_survives_the_round_trip() -> None:
     assert {c.phase for c in cases} >= {"examples", "coverage", "auth", "generated"}
 
 
+@pytest.mark.slow  # generates cases: the drawing child is a process
 def test_the_second_generation_reads_the_entry_the_first_wrote(cache: Path) -> None:
     spec, profile = load_spec(), mock_profile()
     with case_cache.caching():
@@ -72,6 +74,7 @@ def test_the_second_generation_reads_the_entry_the_first_wrote(cache: Path) -> N
         b"\xff\xfe",
     ],
 )
+@pytest.mark.slow  # generates cases: the drawing child is a process
 def test_a_corrupt_entry_is_ignored_and_replaced(cache: Path, damage: bytes) -> None:
     spec, profile = load_spec(), mock_profile()
     fresh = generate_cases(profile, spec, SMALL)
@@ -88,6 +91,7 @@ def test_a_corrupt_entry_is_ignored_and_replaced(cache: Path, damage: bytes) -> 
     assert not list(cache.glob(".tmp-*"))  # the rewrite went through a renamed temporary file
 
 
+@pytest.mark.slow  # generates cases: the drawing child is a process
 def test_an_unusable_cache_directory_costs_a_regeneration_and_nothing_else(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,6 +143,7 @@ class _Recording:
         return getattr(self._profile, name)
 
 
+@pytest.mark.slow  # generates cases: the drawing child is a process
 @pytest.mark.parametrize("negative_only", [False, True])
 def test_generation_reads_only_the_profile_fields_the_key_holds(negative_only: bool) -> None:
     read: set[str] = set()

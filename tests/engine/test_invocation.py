@@ -50,6 +50,7 @@ def test_results_record_the_options_and_the_reproduce_command_finds_the_same(
     assert _keys(tmp_path / "a" / "results.json") == _keys(tmp_path / "b" / "results.json")
 
 
+@pytest.mark.slow  # generates cases: the drawing child is a process
 def test_a_profile_file_is_recorded_with_its_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from conformance.mock.config import MockConfig
     from conformance.mock.server import MockServer

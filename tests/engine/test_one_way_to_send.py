@@ -30,6 +30,8 @@ from tests.safety.servers import LenientSmsServer, TricklingServer
 
 from .conftest import TOKEN, TOKEN_ENV
 
+pytestmark = pytest.mark.slow  # starts the CLI, the embedded mock or the drawing child as processes
+
 SEED = 5
 EXAMPLES = 2
 FAULT = frozenset({"missing_thread"})  # every stored message lacks payload.thread: positive cases fail

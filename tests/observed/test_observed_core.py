@@ -36,6 +36,7 @@ def fired(deviations: tuple[Deviation, ...], check: str) -> set[Severity]:
     return {d.severity for d in deviations if d.check == check}
 
 
+@pytest.mark.slow  # generates cases: the drawing child is a process
 def test_the_clean_mock_gives_no_deviation_and_every_request_is_classified() -> None:
     checker, _ = observed_run()
     results = checker.results(partial=False)

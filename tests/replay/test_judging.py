@@ -25,6 +25,8 @@ from conformance.model.exchange import Exchange
 
 from .conftest import TOKEN, failing_cases, mock_profile, run_into, verdicts
 
+pytestmark = pytest.mark.slow  # starts the CLI, the embedded mock or the drawing child as processes
+
 CRASHING_CHECK = "replay_test_crashes"
 SERIAL = "concurrency: 1\n"  # one request at a time: the mock's every-7th count is the same every run
 

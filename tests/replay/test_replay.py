@@ -21,6 +21,8 @@ from conformance.mock.server import MockServer
 
 from .conftest import MAX_SENDS, TOKEN, failing_cases, mock_profile, run_into, verdicts
 
+pytestmark = pytest.mark.slow  # starts the CLI, the embedded mock or the drawing child as processes
+
 
 @pytest.fixture
 def faulty_mock() -> Iterator[MockServer]:
