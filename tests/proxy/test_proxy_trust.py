@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,3 +225,47 @@ def test_the_listen_backlog_is_the_one_configured(backlog: int, ok_upstream: Raw
     finally:
         server.stop()
     assert got == min(backlog, int(Path("/proc/sys/net/core/somaxconn").read_text()))
+
+
+FD_LIMITED_PROXY = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+from conformance.engine.proxy_server import ProxyServer
+from conformance.engine.proxy_upstream import Upstream
+server = ProxyServer(Upstream.parse(sys.argv[1]), lambda record: None, timeout_s=10).start()
+print(server.port, server.max_clients, flush=True)
+sys.stdin.readline()
+server.stop()
+"""
+
+
+def test_more_idle_connections_than_descriptors_leave_a_legitimate_request_answered_and_stderr_quiet(
+    ok_upstream: RawUpstream,
+) -> None:
+    proxy = subprocess.Popen(
+        [sys.executable, "-c", FD_LIMITED_PROXY, ok_upstream.url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    idle: list[socket.socket] = []
+    try:
+        assert proxy.stdout is not None and proxy.stdin is not None
+        port, cap = map(int, proxy.stdout.readline().split())
+        for _ in range(300):
+            idle.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            answer = client.post("/rest/sms", content=b"hello")
+        proxy.stdin.write("stop\n")
+        proxy.stdin.flush()
+    finally:
+        for sock in idle:
+            sock.close()
+        _, stderr = proxy.communicate(timeout=60)
+    assert cap < 256 // 2
+    assert answer.status_code in (200, 503)  # an answer or a quick refusal, never a hang
+    if answer.status_code == 503:
+        assert answer.headers[LOCAL_HEADER] == "503"
+    assert len(stderr) < 4096, stderr[:2000]
+    assert "Traceback" not in stderr
