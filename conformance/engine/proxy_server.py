@@ -321,6 +321,7 @@ class ProxyServer:
             await _linger(reader, writer)
             return False
         assert self._pool is not None and self._upstream_slots is not None
+        queued = self._upstream_slots.locked()  # no upstream connection free now: the client waits
         self.waiting += 1
         try:
             async with asyncio.timeout(self._pool_wait_s):
@@ -332,9 +333,11 @@ class ProxyServer:
             return False
         self.waiting -= 1
         try:
-            await asyncio.sleep(0)  # one loop turn: a close that already arrived is seen below
-            if reader.at_eof() or writer.is_closing():  # the client gave up while waiting: never send it
+            # a client that closed while it waited has given up (and may be retrying): never send it.
+            # (Without a wait, a client that only half-closed after its request is served as before.)
+            if queued and (reader.at_eof() or writer.is_closing()):
                 self.stats.client_gone_before_forwarding += 1
+                await self._refuse(conn, writer, 503, "the client closed while waiting; not forwarded")
                 return False
             self.stats.forwarded += 1
             timeouts = {
@@ -367,8 +370,8 @@ class ProxyServer:
                         f"the body was cut off: {type(exc).__name__} {exc}", held
                     ) from None
                 await _write(writer, (held or b"") + (conn.send(h11.EndOfMessage()) or b""))
-            self.stats.answered += 1
             record()
+            self.stats.answered += 1  # after the record is handed over: a reader of the count sees it
             return conn.their_state is h11.DONE
         except _ClientGoneError as exc:
             self.stats.client_aborted += 1

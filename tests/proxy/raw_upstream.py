@@ -12,6 +12,7 @@ ANSWERS = {
     "ok": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
     "head_then_close": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial",
     "early_413": b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!",
+    "big": b"HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nConnection: close\r\n\r\n" + b"x" * 1_048_576,
     "cl_and_te": (
         b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         b"5\r\nhello\r\n0\r\n\r\n"

@@ -109,25 +109,24 @@ def test_an_early_413_reaches_the_client_every_time() -> None:
     assert statuses == [413] * 10
 
 
-def test_an_answer_with_both_cl_and_te_is_relayed_without_its_content_length() -> None:
-    with raw_upstream("cl_and_te") as upstream:
+def _get_through_proxy(behaviour: str) -> httpx.Response:
+    with raw_upstream(behaviour) as upstream:
         server, _ = _start(upstream)
         try:
             with httpx.Client(base_url=server.url, timeout=10) as client:
-                answer = client.get("/rest/sms")
+                return client.get("/rest/sms")
         finally:
             server.stop()
+
+
+def test_an_answer_with_both_cl_and_te_is_relayed_without_its_content_length() -> None:
+    answer = _get_through_proxy("cl_and_te")
     assert (answer.status_code, answer.content) == (200, b"hello")
     assert "content-length" not in answer.headers and LOCAL_HEADER not in answer.headers
 
 
-def test_an_answer_with_cl_alone_keeps_it(ok_upstream: RawUpstream) -> None:
-    server, _ = _start(ok_upstream)
-    try:
-        with httpx.Client(base_url=server.url, timeout=10) as client:
-            answer = client.get("/rest/sms")
-    finally:
-        server.stop()
+def test_an_answer_with_cl_alone_keeps_it() -> None:
+    answer = _get_through_proxy("ok")
     assert answer.headers["content-length"] == "2" and answer.content == b"ok"
 
 
