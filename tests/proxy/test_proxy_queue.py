@@ -15,10 +15,10 @@ from raw_upstream import raw_upstream
 
 from conformance.checks.base import CHECKS, register
 from conformance.contract.specfile import load_spec
-from conformance.engine.observed import ObservedChecker
-from conformance.engine.observed_cases import APPLIES, Applies
-from conformance.engine.proxy_session import BEHIND, STOPPED, ProxySession
-from conformance.engine.proxy_upstream import Upstream
+from conformance.engine.traffic.observed import ObservedChecker
+from conformance.engine.traffic.observed_cases import APPLIES, Applies
+from conformance.engine.traffic.proxy_session import BEHIND, STOPPED, ProxySession
+from conformance.engine.traffic.proxy_upstream import Upstream
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults
 

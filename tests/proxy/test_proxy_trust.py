@@ -15,9 +15,9 @@ import httpx
 import pytest
 from raw_upstream import RawUpstream, raw_upstream
 
-from conformance.engine.proxy_server import LOCAL_HEADER, ProxyServer
-from conformance.engine.proxy_upstream import Upstream
-from conformance.engine.proxy_wire import ProxyRecord
+from conformance.engine.traffic.proxy_server import LOCAL_HEADER, ProxyServer
+from conformance.engine.traffic.proxy_upstream import Upstream
+from conformance.engine.traffic.proxy_wire import ProxyRecord
 
 HEAD = b"POST /rest/sms?FROM=12017771234&TO=14155550100&Message=hi HTTP/1.1\r\nHost: x\r\n"
 CHUNKED = HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
@@ -229,8 +229,8 @@ def test_the_listen_backlog_is_the_one_configured(backlog: int, ok_upstream: Raw
 FD_LIMITED_PROXY = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-from conformance.engine.proxy_server import ProxyServer
-from conformance.engine.proxy_upstream import Upstream
+from conformance.engine.traffic.proxy_server import ProxyServer
+from conformance.engine.traffic.proxy_upstream import Upstream
 server = ProxyServer(Upstream.parse(sys.argv[1]), lambda record: None, timeout_s=10).start()
 print(server.port, server.max_clients, flush=True)
 sys.stdin.readline()
