@@ -173,7 +173,7 @@ def test_a_client_breaking_http_gets_a_400_nothing_is_forwarded_and_the_proxy_ke
         assert via.post("/rest/sms", params=VALID, headers=TOKEN_HEADERS).status_code == 200
 
 
-def test_a_client_that_goes_away_mid_body_is_recorded_not_checked_and_the_proxy_keeps_serving(
+def test_a_client_that_goes_away_mid_body_is_counted_nothing_is_forwarded_and_the_proxy_keeps_serving(
     proxied,
 ) -> None:
     server, seen_behind, _, _, records = proxied
@@ -187,8 +187,7 @@ def test_a_client_that_goes_away_mid_body_is_recorded_not_checked_and_the_proxy_
     while server.stats.client_aborted < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.stats.client_aborted == 1
-    assert [r.error_side for r in _records(records, 1)] == ["client"]
-    assert all(len(s.body) < 100000 for s in seen_behind.api_requests())  # never a whole request
+    assert records == [] and seen_behind.api_requests() == []  # the body never ended: nothing went on
     with httpx.Client(base_url=server.url, timeout=10) as via:
         answer = via.post("/rest/sms", params=VALID, headers=TOKEN_HEADERS)
     assert answer.status_code == 200 and json.loads(answer.content)["success"] is True

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import re
+import resource
 import socket
 import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,7 +46,15 @@ IDLE_TIMEOUT_S = 60.0  # a kept-alive client connection with no new request is c
 START_TIMEOUT_S = 10.0
 LINGER_S = 1.0  # how long a refused client may go on sending before the connection closes
 LINGER_BYTES = 4 * 1_048_576
+HEAD_TIMEOUT_S = 30.0  # the whole request head must arrive within this, however it trickles in
+POOL_WAIT_S = 5.0  # how long a request may wait for a free upstream connection before a 503
+UPSTREAM_CONNECTIONS = 256
+MAX_REQUEST_BODY = 16 * 1_048_576  # a request body is read whole before anything goes upstream
+BACKLOG = 512
+FD_RESERVE = 32  # descriptors kept free of client connections (upstream, files, the checks' pipe)
 LOCAL_HEADER = "X-Conformance-Proxy"  # only on answers the proxy writes itself (502, 504, 503, 400)
+_NEWLINE_IN_HEAD = re.compile(rb"\r?\n\r?\n")
+_BARE_LF_OR_FOLD = re.compile(rb"(?<!\r)\n|\n[ \t]")
 
 
 class _ClientGoneError(Exception):
@@ -60,6 +71,8 @@ class ProxyStats:
     client_aborted: int = 0  # the client went away mid-request or mid-response
     client_refused: int = 0  # requests that broke HTTP/1.1 or were not origin-form: 400, not forwarded
     refused_stopping: int = 0  # requests after the stop or past --max-exchanges: 503, not forwarded
+    refused_busy: int = 0  # no upstream connection free in time, or too many clients: 503, not forwarded
+    client_gone_before_forwarding: int = 0  # the client left while its request waited: not forwarded
 
     def to_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -78,6 +91,11 @@ class ProxyServer:
         port: int = 0,
         timeout_s: float = 30.0,
         max_exchanges: int | None = None,
+        backlog: int = BACKLOG,
+        head_timeout_s: float = HEAD_TIMEOUT_S,
+        pool_wait_s: float = POOL_WAIT_S,
+        max_clients: int | None = None,
+        upstream_connections: int = UPSTREAM_CONNECTIONS,
     ) -> None:
         self.upstream = upstream
         self.stats = ProxyStats()
@@ -100,6 +118,15 @@ class ProxyServer:
         self._idle: set[asyncio.Task[None]] = set()
         self._pool: httpcore.AsyncConnectionPool | None = None
         self._grace_s = timeout_s + 1.0
+        self._backlog = backlog
+        self._head_timeout_s = head_timeout_s
+        self._pool_wait_s = pool_wait_s
+        self.max_clients = max_clients if max_clients is not None else _client_cap()
+        self._clients = 0
+        self._upstream_slots: asyncio.Semaphore | None = None
+        self._upstream_connections = upstream_connections
+        self._loop_errors = 0
+        self.waiting = 0  # requests read whole, waiting for a free upstream connection
 
     @property
     def port(self) -> int:
@@ -117,7 +144,7 @@ class ProxyServer:
     def start(self) -> ProxyServer:
         """Bind (an ``OSError`` such as "address in use" is raised here) and start serving."""
         family = socket.AF_INET6 if ":" in self._bind else socket.AF_INET
-        sock = socket.create_server((self._bind, self._requested_port), family=family, backlog=512)
+        sock = socket.create_server((self._bind, self._requested_port), family=family, backlog=self._backlog)
         self._port = sock.getsockname()[1]
         self._thread = threading.Thread(target=self._run, args=(sock,), name="proxy-server", daemon=True)
         self._thread.start()
@@ -147,14 +174,18 @@ class ProxyServer:
     async def _main(self, sock: socket.socket) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
+        self._loop.set_exception_handler(self._loop_error)
+        self._upstream_slots = asyncio.Semaphore(self._upstream_connections)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=self._ssl_context,
-            max_connections=256,
+            max_connections=self._upstream_connections,
             keepalive_expiry=5.0,
             retries=0,
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],  # no Nagle wait per small write
         )
-        server = await asyncio.start_server(self._accept, sock=sock, limit=MAX_HEAD_BYTES)
+        server = await asyncio.start_server(
+            self._accept, sock=sock, limit=MAX_HEAD_BYTES, backlog=self._backlog
+        )
         self._ready.set()
         try:
             await self._stop_event.wait()
@@ -181,10 +212,15 @@ class ProxyServer:
         if raw is not None and raw.family in (socket.AF_INET, socket.AF_INET6):
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._idle.add(task)
+        self._clients += 1
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
         try:
+            if self._clients > self.max_clients:  # below the descriptor limit: answer, never hang
+                self.stats.refused_busy += 1
+                await self._refuse(conn, writer, 503, "too many client connections; retry later")
+                return
             while not self._stopping:
-                event = await _next_event(conn, reader, IDLE_TIMEOUT_S)
+                event = await self._next_head(conn, reader)
                 if not isinstance(event, h11.Request):
                     break
                 self._idle.discard(task)
@@ -206,6 +242,7 @@ class ProxyServer:
         except asyncio.CancelledError:
             pass
         finally:
+            self._clients -= 1
             writer.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(writer.wait_closed(), 2.0)  # what was written reaches the client
@@ -226,12 +263,12 @@ class ProxyServer:
             await _linger(reader, writer)
             return False
         target = bytes(request.target)
-        if not target.startswith(b"/"):
+        refusal = _refusal(request)
+        if refusal is not None:
             self.stats.client_refused += 1
-            await self._refuse(conn, writer, 400, "a reverse proxy takes origin-form targets (/path?query)")
+            await self._refuse(conn, writer, *refusal)
             await _linger(reader, writer)
             return False
-        self.stats.forwarded += 1
         started_at, started = datetime.now(UTC), time.perf_counter()
         headers, chunked = request_headers_upstream(
             list(request.headers.raw_items()), self.upstream.authority
@@ -268,22 +305,56 @@ class ProxyServer:
             port=self.upstream.port,
             target=self.upstream.target(target),
         )
-        body = self._client_body(conn, reader, writer, kept_request) if has_body else None
-        if body is None:
-            await _expect_end(conn, reader, self._timeout_s)
-        assert self._pool is not None
-        timeouts = {
-            "connect": self._timeout_s,
-            "read": self._timeout_s,
-            "write": self._timeout_s,
-            "pool": None,
-        }
+        # the whole request is read (and h11 has validated its framing) before anything goes upstream
         try:
+            body = await self._client_body(conn, reader, writer, kept_request) if has_body else None
+            if body is None:
+                await _expect_end(conn, reader, self._timeout_s)
+        except _ClientGoneError:  # nothing was forwarded, so there is no exchange to record
+            self.stats.client_aborted += 1
+            return False
+        except _BodyTooLargeError:
+            self.stats.client_refused += 1
+            await self._refuse(
+                conn, writer, 413, f"request bodies above {MAX_REQUEST_BODY} bytes are refused"
+            )
+            await _linger(reader, writer)
+            return False
+        assert self._pool is not None and self._upstream_slots is not None
+        queued = self._upstream_slots.locked()  # no upstream connection free now: the client waits
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self._pool_wait_s):
+                await self._upstream_slots.acquire()
+        except TimeoutError:
+            self.waiting -= 1
+            self.stats.refused_busy += 1
+            await self._refuse(conn, writer, 503, "no upstream connection was free in time; not forwarded")
+            return False
+        self.waiting -= 1
+        try:
+            # a client that closed while it waited has given up (and may be retrying): never send it.
+            # (Without a wait, a client that only half-closed after its request is served as before.)
+            if queued and (reader.at_eof() or writer.is_closing()):
+                self.stats.client_gone_before_forwarding += 1
+                await self._refuse(conn, writer, 503, "the client closed while waiting; not forwarded")
+                return False
+            self.stats.forwarded += 1
+            timeouts = {
+                "connect": self._timeout_s,
+                "read": self._timeout_s,
+                "write": self._timeout_s,
+                "pool": self._pool_wait_s,
+            }
             async with self._pool.stream(
-                request.method, url, headers=headers, content=body, extensions={"timeout": timeouts}
+                request.method,
+                url,
+                headers=headers,
+                content=body,
+                extensions={"timeout": timeouts},
             ) as response:
                 status = response.status
-                response_headers = end_to_end(list(response.headers))
+                response_headers = _framed_by_us(list(response.headers))
                 reason = response.extensions.get("reason_phrase", b"")
                 # the head goes out with the first piece of body: one write (one segment) per small answer
                 held = conn.send(h11.Response(status_code=status, headers=response_headers, reason=reason))
@@ -294,13 +365,13 @@ class ProxyServer:
                         held = b""
                 except httpcore.TimeoutException as exc:
                     raise _UpstreamCutError(f"the body stalled past the timeout: {exc}", held) from None
-                except httpcore.NetworkError as exc:
+                except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
                     raise _UpstreamCutError(
                         f"the body was cut off: {type(exc).__name__} {exc}", held
                     ) from None
                 await _write(writer, (held or b"") + (conn.send(h11.EndOfMessage()) or b""))
-            self.stats.answered += 1
             record()
+            self.stats.answered += 1  # after the record is handed over: a reader of the count sees it
             return conn.their_state is h11.DONE
         except _ClientGoneError as exc:
             self.stats.client_aborted += 1
@@ -320,6 +391,11 @@ class ProxyServer:
             error, side = f"upstream: {exc}", "upstream"
             record()
             return False  # the client connection is closed: it sees a cut-off body, as it would directly
+        except httpcore.PoolTimeout:
+            self.stats.forwarded -= 1  # nothing was written upstream
+            self.stats.refused_busy += 1
+            await self._refuse(conn, writer, 503, "no upstream connection was free in time; not forwarded")
+            return False
         except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, OSError) as exc:
             self.stats.upstream_failed += 1
             timed_out = isinstance(exc, httpcore.TimeoutException)
@@ -330,6 +406,8 @@ class ProxyServer:
             if conn.our_state is h11.SEND_RESPONSE:
                 await self._refuse(conn, writer, 504 if timed_out else 502, error)
             return False
+        finally:
+            self._upstream_slots.release()
 
     async def _client_body(
         self,
@@ -337,19 +415,27 @@ class ProxyServer:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         keeper: BodyKeeper,
-    ) -> AsyncIterator[bytes]:
+    ) -> bytes:
+        """The whole request body, read and validated by h11 before anything goes upstream."""
         if conn.they_are_waiting_for_100_continue:
             await _send(conn, writer, h11.InformationalResponse(status_code=100, headers=[]))
+        chunks: list[bytes] = []
         while True:
             try:
                 event = await _next_event(conn, reader, self._timeout_s)
-            except (h11.RemoteProtocolError, ConnectionError, TimeoutError) as exc:
+            except (ConnectionError, TimeoutError) as exc:
                 raise _ClientGoneError(f"{type(exc).__name__} {exc}") from None
+            except h11.RemoteProtocolError:
+                if reader.at_eof():  # it closed mid-body; a malformed body is refused by the caller (400)
+                    raise _ClientGoneError("the connection closed before the body ended") from None
+                raise
             if isinstance(event, h11.Data):
                 keeper.feed(event.data)
-                yield bytes(event.data)
+                if keeper.size > MAX_REQUEST_BODY:
+                    raise _BodyTooLargeError
+                chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
-                return
+                return b"".join(chunks)
             else:
                 raise _ClientGoneError("the connection closed before the body ended")
 
@@ -374,12 +460,80 @@ class ProxyServer:
             data += conn.send(h11.EndOfMessage()) or b""
             await _write(writer, data)
 
+    async def _next_head(self, conn: h11.Connection, reader: asyncio.StreamReader) -> object:
+        """The next request head: its first byte within the idle timeout, then the whole head within
+        ``head_timeout_s`` (a client trickling bytes is cut). A bare LF or an obs-fold line in the head
+        is refused (RFC 9112 §2.2, §5.2), though h11 would accept it."""
+        loop = asyncio.get_running_loop()
+        seen = bytearray(conn.trailing_data[0])
+        deadline: float | None = None
+        event = conn.next_event()
+        while event is h11.NEED_DATA:
+            if seen and deadline is None:
+                deadline = loop.time() + self._head_timeout_s
+            async with asyncio.timeout(IDLE_TIMEOUT_S if deadline is None else deadline - loop.time()):
+                data = await reader.read(CHUNK)
+            conn.receive_data(data)
+            if len(seen) <= MAX_HEAD_BYTES:
+                seen += data
+            event = conn.next_event()
+        if isinstance(event, h11.Request):
+            end = _NEWLINE_IN_HEAD.search(seen)
+            if _BARE_LF_OR_FOLD.search(seen[: end.end()] if end else seen):
+                raise h11.RemoteProtocolError("a bare LF or a folded header line in the request head", 400)
+        return event
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        """asyncio's errors (such as accept() failing with too many open files) logged once per
+        hundred, without a traceback: a flood of connections never floods the console."""
+        self._loop_errors += 1
+        if self._loop_errors in (1, 100) or self._loop_errors % 10_000 == 0:
+            exc = context.get("exception")
+            detail = f"{type(exc).__name__}: {exc}" if exc is not None else context.get("message", "")
+            logging.getLogger("opentact_conformance.proxy").warning(
+                "proxy: %s (%d such error(s) so far)", detail, self._loop_errors
+            )
+
     def _record(self, record: ProxyRecord) -> None:
         with contextlib.suppress(Exception):  # the sink must never break the transport
             self._on_record(record)
         self._finished += 1
         if self._max is not None and self._finished >= self._max:
             self.limit_reached.set()
+
+
+class _BodyTooLargeError(Exception):
+    """A request body above ``MAX_REQUEST_BODY``."""
+
+
+def _client_cap() -> int:
+    """Client connections served at once: each may need an upstream one, so half of what the
+    descriptor limit leaves after a reserve (past it, a quick 503 instead of accept() failing)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 10_000
+    return max(8, (soft - FD_RESERVE) // 2)
+
+
+def _refusal(request: h11.Request) -> tuple[int, str] | None:
+    """Why a request h11 parsed is still not forwarded (status, reason), or None."""
+    if request.method == b"CONNECT":
+        return 501, "the proxy forwards requests to one upstream; it does not open tunnels (CONNECT)"
+    if not bytes(request.target).startswith(b"/"):
+        return 400, "a reverse proxy takes origin-form targets (/path?query)"
+    names = [n.lower() for n, _ in request.headers.raw_items()]
+    if b"transfer-encoding" in names and b"content-length" in names:  # RFC 9112 §6.1: ambiguous framing
+        return 400, "both Transfer-Encoding and Content-Length: ambiguous framing (RFC 9112 §6.1)"
+    return None
+
+
+def _framed_by_us(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The upstream's end-to-end headers; its Content-Length dropped when it also sent
+    Transfer-Encoding (RFC 9112 §6.3: the encoding frames the body, the length means nothing)."""
+    kept = end_to_end(headers)
+    if any(n.lower() == b"transfer-encoding" for n, _ in headers):
+        kept = [(n, v) for n, v in kept if n.lower() != b"content-length"]
+    return kept
 
 
 class _UpstreamCutError(Exception):

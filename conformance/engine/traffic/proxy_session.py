@@ -35,8 +35,11 @@ from conformance.model.results import Crash, RunResults
 __all__ = ["QUEUE_LIMIT", "ProxySession", "observed_exchange"]
 
 QUEUE_LIMIT = 10_000  # exchanges waiting for the checks; past it they are counted, not checked
-DRAIN_TIMEOUT_S = 120.0  # at the end, how long the checks may take to catch up
+QUEUE_BYTES = 64 * 1_048_576  # body bytes waiting for the checks; past it, counted, not checked
+RECORD_OVERHEAD = 2_048  # what one record costs besides its bodies (headers, URL, pickling)
+DRAIN_TIMEOUT_S = 60.0  # at the end, how long the checks may take to catch up (half of it: then they skip)
 BEHIND = "checks fell behind (queue full)"
+STOPPED = "the run stopped before the checks reached them"
 CHECKS_NICENESS = 10  # the checking process yields the CPU to the transport (and the target) when contended
 FLUSH_SHARE = 4.0  # an interim report is skipped until 4x the time the last one took has passed
 Writer = Callable[[RunResults], object]
@@ -88,6 +91,7 @@ class ProxySession:
         timeout_s: float = 30.0,
         max_exchanges: int | None = None,
         queue_limit: int = QUEUE_LIMIT,
+        queue_bytes: int = QUEUE_BYTES,
     ) -> None:
         self.checker = checker
         self.server = ProxyServer(
@@ -102,13 +106,22 @@ class ProxySession:
         context = multiprocessing.get_context("fork")
         self._inbox: Any = context.Queue()
         self._outbox: Any = context.Queue()
+        self._queued_bytes: Any = context.Value("q", 0)  # in the inbox, not yet taken by the child
+        self._stopping: Any = context.Event()  # set at the end: the child skips what it has not reached
         self._child: BaseProcess = context.Process(
             target=_checking_process,
-            args=(checker, self._inbox, self._outbox, writer, os.getpid()),
+            args=(
+                checker,
+                _Channels(self._inbox, self._outbox, self._queued_bytes, self._stopping),
+                writer,
+                os.getpid(),
+            ),
             name="proxy-checks",
             daemon=True,
         )
         self._queue_limit = queue_limit
+        self._queue_bytes = queue_bytes
+        self._last_interim: RunResults | None = None
         self._lock = threading.Lock()
         self._not_checked: Counter[str] = Counter()
         self._started = time.monotonic()
@@ -138,16 +151,24 @@ class ProxySession:
             reason = "client went away mid-exchange"
         elif record.request_truncated:
             reason = "request body past the body cap"
-        elif self._inbox.qsize() >= self._queue_limit or not self._child.is_alive():
+        size = _cost(record)
+        if not reason and (
+            self._inbox.qsize() >= self._queue_limit
+            or self._queued_bytes.value + size > self._queue_bytes
+            or not self._child.is_alive()
+        ):
             reason = BEHIND
         if reason:
             with self._lock:
                 self._not_checked[reason] += 1
             return
+        with self._queued_bytes.get_lock():
+            self._queued_bytes.value += size
         self._inbox.put_nowait(("record", record))
 
     def flush(self, partial_reason: str, fail_on: Severity, invocation: Mapping[str, Any]) -> None:
         """Have the checking process write the results so far, marked partial (after what it holds)."""
+        self._collect()
         if self._child.is_alive():
             self._inbox.put_nowait(
                 ("results", self._request(False, True, partial_reason, fail_on, invocation))
@@ -162,20 +183,37 @@ class ProxySession:
         invocation: Mapping[str, Any],
         drain_timeout_s: float = DRAIN_TIMEOUT_S,
     ) -> RunResults | None:
-        """Stop serving, wait for the checks to catch up; the final results, or None if the checking
-        process died or could not finish within ``drain_timeout_s``."""
+        """Stop serving, have the checks finish what they hold; the final results. Within
+        ``drain_timeout_s`` after the stop, what the checks have not reached is skipped (counted, not
+        checked), so the end is bounded. If the checking process died, the last interim results it
+        sent stand (marked partial), or None when there are none."""
         self.server.stop()
+        self._collect()
         request = self._request(True, partial, partial_reason, fail_on, invocation)
         results: RunResults | None = None
         if self._child.is_alive():
             self._inbox.put(("results", request))
             deadline = time.monotonic() + drain_timeout_s
+            skip_at = time.monotonic() + drain_timeout_s / 2
             while results is None and time.monotonic() < deadline:
+                if time.monotonic() >= skip_at:
+                    self._stopping.set()
                 try:
-                    results = self._outbox.get(timeout=0.2)
+                    final, got = self._outbox.get(timeout=0.2)
                 except queue.Empty:
                     if not self._child.is_alive():
                         break
+                    continue
+                if final:
+                    results = got
+                else:
+                    self._last_interim = got
+        if results is None and self._last_interim is not None:
+            results = replace(
+                self._last_interim,
+                partial=True,
+                partial_reason="the checks did not finish; these are the last interim results",
+            )
         self._child.join(5)
         if self._child.is_alive():
             self._child.kill()
@@ -184,6 +222,13 @@ class ProxySession:
             channel.close()
             channel.cancel_join_thread()
         return results
+
+    def _collect(self) -> None:
+        """Keep the newest interim results the checking process sent back (never blocks)."""
+        with contextlib.suppress(queue.Empty, OSError, EOFError):
+            while True:
+                _, got = self._outbox.get_nowait()
+                self._last_interim = got
 
     def _request(
         self, final: bool, partial: bool, reason: str, fail_on: Severity, invocation: Mapping[str, Any]
@@ -195,8 +240,22 @@ class ProxySession:
         return _Request(final, partial, reason, fail_on, stats, not_checked, dict(invocation))
 
 
+@dataclass(frozen=True)
+class _Channels:
+    """What links the proxy and its checking process."""
+
+    inbox: Any
+    outbox: Any
+    queued_bytes: Any
+    stopping: Any
+
+
+def _cost(record: ProxyRecord) -> int:
+    return len(record.request_body) + len(record.response_body) + RECORD_OVERHEAD
+
+
 def _checking_process(
-    checker: ObservedChecker, inbox: Any, outbox: Any, writer: Writer | None, parent: int
+    checker: ObservedChecker, channels: _Channels, writer: Writer | None, parent: int
 ) -> None:
     """The child: check each record; answer each results request (write it, and for the final one
     send it back). Signals are the parent's to handle; it ends when the parent is gone."""
@@ -205,16 +264,21 @@ def _checking_process(
     with contextlib.suppress(OSError):  # on a busy machine the answers go first, the checks catch up
         os.nice(CHECKS_NICENESS)
     crashes: list[Crash] = []
-    checked = 0
+    checked = skipped = 0
     last_written, last_cost = 0.0, 0.0
     while True:
         try:
-            kind, item = inbox.get(timeout=1.0)
+            kind, item = channels.inbox.get(timeout=1.0)
         except queue.Empty:
             if os.getppid() != parent:
                 return
             continue
         if kind == "record":
+            with channels.queued_bytes.get_lock():
+                channels.queued_bytes.value -= _cost(item)
+            if channels.stopping.is_set():
+                skipped += 1
+                continue
             try:
                 checker.add(observed_exchange(item))
             except Exception as exc:  # the checker promises not to raise; the proxy does not rely on it
@@ -224,20 +288,23 @@ def _checking_process(
         if not item.final and time.monotonic() - last_written < FLUSH_SHARE * last_cost:
             continue  # interim reports take at most 1/FLUSH_SHARE of this process's time
         began = time.monotonic()
+        if skipped:
+            item = replace(item, not_checked={**item.not_checked, STOPPED: skipped})
         results = _assembled(checker, item, crashes, checked)
         if writer is not None and not item.final:
+            channels.outbox.put((False, results))  # the proxy keeps the newest, in case the end fails
             with contextlib.suppress(OSError):  # an interim report that cannot be written waits for the next
                 writer(results)
             last_written = time.monotonic()
             last_cost = last_written - began
         if item.final:
-            outbox.put(results)
+            channels.outbox.put((True, results))
             return
 
 
 def _assembled(checker: ObservedChecker, request: _Request, crashes: list[Crash], checked: int) -> RunResults:
     partial, reason = request.partial, request.partial_reason
-    behind = request.not_checked.get(BEHIND, 0)
+    behind = request.not_checked.get(BEHIND, 0) + request.not_checked.get(STOPPED, 0)
     if behind and not partial:
         partial = True
         reason = f"{behind} forwarded exchange(s) were not checked: the checks fell behind"
