@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from credential_target import BODY_SECRET, CARRIERS, QUERY, SENDER, SET_COOKIE_SECRET, echoing, leaks
-from observed.wire import to_har
+from observed.wire import as_observed, to_har
 from support import run_cli
 
 from conformance.engine.observed import ObservedExchange
@@ -92,27 +92,15 @@ def test_every_carried_value_long_enough_is_learned_as_a_secret() -> None:
 
 
 def _observed(client: httpx.Client) -> list[ObservedExchange]:
-    seen = []
-    for carrier in CARRIERS:
-        started = datetime.now(UTC)
-        response = client.post(
-            "/rest/sms", params=[*QUERY, *carrier.query], headers=carrier.headers, content=carrier.body
+    return [
+        as_observed(
+            client.post(
+                "/rest/sms", params=[*QUERY, *carrier.query], headers=carrier.headers, content=carrier.body
+            ),
+            datetime.now(UTC),
         )
-        sent = response.request
-        seen.append(
-            ObservedExchange(
-                method=sent.method,
-                url=str(sent.url),
-                request_headers=tuple(sent.headers.multi_items()),
-                request_body=sent.content,
-                status=response.status_code,
-                response_headers=tuple(response.headers.multi_items()),
-                response_body=response.content,
-                started_at=started,
-                elapsed_ms=1.0,
-            )
-        )
-    return seen
+        for carrier in CARRIERS
+    ]
 
 
 def _texts(report_dir: Path, stdout: str, stderr: str) -> dict[str, str]:
