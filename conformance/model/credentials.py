@@ -44,11 +44,13 @@ _WITH_SCHEME = frozenset({"authorization", "proxy-authorization"})
 _COOKIE_ATTRIBUTES = frozenset(
     {"path", "domain", "expires", "max-age", "samesite", "priority", "partitioned", "secure", "httponly"}
 )
-# a cookie's pair: the name is optional (a nameless cookie, RFC 6265bis §5.7), the value may be empty
-_COOKIE_PAIR = re.compile(r"(?:^|;)\s*(?:([^=;]*?)\s*=\s*)?([^;]*?)\s*(?=;|$)")
-_SET_COOKIE_PAIR = re.compile(r"(?:^|[;,])\s*(?:([^=;,]*?)\s*=\s*)?([^;,]*?)\s*(?=[;,]|$)")
+# one cookie pair (``name=value``, or a nameless value, RFC 6265bis §5.7) or attribute per match
+_COOKIE_SEGMENT = re.compile(r"[^;]+")
+_SET_COOKIE_SEGMENT = re.compile(r"[^;,]+")
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*\s+(?=\S)")
-_JSON_MEMBER = re.compile(r'"((?:[^"\\]|\\.){1,200})"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(-?[0-9][0-9.eE+-]*))')
+_JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"')
+_JSON_COLON = re.compile(r"\s*:\s*")
+_JSON_NUMBER = re.compile(r"-?[0-9][0-9.eE+-]*")
 _FORM_PAIR = re.compile(r"(?:^|&)([^=&]{1,200})=([^&]*)")
 
 
@@ -80,19 +82,31 @@ def spans(name: str, value: str) -> list[tuple[int, int]]:
     if not value.strip() or not is_carrier(lowered):
         return []
     if lowered in ("cookie", "set-cookie"):
-        pattern = _COOKIE_PAIR if lowered == "cookie" else _SET_COOKIE_PAIR
-        return [
-            match.span(2)
-            for match in pattern.finditer(value)
-            if match.group(2)
-            and _is_cookie_value(match.group(1), at_start=match.start() == 0, header=lowered)
-        ]
+        return _cookie_spans(value, lowered)
     start = 0
     if lowered in _WITH_SCHEME and (scheme := _SCHEME.match(value)):
         start = scheme.end()
-    rest = value[start:]
-    begin, end = start + len(rest) - len(rest.lstrip()), len(value.rstrip())
+    begin, end = _trimmed(value, start, len(value))
     return [(begin, end)] if end > begin else []
+
+
+def _trimmed(value: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the white space at either end."""
+    part = value[start:end]
+    return start + len(part) - len(part.lstrip()), start + len(part.rstrip())
+
+
+def _cookie_spans(value: str, header: str) -> list[tuple[int, int]]:
+    found = []
+    pattern = _COOKIE_SEGMENT if header == "cookie" else _SET_COOKIE_SEGMENT
+    for segment in pattern.finditer(value):
+        start, end = segment.span()
+        equals = value.find("=", start, end)
+        name = None if equals < 0 else value[start:equals].strip()
+        begin, stop = _trimmed(value, start if equals < 0 else equals + 1, end)
+        if stop > begin and _is_cookie_value(name, at_start=start == 0, header=header):
+            found.append((begin, stop))
+    return found
 
 
 def _splice(value: str, parts: Iterable[tuple[int, int]]) -> str:
@@ -120,17 +134,37 @@ def _body_spans(text: str) -> list[tuple[int, int]]:
     """The values of a JSON or form body's members whose names are carriers (found in the text, so a
     truncated body is read too, and nothing else of it changes)."""
     if text.lstrip()[:1] in ("{", "["):
-        found = []
-        for match in _JSON_MEMBER.finditer(text):
-            group = 2 if match.group(2) is not None else 3
-            if match.group(group) and is_carrier(match.group(1), body=True):
-                found.append(match.span(group))
-        return found
+        return _json_member_spans(text)
     return [
         match.span(2)
         for match in _FORM_PAIR.finditer(text)
         if match.group(2) and is_carrier(unquote_plus(match.group(1)), body=True)
     ]
+
+
+def _json_member_spans(text: str) -> list[tuple[int, int]]:
+    """One pass over a JSON text's strings, left to right (escapes honoured, so linear in its length):
+    the values, string or number, of the members whose names are carriers."""
+    found: list[tuple[int, int]] = []
+    position, value_next = 0, False
+    while (start := text.find('"', position)) >= 0:
+        string = _JSON_STRING.match(text, start)
+        if string is None:
+            break  # an unclosed string: the rest of the text is inside it
+        position = string.end()
+        if value_next:
+            found.append(string.span(1))
+            value_next = False
+            continue
+        colon = _JSON_COLON.match(text, position)
+        if colon is None or not is_carrier(string.group(1), body=True):
+            continue
+        position = colon.end()
+        value_next = text.startswith('"', position)
+        if (number := _JSON_NUMBER.match(text, position)) is not None:
+            found.append(number.span())
+            position = number.end()
+    return [(begin, end) for begin, end in found if end > begin]
 
 
 def body_text(text: str) -> str:
