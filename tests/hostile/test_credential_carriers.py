@@ -18,7 +18,7 @@ from credential_target import BODY_SECRET, CARRIERS, QUERY, SENDER, SET_COOKIE_S
 from observed.wire import as_observed, to_har
 from support import run_cli
 
-from conformance.engine.observed import ObservedExchange
+from conformance.engine.traffic.observed import ObservedExchange
 from conformance.model import credentials
 from conformance.model.redaction import REDACTED
 
