@@ -15,7 +15,7 @@ from typing import Any
 
 from conformance.contract.schemas import Contract
 from conformance.model.deviations import Deviation, Evidence, Severity
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, redact_text
 
 __all__ = [
     "CHECKS",
@@ -118,24 +118,28 @@ class CheckContext:
         evidence: Evidence | None = None,
         spec_pointer: str = "",
     ) -> Deviation:
-        """A Deviation for this exchange, with redacted request/response evidence and a curl line."""
+        """A Deviation for this exchange, with redacted request/response evidence and a curl line.
+
+        The credentials the exchange carries (D54) are secrets too: no text of the deviation shows them.
+        """
         response = exchange.response
+        secrets = (*self.secrets, *exchange.credentials())
         return Deviation(
             check=check,
             severity=severity,
-            title=title,
-            detail=detail,
+            title=redact_text(title, secrets),
+            detail=redact_text(detail, secrets),
             path=path,
-            expected=shorten(expected),
-            actual=shorten(actual),
+            expected=redact_text(shorten(expected), secrets),
+            actual=redact_text(shorten(actual), secrets),
             spec_pointer=spec_pointer
             or (self.contract.spec_pointer(response.status) if response is not None else ""),
             evidence=evidence or Evidence(source=exchange.case.evidence, decision=exchange.case.decision),
             case_id=exchange.case.id,
             phase=exchange.case.phase,
-            request=exchange.request.to_dict(self.secrets),
-            response={} if response is None else response.to_dict(self.secrets),
-            curl=exchange.request.curl(self.secrets),
+            request=exchange.request.to_dict(secrets),
+            response={} if response is None else response.to_dict(secrets),
+            curl=exchange.request.curl(secrets),
             seed=self.seed,
         )
 

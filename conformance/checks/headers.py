@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from conformance.checks.base import CheckContext, register
+from conformance.model import credentials
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
@@ -157,6 +158,7 @@ def check_meaningful_headers(ctx: CheckContext, exchange: Exchange) -> Iterator[
         value = response.headers.get(rule.name)
         if value is None or not rule.applies(response.status, value, exchange):
             continue
+        value = credentials.header_value(rule.name, value)  # Set-Cookie: session=***REDACTED*** (D54)
         yield ctx.deviation(
             "meaningful_headers",
             exchange,

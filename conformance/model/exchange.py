@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.model import credentials as carriers
 from conformance.model.cases import Case
 from conformance.model.jsontext import ParsedJSON, loads_bounded
 from conformance.model.redaction import REDACTED, Redactor
@@ -46,24 +47,40 @@ class RecordedRequest:
         query = urlencode(list(self.query))
         return f"{self.base_url.rstrip('/')}{self.path}" + (f"?{query}" if query else "")
 
+    def _body_text(self) -> str:
+        return "" if self.body is None else self.body.decode("utf-8", "replace")
+
+    def credentials(self) -> tuple[str, ...]:
+        """The credential values this request carries (D54), to redact wherever they appear."""
+        return _request_credentials(self)
+
+    def _shown(self, secrets: Sequence[str]) -> tuple[str, list[tuple[str, str]], str | None]:
+        """URL, headers and body as an artefact shows them: credentials (D54) and secrets redacted."""
+        secrets = (*secrets, *self.credentials())
+        query = carriers.query_string(self.query)
+        url = f"{self.base_url.rstrip('/')}{self.path}" + (f"?{query}" if query else "")
+        headers = [(k, redact_text(carriers.header_value(k, v), secrets)) for k, v in self.headers]
+        body = None if self.body is None else redact_text(carriers.body_text(self._body_text()), secrets)
+        return redact_text(url, secrets), headers, body
+
     def to_dict(self, secrets: Sequence[str]) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "url": redact_text(self.url, secrets),
-            "headers": {k: redact_text(v, secrets) for k, v in self.headers},
-            "body": None if self.body is None else redact_text(self.body.decode("utf-8", "replace"), secrets),
-        }
+        url, headers, body = self._shown(secrets)
+        return {"method": self.method, "url": url, "headers": dict(headers), "body": body}
 
     def curl(self, secrets: Sequence[str]) -> str:
-        parts = ["curl", "-sS", "-X", self.method, shlex.quote(redact_text(self.url, secrets))]
-        for name, value in self.headers:
-            parts += ["-H", shlex.quote(f"{name}: {redact_text(value, secrets)}")]
-        if self.body is not None:
-            parts += [
-                "--data-binary",
-                shlex.quote(redact_text(self.body.decode("utf-8", "replace"), secrets)),
-            ]
+        url, headers, body = self._shown(secrets)
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(url)]
+        for name, value in headers:
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if body is not None:
+            parts += ["--data-binary", shlex.quote(body)]
         return " ".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _request_credentials(request: RecordedRequest) -> tuple[str, ...]:
+    body = "" if request.body is None else request.body.decode("utf-8", "replace")
+    return carriers.exchange_secrets(request.headers, request.query, [body])
 
 
 def _lean(error: ValueError) -> ValueError:
@@ -84,6 +101,7 @@ class RecordedResponse:
     headers_dropped: int = 0  # headers past the client's caps (count, size), not kept
     # the parse, or why there is none, cached: every check reads it (not copied by ``replace``)
     _json: Any = field(default=_NOT_JSON, init=False, repr=False, compare=False)
+    _credentials: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:
@@ -116,12 +134,24 @@ class RecordedResponse:
         except ValueError:
             return None
 
+    def credentials(self) -> tuple[str, ...]:
+        """The credential values (D54) in this response's headers and body; read once (every deviation
+        of the exchange asks, and a check may quote any member of the body)."""
+        if self._credentials is None:
+            body = self.body.decode("utf-8", "replace")
+            object.__setattr__(self, "_credentials", carriers.exchange_secrets(self.headers, (), [body]))
+        assert self._credentials is not None
+        return self._credentials
+
     def to_dict(self, secrets: Sequence[str]) -> dict[str, Any]:
         text = self.body[:BODY_PREVIEW].decode("utf-8", "replace")
+        secrets = (*secrets, *self.credentials())
         return {
             "status": self.status,
-            "headers": {k: redact_text(v, secrets) for k, v in self.headers.items()},
-            "body": redact_text(text, secrets),
+            "headers": {
+                k: redact_text(carriers.header_value(k, v), secrets) for k, v in self.headers.items()
+            },
+            "body": redact_text(carriers.body_text(text), secrets),
             "body_truncated": self.truncated or len(self.body) > BODY_PREVIEW,
             "elapsed_ms": round(self.elapsed_ms, 1) if math.isfinite(self.elapsed_ms) else None,
             **({"headers_dropped": self.headers_dropped} if self.headers_dropped else {}),
@@ -141,3 +171,8 @@ class Exchange:
     @property
     def sent(self) -> dict[str, str]:
         return dict(self.request.query)
+
+    def credentials(self) -> tuple[str, ...]:
+        """The credential values (D54) the request and the response carry."""
+        response = () if self.response is None else self.response.credentials()
+        return tuple(dict.fromkeys((*self.request.credentials(), *response)))

@@ -20,7 +20,7 @@ from conformance.engine.traffic.observed import ObservedChecker, ObservedExchang
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 
-__all__ = ["REQUESTS", "TOKEN", "Request", "observe", "observed_run", "served", "to_har"]
+__all__ = ["REQUESTS", "TOKEN", "Request", "as_observed", "observe", "observed_run", "served", "to_har"]
 
 TOKEN = "observed-test-token-7c2e"
 SENDER, OTHER_SENDER = "12017771234", "12013046585"
@@ -79,7 +79,11 @@ def observe(client: httpx.Client, request: Request) -> ObservedExchange:
     """Send one request to the server and return it as the wire saw it."""
     query = list(request.query) + ([("jwt", TOKEN)] if request.auth == "jwt" else [])
     started = datetime.now(UTC)
-    response = client.post("/rest/sms", params=query, headers=_headers(request))
+    return as_observed(client.post("/rest/sms", params=query, headers=_headers(request)), started)
+
+
+def as_observed(response: httpx.Response, started: datetime) -> ObservedExchange:
+    """An httpx exchange as the wire saw it."""
     sent = response.request
     return ObservedExchange(
         method=sent.method,

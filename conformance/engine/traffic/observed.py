@@ -35,6 +35,7 @@ from conformance.engine.traffic.observed_cases import (
 )
 from conformance.engine.traffic.observed_cases import withdrawn as _withdrawn
 from conformance.model.cases import Expectation
+from conformance.model.credentials import exchange_secrets
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from conformance.model.http import DEFAULT_PORTS as _DEFAULT_PORTS
@@ -45,6 +46,8 @@ __all__ = ["OPERATION_PATH", "ObservedChecker", "ObservedExchange"]
 
 KEPT_BODY_BYTES = 65_536  # what the run-level checks keep of a body, as in `run`
 _NOT_REPLAYED_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding"})
+# the documented token placements (S6, D12): a token met there has near-miss forms to redact too
+_TOKEN_CARRIERS = frozenset({"x-auth-token", "authorization", "jwt", "bearer"})
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,18 @@ class ObservedChecker:
                 self._derived[token] = derived
         self.known_secrets.add(*derived)
 
+    def _learn_credentials(self, observed: ObservedExchange, query: Sequence[tuple[str, str]]) -> None:
+        """Every credential the exchange carries (D54) becomes a secret of the command: its echoes,
+        in any encoding, are redacted from the artefacts and the console as the token's are."""
+        bodies = (observed.request_body, observed.response_body[:KEPT_BODY_BYTES])
+        self.known_secrets.add(
+            *exchange_secrets(
+                (*observed.request_headers, *observed.response_headers),
+                query,
+                [body.decode("utf-8", "replace") for body in bodies],
+            )
+        )
+
     def _build(self, observed: ObservedExchange, case_id: str) -> tuple[Exchange, Classified]:
         parts = urlsplit(observed.url)
         query = tuple(parse_qsl(parts.query, keep_blank_values=True))
@@ -258,9 +273,10 @@ class ObservedChecker:
             unleased_sender=profile.unleased_sender if profile is not None else None,
         )
         for name, value in (*observed.request_headers, *query):
-            if name.lower() in ("x-auth-token", "authorization", "jwt"):
+            if name.strip().lower() in _TOKEN_CARRIERS:
                 self._learn_token(value.strip())
                 self._learn_token(value.strip().partition(" ")[2].strip())
+        self._learn_credentials(observed, query)
         if credentials is not None:
             self._learn_token(credentials.token)
         classified = _withdrawn(classified, observed.status)
