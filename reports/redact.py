@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from conformance.model.redaction import REDACTED
+
 __all__ = ["MASK", "SENSITIVE_HEADERS", "SENSITIVE_PARAMS", "mask_header", "mask_headers", "mask_text"]
 
-MASK = "***REDACTED***"
+MASK = REDACTED  # the one marker every artefact uses
 
 SENSITIVE_HEADERS = frozenset(
     {

@@ -8,11 +8,10 @@ import os
 import shlex
 from pathlib import Path
 
-from conformance.model.results import RunResults
+from conformance.model.results import RESULTS_FILE, RunResults
 
 __all__ = ["RESULTS_FILE", "console_hint", "replay_command", "typed_path"]
 
-RESULTS_FILE = "results.json"
 
 
 def typed_path(path: Path, cwd: Path | None = None) -> str:

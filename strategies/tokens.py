@@ -17,7 +17,7 @@ from functools import partial
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from strategies._plain import is_header_value, is_jwt_shaped
+from strategies._plain import _SEGMENT, is_header_value, is_jwt_shaped
 from strategies._seeded import from_random
 from strategies._validation import check_kinds
 from strategies.invalid_value import InvalidValue
@@ -27,7 +27,6 @@ __all__ = ["BAD_TOKEN_KINDS", "bad_token", "bad_tokens", "is_header_value", "is_
 #: Kinds of `bad_tokens`, in the order they shrink towards.
 BAD_TOKEN_KINDS: tuple[str, ...] = ("missing", "empty", "malformed", "wrong", "truncated_jwt")
 
-_SEGMENT = r"[A-Za-z0-9_-]+"
 # What a reader might take for a JWT: two or three segments. Malformed values are neither.
 _JWT_LIKE = re.compile(rf"{_SEGMENT}\.{_SEGMENT}(?:\.[A-Za-z0-9_-]*)?")
 # Printable ASCII, letters first: the simplest text is a letter, never a space a header would trim.

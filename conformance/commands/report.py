@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.model.results import ResultsError, RunResults, load_results
+from conformance.model.results import RESULTS_FILE, ResultsError, RunResults, load_results
 
 __all__ = ["DEFAULT_MERGE_OUT", "add_parser", "run"]
 
 DEFAULT_MERGE_OUT = Path("conformance-report")
-RESULTS_FILE = "results.json"
 
 _DESCRIPTION = """\
 Render report.html (and junit.xml) from results files.

@@ -7,7 +7,7 @@ import json
 import math
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +17,15 @@ from conformance.model.cases import Case
 from conformance.model.jsontext import ParsedJSON, loads_bounded
 from conformance.model.redaction import REDACTED, Redactor
 
-__all__ = ["REDACTED", "Exchange", "RecordedRequest", "RecordedResponse", "redact_text"]
+__all__ = [
+    "KEPT_BODY_BYTES",
+    "REDACTED",
+    "Exchange",
+    "RecordedRequest",
+    "RecordedResponse",
+    "kept_for_run_level",
+    "redact_text",
+]
 
 BODY_PREVIEW = 4096
 _NOT_JSON = object()
@@ -176,3 +184,14 @@ class Exchange:
         """The credential values (D54) the request and the response carry."""
         response = () if self.response is None else self.response.credentials()
         return tuple(dict.fromkeys((*self.request.credentials(), *response)))
+
+
+KEPT_BODY_BYTES = 65_536  # a send answer is a few hundred bytes; the run-level checks need no more
+
+
+def kept_for_run_level(exchange: Exchange) -> Exchange:
+    """The exchange as kept for the run-level checks: an oversized body is cut, so memory stays bounded."""
+    response = exchange.response
+    if response is None or len(response.body) <= KEPT_BODY_BYTES:
+        return exchange
+    return replace(exchange, response=replace(response, body=response.body[:KEPT_BODY_BYTES], truncated=True))

@@ -19,6 +19,7 @@ from conformance.model.results_codec import ExchangeRow, ExchangeTable, read_dev
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",
+    "RESULTS_FILE",
     "RESULTS_SCHEMA_VERSION",
     "BaselineComparison",
     "Crash",
@@ -33,6 +34,8 @@ __all__ = [
     "remove_stale_temporaries",
     "write_atomic",
 ]
+
+RESULTS_FILE = "results.json"  # the file name every command writes and reads in a report directory
 
 RESULTS_SCHEMA_VERSION = 2  # 2: request/response evidence once per exchange (``exchanges``), D44
 READABLE_SCHEMA_VERSIONS = (1, 2)  # 1: the same evidence inline in every deviation

@@ -30,7 +30,7 @@ from conformance.engine.sending.resend import REPEAT_PHASE, ThrottleTally, selec
 from conformance.engine.sending.sender import Sender, Sent
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, kept_for_run_level
 from conformance.model.redaction import KnownSecrets, Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
@@ -160,7 +160,7 @@ class _Tally:
         found, crashed = run_checks(ctx, exchange, check_names)
         self.deviations.extend(found)
         self.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
-        self.exchanges.append(_kept(exchange))
+        self.exchanges.append(kept_for_run_level(exchange))
 
     def record_superseded(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
         """A 429 that a re-send replaces: counted and checked (e.g. a missing Retry-After, D16), but not
@@ -194,15 +194,7 @@ class _Tally:
         )
 
 
-KEPT_BODY_BYTES = 65_536  # a send answer is a few hundred bytes; run-level checks need no more
 
-
-def _kept(exchange: Exchange) -> Exchange:
-    """The exchange as kept for the run-level checks: an oversized body is cut, so memory stays bounded."""
-    response = exchange.response
-    if response is None or len(response.body) <= KEPT_BODY_BYTES:
-        return exchange
-    return replace(exchange, response=replace(response, body=response.body[:KEPT_BODY_BYTES], truncated=True))
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -225,7 +217,7 @@ def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange]
                     tally.skipped[sent.case.phase] += int(not sent.late)
                     continue
                 tally.count(sent.exchange)
-                tally.exchanges.append(_kept(sent.exchange))
+                tally.exchanges.append(kept_for_run_level(sent.exchange))
     finally:
         _count_settled(tally, settled)
 

@@ -37,14 +37,19 @@ from conformance.engine.traffic.observed_cases import withdrawn as _withdrawn
 from conformance.model.cases import Expectation
 from conformance.model.credentials import exchange_secrets
 from conformance.model.deviations import Deviation, Severity
-from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
+from conformance.model.exchange import (
+    KEPT_BODY_BYTES,
+    Exchange,
+    RecordedRequest,
+    RecordedResponse,
+    kept_for_run_level,
+)
 from conformance.model.http import DEFAULT_PORTS as _DEFAULT_PORTS
 from conformance.model.redaction import KnownSecrets, Redactor
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 __all__ = ["OPERATION_PATH", "ObservedChecker", "ObservedExchange"]
 
-KEPT_BODY_BYTES = 65_536  # what the run-level checks keep of a body, as in `run`
 _NOT_REPLAYED_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding"})
 # the documented token placements (S6, D12): a token met there has near-miss forms to redact too
 _TOKEN_CARRIERS = frozenset({"x-auth-token", "authorization", "jwt", "bearer"})
@@ -88,12 +93,6 @@ def _identity(exchange: ObservedExchange) -> bytes:
     digest.update(exchange.request_body + b"\x1f" + exchange.response_body)
     return digest.digest()
 
-
-def _kept(exchange: Exchange) -> Exchange:
-    response = exchange.response
-    if response is None or len(response.body) <= KEPT_BODY_BYTES:
-        return exchange
-    return replace(exchange, response=replace(response, body=response.body[:KEPT_BODY_BYTES], truncated=True))
 
 
 @dataclass
@@ -319,7 +318,7 @@ class ObservedChecker:
         case, response = exchange.case, exchange.response
         gathered.deviations.extend(found)
         gathered.crashes.extend(Crash(name, case.id, error) for name, error in crashed)
-        gathered.exchanges.append((_kept(exchange), classified.classified))
+        gathered.exchanges.append((kept_for_run_level(exchange), classified.classified))
         gathered.status_counts[str(response.status) if response else "no-response"] += 1
         if classified.classified:
             gathered.expectations[case.expectation.value] += 1
