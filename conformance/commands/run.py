@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.engine import case_cache
     from conformance.engine.client import TargetUnreachableError
     from conformance.engine.profiles import ProfileError, load_profile, resolve_token
-    from conformance.engine.runner import RunOptions, SafetyError, execute, interruption
+    from conformance.engine.runner import PreflightError, RunOptions, SafetyError, execute, interruption
     from conformance.mock.faults import UnknownFaultError, resolve_faults
     from conformance.model.results import ResultsError, load_results
     from reports.replay_hint import console_hint
@@ -210,6 +210,11 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
+        if not args.quiet and (args.negative_only or profile.negative_only):
+            print(
+                "opentact-conformance: no preflight: negative-only sends no valid request (D18)",
+                file=sys.stderr,
+            )
         if not profile.embedded_mock:
             resolve_token(profile)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
@@ -227,7 +232,15 @@ def run(args: argparse.Namespace) -> int:
                 results = results.with_baseline(compare(baseline, results, label=str(args.baseline)))
             summary = _summary(results) + console_hint(results, args.report_dir)  # the replay hint
             return finish(results, args.report_dir, summary)
-    except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError, ReportDirError) as exc:
+    except (
+        ProfileError,
+        SafetyError,
+        SpecError,
+        ResultsError,
+        UnknownFaultError,
+        ReportDirError,
+        PreflightError,
+    ) as exc:
         return _fail(str(exc))
     except TargetUnreachableError as exc:
         return _fail(

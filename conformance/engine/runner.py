@@ -23,6 +23,7 @@ from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.client import credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.preflight import PREFLIGHT_PHASE, AuthWatch, PreflightError, refusal, take_preflight
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.progress import ProgressTick
 from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats
@@ -36,6 +37,7 @@ from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
 __all__ = [
+    "PreflightError",
     "RunOptions",
     "SafetyError",
     "execute",
@@ -178,6 +180,7 @@ class _Tally:
 
     def phases(self, cases: list[Case]) -> tuple[PhaseStats, ...]:
         planned = Counter(c.phase for c in cases)
+        planned[PREFLIGHT_PHASE] = self.sent[PREFLIGHT_PHASE]
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
         return tuple(
@@ -189,7 +192,7 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
+            for p in (PREFLIGHT_PHASE, *PHASES, PROBE_PHASE, REPEAT_PHASE)
             if planned[p]
         )
 
@@ -203,6 +206,34 @@ def _kept(exchange: Exchange) -> Exchange:
     if response is None or len(response.body) <= KEPT_BODY_BYTES:
         return exchange
     return replace(exchange, response=replace(response, body=response.body[:KEPT_BODY_BYTES], truncated=True))
+
+
+def _preflight(
+    sender: Sender,
+    tally: _Tally,
+    case: Case,
+    redactor: Redactor,
+    profile: Profile,
+    ctx: CheckContext,
+    check_names: tuple[str, ...],
+) -> str:
+    """One documented valid request before the cases (D55): a refused token or an unleased sender ends
+    the run (``PreflightError``, nothing else sent); any other answer is checked like a case. Returns
+    what became of it, for the run's statistics."""
+    job = sender.reserve(case)
+    if job is None:
+        return "skipped: the send budget is 0"
+    sent = job()
+    for superseded in sent.superseded:
+        tally.record_superseded(superseded, ctx, check_names)
+    if sent.exchange is None:
+        return "not sent: the time budget ended first"
+    reason = refusal(sent.exchange, profile, redactor)
+    if reason:
+        raise PreflightError(reason)
+    tally.record(sent.exchange, ctx, check_names)
+    response = sent.exchange.response
+    return f"sent: HTTP {response.status}" if response is not None else "sent: no answer"
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -353,7 +384,18 @@ def _send_and_check(
             yield sender.job(case)
 
     settled: list[Sent] = []
+    watch = AuthWatch()
+    preflight = "not sent: the run stopped before it"
+    checked: list[Case] = []  # the preflight case, once sent: the variant probe may re-send it too
     try:
+        if options.negative_only or profile.negative_only:  # D18: negative-only sends no valid request
+            preflight = "skipped: negative-only sends no valid request (D18)"
+        elif options.shard is not None and options.shard[0] != 1:
+            preflight = "skipped: shard 1 sends it; this shard stops once its valid sends are all refused"
+        else:
+            first, cases[:] = take_preflight(cases, profile, spec)
+            checked.append(first)
+            preflight = _preflight(sender, tally, first, redactor, profile, ctx, check_names)
         timed_out = False
         with sender.answers(jobs(), settled) as answers:
             for index, sent in enumerate(answers):
@@ -371,6 +413,8 @@ def _send_and_check(
                     continue
                 tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+                if watch.see(exchange, redactor):  # the token is refused: not hundreds of vendor errors
+                    raise PreflightError(watch.message(profile))
                 if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
                     break  # stop now, as sending does, not when the next answer comes
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
@@ -390,7 +434,7 @@ def _send_and_check(
 
             tally.deviations = downgrade_rescued(
                 tally.deviations,
-                {c.id: c for c in cases},
+                {c.id: c for c in (*checked, *cases)},
                 request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),
@@ -413,7 +457,7 @@ def _send_and_check(
         partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
     total = tally.positive["total"]
     stats = {
-        "cases": len(cases),
+        "cases": len(checked) + len(cases),
         "sent": sum(tally.sent.values()),
         "skipped_budget": sum(tally.skipped.values()),
         "send_budget": budget.limit,
@@ -424,6 +468,7 @@ def _send_and_check(
         "positive_2xx": tally.positive["2xx"],
         "positive_2xx_share": round(tally.positive["2xx"] / total, 4) if total else None,
         "negative_only": options.negative_only or profile.negative_only,
+        "preflight": preflight,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
         **_throttle_stats(tally),
     }
