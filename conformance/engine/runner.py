@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from conformance import __version__
 from conformance.checks import (
@@ -23,6 +24,7 @@ from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.client import credential_secrets
 from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.phases import COVERAGE_PHASE
 from conformance.engine.preflight import PREFLIGHT_PHASE, AuthWatch, PreflightError, refusal, take_preflight
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
 from conformance.engine.progress import ProgressTick
@@ -30,6 +32,7 @@ from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeat
 from conformance.engine.sending import Sender, Sent
 from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.model.cases import Case, Expectation
+from conformance.model.coverage import coverage_reason
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange
 from conformance.model.redaction import KnownSecrets, Redactor
@@ -40,6 +43,7 @@ __all__ = [
     "PreflightError",
     "RunOptions",
     "SafetyError",
+    "default_min_coverage",
     "execute",
     "interruption",
     "resolved_target",
@@ -65,6 +69,9 @@ class RunOptions:
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
+    # the share of planned cases (percent) a run must send to be a complete verdict; None: 100 on the
+    # embedded mock or loopback, 0 on a live target (D55)
+    min_coverage: float | None = None
     progress: ProgressCallback | None = field(default=None, compare=False)
     # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
     known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
@@ -146,6 +153,7 @@ class _Tally:
         self.status_counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
+        self.answered: Counter[str] = Counter()  # planned cases that went out (coverage, D55)
         self.positive: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
@@ -232,8 +240,55 @@ def _preflight(
     if reason:
         raise PreflightError(reason)
     tally.record(sent.exchange, ctx, check_names)
+    tally.answered[PREFLIGHT_PHASE] += 1
     response = sent.exchange.response
     return f"sent: HTTP {response.status}" if response is not None else "sent: no answer"
+
+
+def default_min_coverage(profile: Profile) -> float:
+    """100 % on the embedded mock or a loopback target (its budget is ours to raise), 0 % on a live
+    target, whose small default budget must not make every live run red (D55)."""
+    return 100.0 if profile.embedded_mock or is_loopback_url(profile.base_url) else 0.0
+
+
+def _coverage(
+    tally: _Tally, planned_cases: list[Case], budget: SendBudget, options: RunOptions
+) -> dict[str, Any]:
+    """Planned, sent and not sent, per phase and in all, with why (D55): ``stats.coverage``."""
+    planned = Counter(c.phase for c in planned_cases)
+    sent = sum(tally.answered.values())
+    held = sum(n for p, n in tally.skipped.items() if p in planned)
+    reasons: dict[str, int] = {}
+    if held:
+        share = (
+            ""
+            if options.shard is None
+            else f" (shard {options.shard[0]}/{options.shard[1]}'s share {budget.limit})"
+        )
+        reasons[f"max_sends={options.profile.max_sends}{share}"] = held
+    if len(planned_cases) - sent - held:
+        reasons["time budget or interruption"] = len(planned_cases) - sent - held
+    minimum = default_min_coverage(options.profile) if options.min_coverage is None else options.min_coverage
+    percent = 100.0 * sent / len(planned_cases) if planned_cases else 100.0
+    not_sent_classes = sorted(
+        {k for c in planned_cases if c.phase == COVERAGE_PHASE for k in c.classes}
+        - tally.classes[COVERAGE_PHASE]
+    )
+    return {
+        "planned": len(planned_cases),
+        "sent": sent,
+        "not_sent": len(planned_cases) - sent,
+        "not_sent_why": reasons,
+        "percent": round(percent, 1),
+        "min_coverage": minimum,
+        "below_min": percent < minimum,
+        "phases": {
+            p: {"planned": n, "sent": tally.answered[p], "not_sent": n - tally.answered[p]}
+            for p, n in planned.items()
+        },
+        "coverage_classes_not_sent": not_sent_classes,
+        "negative_only": options.negative_only or options.profile.negative_only,
+    }
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -407,6 +462,7 @@ def _send_and_check(
                     tally.skipped[case.phase] += int(not sent.late)
                     _tick(options, tally, budget, None, case, index + 1, len(cases))
                     continue
+                tally.answered[case.phase] += 1
                 if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
                     timed_out = True
                     tally.count(exchange)
@@ -455,6 +511,9 @@ def _send_and_check(
             f"{tally.throttle.unresolved} case(s) still throttled (429) after every re-send: not evaluated"
         )
         partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
+    coverage = _coverage(tally, [*checked, *cases], budget, options)
+    if coverage["below_min"]:
+        partial_reason = "; ".join(filter(None, (partial_reason, coverage_reason(coverage))))
     total = tally.positive["total"]
     stats = {
         "cases": len(checked) + len(cases),
@@ -469,6 +528,7 @@ def _send_and_check(
         "positive_2xx_share": round(tally.positive["2xx"] / total, 4) if total else None,
         "negative_only": options.negative_only or profile.negative_only,
         "preflight": preflight,
+        "coverage": coverage,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
         **_throttle_stats(tally),
     }
