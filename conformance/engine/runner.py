@@ -236,6 +236,9 @@ def _preflight(
         tally.record_superseded(superseded, ctx, check_names)
     if sent.exchange is None:
         return "not sent: the time budget ended first"
+    if sender.out_of_time():  # our time budget may have cut it: counted, not judged (D19)
+        tally.count(sent.exchange)
+        return "not judged: the time budget ended it"
     reason = refusal(sent.exchange, profile, redactor)
     if reason:
         raise PreflightError(reason)
