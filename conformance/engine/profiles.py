@@ -427,12 +427,8 @@ def _is_ipv6(host: str) -> bool:
 
 
 def _character_kind(char: str) -> str:
-    names = {
-        "\r": "a carriage return (\\r, e.g. from a file saved on Windows)",
-        "\n": "a line feed (\\n)",
-        "\t": "a tab",
-        " ": "a space",
-    }
+    names = {"\r": "a carriage return (\\r, e.g. from a file saved on Windows)", "\n": "a line feed (\\n)",
+             "\t": "a tab", " ": "a space"}
     if char in names:
         return names[char]
     if ord(char) < 0x20 or ord(char) == 0x7F:

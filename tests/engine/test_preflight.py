@@ -3,6 +3,7 @@ two requests reach the server; any other answer lets the run go on with the pref
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,22 @@ def _profile_file(tmp_path: Path, url: str, extra: str = "") -> Path:
     return path
 
 
+def _run(tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
+    profile = _profile_file(tmp_path, url)
+    report = tmp_path / "r"
+    return run_cli(
+        "run",
+        "--profile",
+        str(profile),
+        "--quiet",
+        "--report-dir",
+        str(report),
+        cwd=tmp_path,
+        env={TOKEN_ENV: TOKEN},
+        timeout=400,
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "body", "named"),
     [(401, REFUSED, TOKEN_ENV), (403, REFUSED, TOKEN_ENV), (404, UNLEASED, "'senders'")],
@@ -39,16 +56,7 @@ def test_refused_preflight_exits_2_after_one_request(
     tmp_path: Path, status: int, body: bytes, named: str
 ) -> None:
     with counting_target(status, body) as (target, url):
-        done = run_cli(
-            "run",
-            "--profile",
-            str(_profile_file(tmp_path, url)),
-            "--quiet",
-            "--report-dir",
-            str(tmp_path / "r"),
-            cwd=tmp_path,
-            env={TOKEN_ENV: TOKEN},
-        )
+        done = _run(tmp_path, url)
         assert done.returncode == 2, done.stderr
         assert 1 <= target.requests <= 2
     assert named in done.stderr
@@ -69,17 +77,7 @@ def test_refused_token_at_the_mock_names_the_variable(
 def test_unclassified_answer_goes_on_and_the_preflight_is_checked(tmp_path: Path) -> None:
     """A 500 is a vendor answer, not a configuration error: the run goes on and reports it."""
     with counting_target(500, b'{"success": false}') as (target, url):
-        done = run_cli(
-            "run",
-            "--profile",
-            str(_profile_file(tmp_path, url)),
-            "--quiet",
-            "--report-dir",
-            str(tmp_path / "r"),
-            cwd=tmp_path,
-            env={TOKEN_ENV: TOKEN},
-            timeout=400,
-        )
+        done = _run(tmp_path, url)
         assert done.returncode == 1, done.stderr
         assert target.requests > 2
     assert "preflight" in (tmp_path / "r" / "results.json").read_text(encoding="utf-8")
