@@ -232,6 +232,7 @@ def _preflight(
     if job is None:
         return "skipped: the send budget is 0"
     sent = job()
+    tally.throttle.merge(sent.throttle)
     for superseded in sent.superseded:
         tally.record_superseded(superseded, ctx, check_names)
     if sent.exchange is None:
