@@ -47,7 +47,7 @@ STOP_TIMEOUT_S = 10.0
 
 _ACCESS = re.compile(r' - "(?P<method>[A-Z]+) (?P<path>[^ ?"]*)[^"]* HTTP/[0-9.]+" (?P<status>\d{3})')
 _INVALID = "Invalid HTTP request"
-CACHE_DIR_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"  # conformance.engine.case_cache.CACHE_DIR_ENV
+CACHE_DIR_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"  # conformance.engine.generation.cache.CACHE_DIR_ENV
 _cache_parent: str | None = None
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
 _URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")

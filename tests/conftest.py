@@ -1,6 +1,6 @@
 """Fixtures for every test folder.
 
-The case cache (``conformance.engine.case_cache``) of every run the tests start, in this process or in a
+The case cache (``conformance.engine.generation.cache``) of every run the tests start, in this process or in a
 subprocess, goes into a temporary folder of the session, never into the user's ``~/.cache``: both the
 tool's own override and ``XDG_CACHE_HOME`` point there (the latter also survives the helpers that drop
 ``OPENTACT_*`` variables from a child's environment).
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.engine.case_cache import CACHE_DIR_ENV
+from conformance.engine.generation.cache import CACHE_DIR_ENV
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -41,7 +41,7 @@ def test_the_layer_contract_holds_on_this_tree() -> None:
     [
         (
             "conformance/checks/status.py",
-            "from conformance.engine import runner",
+            "from conformance.engine.run import runner",
             "conformance.checks is not allowed to import conformance.engine",
         ),
         (
@@ -50,7 +50,7 @@ def test_the_layer_contract_holds_on_this_tree() -> None:
             "conformance.model is not allowed to import conformance.contract",
         ),
         (
-            "conformance/engine/client.py",
+            "conformance/engine/sending/client.py",
             "from conformance.commands import exit_codes",
             "conformance.engine is not allowed to import conformance.commands",
         ),

@@ -61,7 +61,7 @@ def test_the_reader_sees_heavy_libraries_when_the_engine_is_imported() -> None:
     # generation imports schemathesis and the strategies only when it draws (a cache-served run never does)
     loaded = _imported(
         "-c",
-        "import conformance.commands.cli, conformance.engine.generation, conformance.checks"
+        "import conformance.commands.cli, conformance.engine.generation.cases, conformance.checks"
         ", strategies.numbers, reports"
         "; import schemathesis",
     )
@@ -98,8 +98,8 @@ def test_a_run_before_its_first_request_imports_no_report_writer() -> None:
     # the runner and the client (and the checks the runner makes before its first request): the report
     # writers and jinja2 come when the artefacts are written. The client sends through httpx (D45): a
     # run imports it, and with it what httpx itself imports
-    loaded = _loaded_modules("import conformance.engine.runner, conformance.engine.client")
-    assert {"conformance.engine.runner", "conformance.engine.client", "httpx", "httpcore"} <= loaded
+    loaded = _loaded_modules("import conformance.engine.run.runner, conformance.engine.sending.client")
+    assert {"conformance.engine.run.runner", "conformance.engine.sending.client", "httpx", "httpcore"} <= loaded
     unwanted = {"jinja2", "reports.html", "reports.junit"}
     assert sorted(loaded & unwanted) == []
 

@@ -122,7 +122,7 @@ SHOWN_SKIPPED = 5  # unreadable entries named in the console; results.json names
 
 def _skipped_entries(path: Path, items: list[Any]) -> list[dict[str, str]]:
     """The entries of one file its reader could not turn into exchanges: file, JSON path, reason."""
-    from conformance.engine.traffic_files import Skipped
+    from conformance.engine.traffic.files import Skipped
 
     return [
         {"file": str(path), "entry": item.where, "reason": item.reason}
@@ -170,15 +170,15 @@ def run(args: argparse.Namespace) -> int:
     from conformance.commands.report_dir import ReportDirError, claimed_report_dir
     from conformance.commands.run import finish
     from conformance.contract.specfile import SpecError, load_spec
-    from conformance.engine.observed import ObservedChecker, ObservedExchange
     from conformance.engine.profiles import ProfileError, load_profile, validate_base_url
-    from conformance.engine.traffic_files import (
+    from conformance.engine.traffic.files import (
         MAX_TRAFFIC_ENTRIES,
         Skipped,
         TrafficFileError,
         read_traffic,
         too_many_entries,
     )
+    from conformance.engine.traffic.observed import ObservedChecker, ObservedExchange
     from conformance.model.results import ResultsError, load_results
 
     try:

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from conformance.engine.progress import ProgressTick
+from conformance.engine.run.progress import ProgressTick
 from conformance.model.problems import against_baseline, distinct_problems, problem_status
 from conformance.model.results import RunResults
 

@@ -35,8 +35,8 @@ from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
     from conformance.contract.specfile import Spec
     from conformance.engine.profiles import Profile
-    from conformance.engine.resend import ThrottleTally
-    from conformance.engine.sending import Job, Sender, Sent
+    from conformance.engine.sending.resend import ThrottleTally
+    from conformance.engine.sending.sender import Job, Sender, Sent
 
 __all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
 
@@ -120,7 +120,7 @@ class _Side:
     def answer(self, job: Job[Sent] | None) -> Sent | None:
         """The job's outcome (None: nothing to send here); a side that cannot be reached before it
         answered anything is named (exit 3)."""
-        from conformance.engine.client import TargetUnreachableError
+        from conformance.engine.sending.client import TargetUnreachableError
 
         if job is None:
             return None
@@ -182,9 +182,9 @@ def _status(exchange: Exchange | None) -> str:
 @contextlib.contextmanager
 def _side(label: str, profile: Profile, token: str, seed: int, negative_only: bool) -> Iterator[_Side]:
     from conformance.engine.profiles import SendBudget
-    from conformance.engine.resend import ThrottleTally
-    from conformance.engine.runner import resolved_target
-    from conformance.engine.sending import Sender
+    from conformance.engine.run.runner import resolved_target
+    from conformance.engine.sending.resend import ThrottleTally
+    from conformance.engine.sending.sender import Sender
 
     with (
         resolved_target(profile, token, seed) as target,
@@ -246,9 +246,9 @@ def _send_and_compare(
 
     A case goes to both sides or to neither: its budget units are reserved on both in case order, and
     a case either side's budget refuses is skipped on both (D17)."""
-    from conformance.engine.differential import map_case
-    from conformance.engine.inflight import Ready
-    from conformance.engine.sending import Job, in_flight
+    from conformance.engine.run.differential import map_case
+    from conformance.engine.sending.inflight import Ready
+    from conformance.engine.sending.sender import Job, in_flight
 
     side_a, side_b = sides
 
@@ -291,11 +291,11 @@ def execute_diff(options: DiffOptions) -> RunResults:
     """Send every case to both sides within their budgets and compare the answers."""
     from conformance import __version__
     from conformance.contract.specfile import load_spec
-    from conformance.engine.client import credential_secrets
-    from conformance.engine.differential import CHECK_DESCRIPTION, CHECK_ID, compare
-    from conformance.engine.generation import GenerationOptions, generate_cases, unsendable
+    from conformance.engine.generation.cases import GenerationOptions, generate_cases, unsendable
     from conformance.engine.profiles import ProfileError, resolve_token
-    from conformance.engine.runner import check_safety, interruption
+    from conformance.engine.run.differential import CHECK_DESCRIPTION, CHECK_ID, compare
+    from conformance.engine.run.runner import check_safety, interruption
+    from conformance.engine.sending.client import credential_secrets
     from conformance.model.redaction import Redactor
     from strategies.derived_tokens import derived_token_kinds
 
@@ -453,9 +453,9 @@ def _summary(results: RunResults) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError
-    from conformance.engine import case_cache
+    from conformance.engine.generation import cache as case_cache
     from conformance.engine.profiles import ProfileError, resolve_token
-    from conformance.engine.runner import PreflightError, SafetyError, interruption
+    from conformance.engine.run.runner import PreflightError, SafetyError, interruption
     from conformance.mock.faults import UnknownFaultError
 
     if len(args.profile) != 2:

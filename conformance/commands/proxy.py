@@ -119,10 +119,10 @@ def _loopback(address: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError, load_spec
-    from conformance.engine.observed import ObservedChecker
     from conformance.engine.profiles import ProfileError, load_profile, resolve_token
-    from conformance.engine.proxy_session import ProxySession
-    from conformance.engine.proxy_upstream import (
+    from conformance.engine.traffic.observed import ObservedChecker
+    from conformance.engine.traffic.proxy_session import ProxySession
+    from conformance.engine.traffic.proxy_upstream import (
         Upstream,
         UpstreamTLSError,
         UpstreamUnreachableError,

@@ -33,7 +33,7 @@ from conformance.model.deviations import Severity
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
     from conformance.engine.profiles import Profile
-    from conformance.engine.replay import CaseReplay, ReplayOutcome
+    from conformance.engine.run.replay import CaseReplay, ReplayOutcome
     from conformance.model.results import RunResults
 
 __all__ = ["add_parser", "replay_target", "run"]
@@ -123,7 +123,7 @@ def _ran_against_embedded_mock(invocation: Mapping[str, Any]) -> bool:
 def _recorded_mock(invocation: Mapping[str, Any]) -> Profile:
     """The embedded mock with the run's faults (the mock's own, harmless: nothing leaves the machine)."""
     from conformance.engine.profiles import load_profile
-    from conformance.engine.replay import ReplayError
+    from conformance.engine.run.replay import ReplayError
     from conformance.mock.faults import resolve_faults
 
     profile = load_profile(str(invocation["profile_ref"]))
@@ -141,7 +141,7 @@ def _recorded_mock(invocation: Mapping[str, Any]) -> Profile:
 def replay_target(args: argparse.Namespace, results: RunResults) -> Profile:
     """The target from the command line only; the embedded mock when the run was against it (D52)."""
     from conformance.engine.profiles import load_profile
-    from conformance.engine.replay import ReplayError
+    from conformance.engine.run.replay import ReplayError
 
     if args.profile or args.base_url:
         profile = load_profile(args.profile)
@@ -183,7 +183,7 @@ def _replaying(profile: Profile) -> str:
 
 
 def _describe(case: CaseReplay) -> str:
-    from conformance.engine.replay import problem_key
+    from conformance.engine.run.replay import problem_key
 
     def titles(found: tuple[Any, ...]) -> str:
         named = dict.fromkeys(f"{d.check}: {d.title} at {d.path}" for d in found)
@@ -196,7 +196,7 @@ def _describe(case: CaseReplay) -> str:
 
 def _problem_lines(outcome: ReplayOutcome) -> list[str]:
     """One line per distinct problem of the run: its cases counted by verdict."""
-    from conformance.engine.replay import VERDICTS, problem_key
+    from conformance.engine.run.replay import VERDICTS, problem_key
 
     cases: dict[str, list[CaseReplay]] = defaultdict(list)
     titles: dict[str, str] = {}
@@ -218,10 +218,16 @@ def _problem_lines(outcome: ReplayOutcome) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError
-    from conformance.engine.client import TargetUnreachableError
     from conformance.engine.profiles import ProfileError
-    from conformance.engine.replay import VERDICTS, ReplayError, ReplayOptions, recorded_generation, replay
-    from conformance.engine.runner import SafetyError
+    from conformance.engine.run.replay import (
+        VERDICTS,
+        ReplayError,
+        ReplayOptions,
+        recorded_generation,
+        replay,
+    )
+    from conformance.engine.run.runner import SafetyError
+    from conformance.engine.sending.client import TargetUnreachableError
     from conformance.mock.faults import UnknownFaultError
     from conformance.model.results import ResultsError, load_results
 

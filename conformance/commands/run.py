@@ -25,7 +25,7 @@ from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, TargetInfo
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, not for `--help` (issue 13)
-    from conformance.engine.runner import RunOptions
+    from conformance.engine.run.runner import RunOptions
 
 __all__ = [
     "add_parser",
@@ -195,10 +195,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:<28} {describe(name)}")
         return EXIT_CLEAN
     from conformance.contract.specfile import SpecError
-    from conformance.engine import case_cache
-    from conformance.engine.client import TargetUnreachableError
+    from conformance.engine.generation import cache as case_cache
     from conformance.engine.profiles import ProfileError, load_profile, resolve_token
-    from conformance.engine.runner import PreflightError, RunOptions, SafetyError, execute, interruption
+    from conformance.engine.run.runner import PreflightError, RunOptions, SafetyError, execute, interruption
+    from conformance.engine.sending.client import TargetUnreachableError
     from conformance.mock.faults import UnknownFaultError, resolve_faults
     from conformance.model.results import ResultsError, load_results
     from reports.replay_hint import console_hint

@@ -137,7 +137,7 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
 def _send_shard(config: pytest.Config, index: int, count: int) -> RunResults:
     """Generate, send and check one shard in this process (the only process that sends it)."""
     from conformance.engine.profiles import ProfileError, load_profile
-    from conformance.engine.runner import RunOptions, SafetyError, execute
+    from conformance.engine.run.runner import RunOptions, SafetyError, execute
 
     option = config.getoption
     try:
@@ -173,7 +173,7 @@ def _with_invocation(
     from dataclasses import replace
 
     from conformance.commands.invocation import record_invocation
-    from conformance.engine.generation import PHASES
+    from conformance.engine.generation.cases import PHASES
     from conformance.engine.profiles import ProfileError, resolve_token
 
     option = config.getoption

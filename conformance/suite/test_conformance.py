@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.generation import PHASES
+from conformance.engine.generation.cases import PHASES
 from conformance.model.results import RunResults
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from conformance.engine.client import TargetClient
+from conformance.engine.sending.client import TargetClient
 from conformance.model.cases import Case, Expectation
 from conformance.model.exchange import Exchange
 

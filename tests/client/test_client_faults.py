@@ -17,7 +17,7 @@ from misbehaving import misbehaving, url
 from support import run_cli
 
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.results import inline_exchanges
 
 TOKEN_ENV = "OPENTACT_CLIENT_TEST_TOKEN"

@@ -10,7 +10,12 @@ import httpx
 import pytest
 from scripted import CASE
 
-from conformance.engine.client import RateLimiter, TargetClient, TargetUnreachableError, parse_retry_after
+from conformance.engine.sending.client import (
+    RateLimiter,
+    TargetClient,
+    TargetUnreachableError,
+    parse_retry_after,
+)
 
 
 class FakeClock:
@@ -113,7 +118,7 @@ def test_an_https_target_gets_the_roots_of_d46_and_a_plain_http_target_none(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # a plain-http target never starts TLS (redirects are not followed): no CA file is read for it
-    from conformance.engine.client import _tls_context
+    from conformance.engine.sending.client import _tls_context
 
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)

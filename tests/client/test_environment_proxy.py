@@ -9,9 +9,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conformance.engine.client import TargetClient
-from conformance.engine.environment_proxy import ProxySchemeError, bypassed, proxy_for
 from conformance.engine.profiles import ProfileError
+from conformance.engine.sending.client import TargetClient
+from conformance.engine.sending.environment_proxy import ProxySchemeError, bypassed, proxy_for
 
 TARGET = "http://api.example.com"
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from scripted import CASE, ok, reply, scripted, send, sent_all, trickle_body, trickle_head
 
-from conformance.engine.client import MAX_BODY_BYTES, TargetClient, TargetUnreachableError
-from conformance.engine.response_body import MAX_CODINGS
+from conformance.engine.sending.client import MAX_BODY_BYTES, TargetClient, TargetUnreachableError
+from conformance.engine.sending.response_body import MAX_CODINGS
 
 
 def test_a_gzip_or_deflate_body_arrives_decoded_and_the_request_offers_what_is_decoded() -> None:

@@ -22,7 +22,6 @@ import trustme
 from scripted import CASE, Scripted, ok, scripted, send, trickle_head
 from support import run_cli
 
-from conformance.engine.client import TargetClient, TargetUnreachableError
 from conformance.engine.profiles import (
     ProfileError,
     SendBudget,
@@ -30,8 +29,9 @@ from conformance.engine.profiles import (
     mock_profile,
     profile_from_mapping,
 )
-from conformance.engine.proxy_upstream import Upstream, UpstreamTLSError, UpstreamURLError
+from conformance.engine.sending.client import TargetClient, TargetUnreachableError
 from conformance.engine.tls_roots import CARootsError, verifying_context
+from conformance.engine.traffic.proxy_upstream import Upstream, UpstreamTLSError, UpstreamURLError
 
 QUERY = b"/rest/sms?FROM=12017771234&TO=14155550100&Message=hi"
 ENVIRONMENT = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR")

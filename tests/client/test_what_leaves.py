@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scripted import CASE, ok, scripted, send, sent_all
 
-from conformance.engine.client import TargetClient
-from conformance.engine.coverage import request_line_length
+from conformance.engine.generation.coverage import request_line_length
+from conformance.engine.sending.client import TargetClient
 from conformance.model.cases import AuthPlacement
 
 DELIBERATE = (b"user-agent", b"accept-encoding")

@@ -9,10 +9,10 @@ import msgspec
 import pytest
 
 from conformance.contract.specfile import load_spec
-from conformance.engine.client import TargetClient
-from conformance.engine.differential import compare, map_case, normalise
-from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.generation.cases import GenerationOptions, generate_cases
 from conformance.engine.profiles import AuthConfig, Profile, mock_profile
+from conformance.engine.run.differential import compare, map_case, normalise
+from conformance.engine.sending.client import TargetClient
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 from conformance.model.cases import Case, Expectation

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 
-from conformance.engine.differential import compare
+from conformance.engine.run.differential import compare
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Severity
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse

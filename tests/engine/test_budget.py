@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, SafetyError, check_safety, execute
+from conformance.engine.run.runner import RunOptions, SafetyError, check_safety, execute
 from conformance.mock.server import MockServer
 
 from .conftest import TOKEN_ENV

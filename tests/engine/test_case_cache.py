@@ -17,8 +17,8 @@ import pytest
 from support import run_cli
 
 from conformance.contract.specfile import load_spec
-from conformance.engine import case_cache
-from conformance.engine.generation import GenerationOptions, generate_cases, profile_inputs
+from conformance.engine.generation import cache as case_cache
+from conformance.engine.generation.cases import GenerationOptions, generate_cases, profile_inputs
 from conformance.engine.profiles import Profile, mock_profile
 from conformance.mock.server import MockServer
 from strategies.derived_tokens import derived_token_kinds, derived_tokens

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine.inflight import Ready, in_order
 from conformance.engine.profiles import AuthConfig, Profile, ProfileError, load_profile, mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
+from conformance.engine.sending.inflight import Ready, in_order
 from conformance.model.results import RunResults
 from tests.safety.servers import LEASED, LenientSmsServer
 

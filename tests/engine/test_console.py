@@ -13,7 +13,7 @@ from conformance.commands.console import (
     problem_lines,
     summary_lines,
 )
-from conformance.engine.progress import ProgressTick
+from conformance.engine.run.progress import ProgressTick
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.results import RunResults, TargetInfo
 

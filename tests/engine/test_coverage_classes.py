@@ -19,9 +19,9 @@ import pytest
 
 from conformance.contract.classify import classify_params, strongest
 from conformance.contract.specfile import load_spec
-from conformance.engine.client import TargetClient
-from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.generation.cases import GenerationOptions, generate_cases
 from conformance.engine.profiles import mock_profile
+from conformance.engine.sending.client import TargetClient
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Severity
 from strategies.derived_tokens import derived_token_kinds

@@ -12,8 +12,8 @@ import json
 import pytest
 
 from conformance.engine.profiles import AuthConfig, Profile, mock_profile
-from conformance.engine.progress import ProgressTick
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.progress import ProgressTick
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.cases import Case
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults

@@ -13,15 +13,15 @@ from hypothesis.internal.conjecture import providers
 
 import strategies as sms
 from conformance.contract.specfile import load_spec
-from conformance.engine.drawing import TESTED_HYPOTHESIS, HypothesisChanged, draw_examples
-from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.generation.cases import GenerationOptions, generate_cases
+from conformance.engine.generation.drawing import TESTED_HYPOTHESIS, HypothesisChanged, draw_examples
 from conformance.engine.profiles import mock_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(1, 6)
 EXPLORED = ("negative", "positive", "boundaries", "generated")
 # Local modules a plain run never imports: hypothesis would mix their literals into its draws (D48).
-OTHER_LOCAL_MODULES = ("conformance.mock.server", "reports", "conformance.engine.runner", "bench")
+OTHER_LOCAL_MODULES = ("conformance.mock.server", "reports", "conformance.engine.run.runner", "bench")
 
 
 def drawn(seed: int) -> dict[str, list[str | None]]:

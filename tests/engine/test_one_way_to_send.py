@@ -20,8 +20,8 @@ import pytest
 
 from conformance.commands.diff import DiffOptions, execute_diff
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.replay import NOT_EVALUATED, NOT_SENT, STILL_FAILING, ReplayOptions, replay
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.replay import NOT_EVALUATED, NOT_SENT, STILL_FAILING, ReplayOptions, replay
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 from conformance.model.results import RunResults
@@ -175,4 +175,4 @@ def test_only_the_sender_makes_a_client_and_sends_through_it() -> None:
         for path in package.rglob("*.py")
         if sending.search(path.read_text(encoding="utf-8"))
     }
-    assert users == {"engine/client.py", "engine/sending.py"}  # client.py: the definitions
+    assert users == {"engine/sending/client.py", "engine/sending/sender.py"}  # client.py: the definitions

@@ -10,7 +10,7 @@ import pytest
 from support import run_cli
 
 from conformance.engine.preflight import AuthWatch
-from conformance.engine.runner import PreflightError, RunOptions, execute
+from conformance.engine.run.runner import PreflightError, RunOptions, execute
 from conformance.mock.server import MockServer
 from conformance.model.redaction import Redactor
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.engine.profiles import AuthConfig, Profile, mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.mock.server import MockServer
 from conformance.model.results import RunResults
 

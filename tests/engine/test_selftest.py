@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.mock.faults import FAULTS, Fault
 from conformance.model.deviations import Severity
 

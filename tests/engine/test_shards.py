@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute, shard_budget
+from conformance.engine.run.runner import RunOptions, execute, shard_budget
 from reports.merge import merge_results
 
 from .test_cli import cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults
 

@@ -17,7 +17,7 @@ import pytest
 
 from conformance.commands.cli import main
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 
 ALWAYS = ("extra_field",)
 SOMETIMES = "missing_thread"

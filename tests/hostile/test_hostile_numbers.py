@@ -17,7 +17,7 @@ from engine.test_checks_unit import CTX, SENT, exchange, payload
 from support import run_cli
 
 from conformance.checks import run_checks, run_run_checks
-from conformance.engine.client import parse_retry_after
+from conformance.engine.sending.client import parse_retry_after
 
 ENV = "HOSTILE_NUMBERS_TOKEN"
 HUGE = "9" * 5000

@@ -14,7 +14,7 @@ import pytest
 from engine.test_checks_unit import CTX, exchange, payload
 
 from conformance.checks import run_checks
-from conformance.engine.client import MAX_HEADERS_KEPT, kept_headers
+from conformance.engine.sending.client import MAX_HEADERS_KEPT, kept_headers
 from conformance.model.jsontext import MAX_JSON_DEPTH, JSONTooDeepError, loads_bounded
 from conformance.model.redaction import REDACTED, KnownSecrets, RedactingStream, Redactor
 from conformance.model.results import ResultsError, load_results

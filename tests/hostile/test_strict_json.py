@@ -14,7 +14,7 @@ import pytest
 from engine.test_checks_unit import CTX, exchange, payload
 
 from conformance.checks import run_checks
-from conformance.engine.traffic_files import TrafficFileError, read_traffic
+from conformance.engine.traffic.files import TrafficFileError, read_traffic
 from conformance.model.deviations import Severity
 from conformance.model.jsontext import (
     DUPLICATE_MEMBER,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.observed_cases import Classified, classify_request, withdrawn
+from conformance.engine.traffic.observed_cases import Classified, classify_request, withdrawn
 from conformance.model.cases import AuthPlacement, Expectation
 from conformance.model.deviations import Severity
 from conformance.model.redaction import REDACTED

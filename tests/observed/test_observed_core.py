@@ -22,10 +22,10 @@ from hostile.hostile_server import token_forms
 
 from conformance.checks import CHECKS, RUN_CHECKS
 from conformance.contract.specfile import load_spec
-from conformance.engine.observed import ObservedChecker, ObservedExchange
-from conformance.engine.observed_cases import APPLIES, Applies
 from conformance.engine.profiles import MOCK_TOKEN_ENV, mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
+from conformance.engine.traffic.observed import ObservedChecker, ObservedExchange
+from conformance.engine.traffic.observed_cases import APPLIES, Applies
 from conformance.mock.faults import FAULTS, Fault
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.redaction import REDACTED

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from support import run_cli
 
-from conformance.engine.traffic_files import MAX_TRAFFIC_ENTRIES, MAX_TRAFFIC_FILE_BYTES
+from conformance.engine.traffic.files import MAX_TRAFFIC_ENTRIES, MAX_TRAFFIC_FILE_BYTES
 from observed.wire import REQUESTS, observe, served, to_har
 
 

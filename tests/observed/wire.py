@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from conformance.engine.observed import ObservedExchange
 from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER
+from conformance.engine.traffic.observed import ObservedExchange
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 

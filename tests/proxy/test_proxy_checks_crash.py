@@ -11,9 +11,9 @@ from proxy_support import TOKEN_HEADERS
 
 from conformance.checks.base import CHECKS, register
 from conformance.contract.specfile import load_spec
-from conformance.engine.observed import ObservedChecker
-from conformance.engine.proxy_session import ProxySession
-from conformance.engine.proxy_upstream import Upstream
+from conformance.engine.traffic.observed import ObservedChecker
+from conformance.engine.traffic.proxy_session import ProxySession
+from conformance.engine.traffic.proxy_upstream import Upstream
 from conformance.mock.config import DEFAULT_TOKEN
 from conformance.model.deviations import Severity
 

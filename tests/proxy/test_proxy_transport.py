@@ -12,10 +12,10 @@ import httpx
 import pytest
 from proxy_support import TOKEN_HEADERS, Seen, comparable
 
-from conformance.engine.client import MAX_BODY_BYTES
-from conformance.engine.proxy_server import LOCAL_HEADER, ProxyServer
-from conformance.engine.proxy_upstream import Upstream
-from conformance.engine.proxy_wire import HOP_BY_HOP, ProxyRecord
+from conformance.engine.sending.client import MAX_BODY_BYTES
+from conformance.engine.traffic.proxy_server import LOCAL_HEADER, ProxyServer
+from conformance.engine.traffic.proxy_upstream import Upstream
+from conformance.engine.traffic.proxy_wire import HOP_BY_HOP, ProxyRecord
 
 SENDER, DEST = "12017771234", "14155550100"
 VALID = {"FROM": SENDER, "TO": DEST, "Message": "hello"}

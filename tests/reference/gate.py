@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults
 from reference.target import ReferenceConfig, ReferenceServer

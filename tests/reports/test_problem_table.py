@@ -10,7 +10,7 @@ import pytest
 
 from conformance.commands.console import summary_lines
 from conformance.engine.profiles import Profile, mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.results import RunResults
 from reports.baseline import compare
 from reports.html import render_html

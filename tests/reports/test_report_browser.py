@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.deviations import normalise_path
 from conformance.model.results import RunResults
 from reports.html import write_html

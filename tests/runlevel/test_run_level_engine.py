@@ -16,7 +16,7 @@ from support import run_cli
 from conformance.checks import RUN_CHECKS, all_check_names
 from conformance.checks.base import register_run_check
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.mock.faults import FAULTS
 from conformance.model.deviations import Deviation
 from conformance.model.exchange import Exchange

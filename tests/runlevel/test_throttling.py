@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.mock.config import DEFAULT_SENDERS, MockConfig
 from conformance.mock.server import MockServer
 from reports.html import write_html

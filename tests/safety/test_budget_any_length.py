@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from conformance.engine.client import BudgetExhaustedError, TargetClient
 from conformance.engine.leases import names_leased_sender, value_names_leased
 from conformance.engine.profiles import SendBudget
+from conformance.engine.sending.client import BudgetExhaustedError, TargetClient
 from conformance.model.cases import Case, Expectation
 from conformance.model.exchange import RecordedRequest
 

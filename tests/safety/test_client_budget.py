@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conformance.engine.client import BudgetExhaustedError, TargetClient
 from conformance.engine.profiles import SendBudget
+from conformance.engine.sending.client import BudgetExhaustedError, TargetClient
 from conformance.model.cases import Case, Expectation
 
 from .servers import LEASED, LenientSmsServer

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 
 from .conftest import TOKEN, TOKEN_ENV, cli, results_of, write_profile
 from .servers import LEASED, TricklingServer

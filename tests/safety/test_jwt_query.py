@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 
 from .conftest import TOKEN, TOKEN_ENV
 from .servers import LEASED, LenientSmsServer

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from conformance.contract.specfile import load_spec
-from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.generation.cases import GenerationOptions, generate_cases
 from conformance.engine.leases import value_names_leased
 from conformance.engine.profiles import AuthConfig, Profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.cases import Expectation
 
 from .conftest import TOKEN, TOKEN_ENV, cli, results_of, write_profile

@@ -18,9 +18,9 @@ from conformance.checks import CheckContext, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import response_variants
-from conformance.engine.client import TargetClient
-from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.generation.cases import GenerationOptions, generate_cases
 from conformance.engine.profiles import mock_profile
+from conformance.engine.sending.client import TargetClient
 from conformance.mock.app import create_app
 from conformance.mock.config import MockConfig
 from conformance.model.cases import Case

@@ -8,11 +8,11 @@ import pytest
 
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants
-from conformance.engine.client import TargetClient
-from conformance.engine.generation import GenerationOptions, generate_cases
+from conformance.engine.generation.cases import GenerationOptions, generate_cases
 from conformance.engine.profiles import mock_profile
-from conformance.engine.runner import RunOptions, execute
-from conformance.engine.variant_probe import downgrade_rescued, request_variants
+from conformance.engine.run.runner import RunOptions, execute
+from conformance.engine.run.variant_probe import downgrade_rescued, request_variants
+from conformance.engine.sending.client import TargetClient
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 from conformance.model.cases import Case, Expectation

@@ -17,7 +17,7 @@ import pytest
 
 from conformance.contract.classify import classify_params, strongest
 from conformance.engine.profiles import AuthConfig, mock_profile
-from conformance.engine.runner import RunOptions, execute
+from conformance.engine.run.runner import RunOptions, execute
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
 from conformance.model.cases import Case, Expectation

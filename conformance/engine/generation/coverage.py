@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 import strategies as sms
 from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params
 from conformance.contract.operation import OPERATION_PATH
-from conformance.engine.case_builder import CaseBuilder
-from conformance.engine.client import DERIVED_TOKEN_PREFIX
+from conformance.engine.generation.case_builder import CaseBuilder
 from conformance.engine.phases import COVERAGE_PHASE
+from conformance.engine.sending.client import DERIVED_TOKEN_PREFIX
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
 from strategies.derived_tokens import DERIVED_TOKEN_KINDS

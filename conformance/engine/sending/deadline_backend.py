@@ -6,7 +6,7 @@ own socket backend with every connect, TLS handshake, read and write given at mo
 until the deadline of the request on that thread (``DeadlineBackend.deadline``, a
 ``time.monotonic()`` value the client sets before each request).
 
-The pools that use it are built by ``conformance.engine.deadline_transport``, through httpcore's
+The pools that use it are built by ``conformance.engine.sending.deadline_transport``, through httpcore's
 public ``network_backend`` parameter.
 """
 

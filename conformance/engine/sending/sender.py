@@ -24,16 +24,16 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Generic, TypeVar
 
-from conformance.engine.client import (
+from conformance.engine.profiles import Profile, SendBudget
+from conformance.engine.sending.client import (
     BudgetExhaustedError,
     Reservation,
     TargetClient,
     TargetUnreachableError,
     credential_secrets,
 )
-from conformance.engine.inflight import Ready, in_order
-from conformance.engine.profiles import Profile, SendBudget
-from conformance.engine.resend import ThrottleTally, send_until_processed
+from conformance.engine.sending.inflight import Ready, in_order
+from conformance.engine.sending.resend import ThrottleTally, send_until_processed
 from conformance.model.cases import Case
 from conformance.model.exchange import Exchange
 from conformance.model.http import RATE_LIMITED

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from conformance.engine.client import MAX_BODY_BYTES
-from conformance.engine.observed import ObservedExchange
+from conformance.engine.sending.client import MAX_BODY_BYTES
+from conformance.engine.traffic.observed import ObservedExchange
 from conformance.model.jsontext import JSONTooDeepError, loads_bounded, not_strict
 from conformance.model.results import ResultsError, load_results
 

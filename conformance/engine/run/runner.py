@@ -22,15 +22,15 @@ from conformance.checks import (
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
-from conformance.engine.client import credential_secrets
-from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
 from conformance.engine.phases import COVERAGE_PHASE
 from conformance.engine.preflight import PREFLIGHT_PHASE, AuthWatch, PreflightError, refusal, take_preflight
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
-from conformance.engine.progress import ProgressTick
-from conformance.engine.resend import REPEAT_PHASE, ThrottleTally, select_repeats
-from conformance.engine.sending import Sender, Sent
-from conformance.engine.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
+from conformance.engine.run.progress import ProgressTick
+from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
+from conformance.engine.sending.client import credential_secrets
+from conformance.engine.sending.resend import REPEAT_PHASE, ThrottleTally, select_repeats
+from conformance.engine.sending.sender import Sender, Sent
 from conformance.model.cases import Case, Expectation
 from conformance.model.coverage import coverage_reason
 from conformance.model.deviations import Deviation, Severity

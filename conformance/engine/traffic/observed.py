@@ -24,10 +24,16 @@ from conformance.contract.operation import OPERATION_PATH
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec
 from conformance.contract.variants import response_variants
-from conformance.engine.client import MAX_BODY_BYTES, credential_secrets, kept_headers
-from conformance.engine.observed_cases import OBSERVED_PHASE, Applies, Classified, applies, classify_request
-from conformance.engine.observed_cases import withdrawn as _withdrawn
 from conformance.engine.profiles import Profile
+from conformance.engine.sending.client import MAX_BODY_BYTES, credential_secrets, kept_headers
+from conformance.engine.traffic.observed_cases import (
+    OBSERVED_PHASE,
+    Applies,
+    Classified,
+    applies,
+    classify_request,
+)
+from conformance.engine.traffic.observed_cases import withdrawn as _withdrawn
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 import httpcore
 import httpx
 
-from conformance.engine.deadline_backend import DeadlineBackend
+from conformance.engine.sending.deadline_backend import DeadlineBackend
 
 __all__ = ["DeadlineTransport"]
 

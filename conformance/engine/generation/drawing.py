@@ -52,7 +52,7 @@ def _local_constants_off() -> Iterator[None]:
             f"hypothesis {hypothesis.__version__} changed how it mixes constants of local modules into "
             f"its draws ({error}), so generated cases could differ between processes. The suite is "
             f"tested with hypothesis {TESTED_HYPOTHESIS}: install such a version, or update "
-            "conformance/engine/drawing.py."
+            "conformance/engine/generation/drawing.py."
         ) from error
     empty = Constants()
     providers._get_local_constants = lambda: empty

@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from conformance.engine.observed import ObservedChecker, ObservedExchange
-from conformance.engine.proxy_server import ProxyServer
-from conformance.engine.proxy_upstream import Upstream
-from conformance.engine.proxy_wire import ProxyRecord
+from conformance.engine.traffic.observed import ObservedChecker, ObservedExchange
+from conformance.engine.traffic.proxy_server import ProxyServer
+from conformance.engine.traffic.proxy_upstream import Upstream
+from conformance.engine.traffic.proxy_wire import ProxyRecord
 from conformance.model.deviations import Severity
 from conformance.model.redaction import Redactor
 from conformance.model.results import Crash, RunResults

@@ -27,11 +27,11 @@ from conformance.checks import CHECKS, CheckContext, run_checks
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import response_variants
-from conformance.engine.client import credential_secrets
-from conformance.engine.generation import PHASES, GenerationOptions, generate_cases
+from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, SendBudget, resolve_token
-from conformance.engine.runner import check_safety, resolved_target
-from conformance.engine.sending import Sender, Sent
+from conformance.engine.run.runner import check_safety, resolved_target
+from conformance.engine.sending.client import credential_secrets
+from conformance.engine.sending.sender import Sender, Sent
 from conformance.model.cases import Case
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.problems import problem_id
@@ -96,7 +96,7 @@ OUT_OF_BUDGET = "the profile's send budget (max_sends) is spent"
 OUT_OF_TIME = "the profile's time budget (time_budget_s) is spent"
 STILL_THROTTLED = "still throttled (429) after every re-send (D16)"
 ENDED = "the replay ended (interrupted) before its other attempts were sent"
-# the label the control re-send (D24, engine/variant_probe.py) puts on a refusal it saw go away
+# the label the control re-send (D24, engine/run/variant_probe.py) puts on a refusal it saw go away
 INTERMITTENT_LABEL = " (intermittent:"
 INTERMITTENT_CHECK = "equal_requests_same_outcome"  # the run-level check that saw an answer change
 

@@ -23,12 +23,12 @@ import httpx
 
 from conformance import __version__
 from conformance.contract.operation import OPERATION_PATH
-from conformance.engine.deadline_backend import DeadlineBackend
-from conformance.engine.deadline_transport import DeadlineTransport
-from conformance.engine.environment_proxy import ProxySchemeError, proxy_for
 from conformance.engine.leases import names_leased_sender
 from conformance.engine.profiles import MAX_CONCURRENCY, Profile, ProfileError, SendBudget
-from conformance.engine.response_body import ACCEPT_ENCODING, read_body
+from conformance.engine.sending.deadline_backend import DeadlineBackend
+from conformance.engine.sending.deadline_transport import DeadlineTransport
+from conformance.engine.sending.environment_proxy import ProxySchemeError, proxy_for
+from conformance.engine.sending.response_body import ACCEPT_ENCODING, read_body
 from conformance.engine.tls_roots import CARootsError, verifying_context
 from conformance.model.cases import AuthPlacement, Case
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse

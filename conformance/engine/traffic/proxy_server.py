@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 import h11
 import httpcore
 
-from conformance.engine.proxy_upstream import Upstream
-from conformance.engine.proxy_wire import (
+from conformance.engine.traffic.proxy_upstream import Upstream
+from conformance.engine.traffic.proxy_wire import (
     BodyKeeper,
     ProxyRecord,
     end_to_end,

@@ -1,10 +1,10 @@
 """Cases for one target: documented examples, coverage of every domain class, hypothesis strategies,
 schemathesis, auth, unleased sender.
 
-The coverage phase (``engine/coverage.py``) sends one case of every domain class on every run; the
+The coverage phase (``engine/generation/coverage.py``) sends one case of every domain class on every run; the
 other phases explore around it. Generation is separate from sending: every phase draws its values
 from a ``random.Random`` seeded from the run's seed (the ``generated`` phase: schemathesis examples
-collected under that seed, ``engine/drawing.py``), so the same seed always yields the same cases, and
+collected under that seed, ``engine/generation/drawing.py``), so the same seed always yields the same cases, and
 the budget and rate limit are applied to a known list (D48).
 """
 
@@ -20,10 +20,10 @@ import strategies as sms
 from conformance.contract.classify import classify_params, is_valid_number_param
 from conformance.contract.operation import OPERATION_PATH
 from conformance.contract.specfile import Spec
-from conformance.engine import case_cache
-from conformance.engine.case_builder import CaseBuilder
-from conformance.engine.coverage import COVERAGE_PHASE, coverage_cases
-from conformance.engine.drawing import draw_examples
+from conformance.engine.generation import cache as case_cache
+from conformance.engine.generation.case_builder import CaseBuilder
+from conformance.engine.generation.coverage import COVERAGE_PHASE, coverage_cases
+from conformance.engine.generation.drawing import draw_examples
 from conformance.engine.leases import value_names_leased
 from conformance.engine.phases import PHASES
 from conformance.engine.profiles import Profile

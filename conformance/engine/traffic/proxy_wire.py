@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from conformance.engine.client import MAX_BODY_BYTES
+from conformance.engine.sending.client import MAX_BODY_BYTES
 
 __all__ = [
     "HOP_BY_HOP",
