@@ -25,10 +25,8 @@ EXIT_TERMINATED = 143  # incomplete after SIGTERM: the results so far written, m
 EXIT_CODES_HELP = """\
 exit codes:
   0    clean at the gate threshold (--fail-on, default error)
-  1    deviations at/above the threshold (with --baseline: new ones only), a check crashed, or
-       fewer cases sent than --min-coverage asks (INCOMPLETE-COVERAGE)
-  2    usage or configuration error: broken profile, missing token variable, refused target,
-       or the token or sender refused by the target (preflight)
+  1    deviations at/above the threshold (with --baseline: new ones only), or a check crashed
+  2    usage or configuration error: broken profile, missing token variable, refused target
   3    target unreachable
   130  interrupted (Ctrl-C) or out of time: incomplete; the results so far are written, marked partial
   141  the output's reader went away (a pipe closed early, e.g. `| head`): output stopped

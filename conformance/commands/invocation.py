@@ -70,8 +70,6 @@ def reproduce_command(invocation: Mapping[str, Any]) -> str:
     for fault in invocation.get("faults") or ():
         parts += ["--fault", str(fault)]
     parts += ["--fail-on", str(invocation.get("fail_on", "error"))]
-    if invocation.get("min_coverage") is not None:
-        parts += ["--min-coverage", f"{invocation['min_coverage']:g}"]
     for flag, key in (("--negative-only", "negative_only"), ("--live", "live")):
         if invocation.get(key):
             parts.append(flag)
@@ -114,7 +112,6 @@ def record_invocation(
         "mock_faults": list(profile.mock_faults),
         "negative_only": bool(args.negative_only),
         "fail_on": args.fail_on,
-        "min_coverage": getattr(args, "min_coverage", None),
         "live": bool(args.live),
         "shard": None if args.shard is None else f"{args.shard[0]}/{args.shard[1]}",
         "baseline": None if args.baseline is None else str(args.baseline),
