@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import jsonschema
 import yaml
+
+from conformance.engine.tls_roots import CARootsError, verifying_context
+from conformance.mock.faults import UnknownFaultError, resolve_faults
 
 __all__ = [
     "LOOPBACK_CONCURRENCY",
@@ -280,8 +284,6 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
 
 def checked_ca_bundle(path: Path, *, where: str) -> Path:
     """``path``, once it loads as PEM CA certificates (D46); else a ProfileError naming ``where``."""
-    from conformance.engine.tls_roots import CARootsError, verifying_context
-
     try:
         verifying_context(path, named=where)
     except CARootsError as exc:
@@ -309,8 +311,6 @@ def load_profile(ref: str | None) -> Profile:
     if ref is None or ref == MOCK_PROFILE_NAME:
         return mock_profile()
     if ref.startswith(f"{MOCK_PROFILE_NAME}:"):
-        from conformance.mock.faults import UnknownFaultError, resolve_faults
-
         names = [name.strip() for name in ref.split(":", 1)[1].split(",") if name.strip()]
         if not names:
             raise ProfileError(f"profile {ref!r} names no fault; write mock:FAULT or mock:FAULT1,FAULT2")
@@ -410,8 +410,6 @@ def validate_base_url(url: str, *, where: str) -> None:
 
 def _idna_problem(url: str) -> str:
     """Why an internationalised host cannot be sent (IDNA 2008, as httpx encodes it), or ""."""
-    import httpx
-
     try:
         httpx.URL(url)
     except httpx.InvalidURL as exc:

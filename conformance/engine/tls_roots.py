@@ -17,6 +17,8 @@ import ssl
 from collections.abc import Mapping
 from pathlib import Path
 
+import certifi
+
 __all__ = ["CARootsError", "verifying_context"]
 
 
@@ -37,8 +39,6 @@ def verifying_context(
         return _loaded(f"the environment variable SSL_CERT_FILE ({cafile})", cafile=cafile)
     if capath := env.get("SSL_CERT_DIR"):
         return _loaded(f"the environment variable SSL_CERT_DIR ({capath})", capath=capath)
-    import certifi
-
     return _loaded(f"certifi's bundle {certifi.where()}", cafile=certifi.where())
 
 

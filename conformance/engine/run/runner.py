@@ -28,6 +28,8 @@ from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued,
 from conformance.engine.sending.client import credential_secrets
 from conformance.engine.sending.resend import REPEAT_PHASE, ThrottleTally, select_repeats
 from conformance.engine.sending.sender import Sender, Sent
+from conformance.mock.config import MockConfig
+from conformance.mock.process import MockProcess
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, kept_for_run_level
@@ -104,9 +106,6 @@ def _target_when_ready(profile: Profile, token: str, seed: int) -> Iterator[Call
     if not profile.embedded_mock:
         yield lambda: profile
         return
-    from conformance.mock.config import MockConfig
-    from conformance.mock.process import MockProcess
-
     config = MockConfig(
         token=token, senders=profile.senders, faults=frozenset(profile.mock_faults), seed=seed
     )
