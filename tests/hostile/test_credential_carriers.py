@@ -116,6 +116,7 @@ def _every_secret() -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # starts the CLI
 def test_check_traffic_writes_and_prints_no_form_of_any_carried_credential(tmp_path: Path) -> None:
     with echoing() as url, httpx.Client(base_url=url, timeout=10.0) as client:
         seen = _observed(client)
@@ -143,6 +144,7 @@ def test_check_traffic_writes_and_prints_no_form_of_any_carried_credential(tmp_p
         assert f"session={REDACTED}" in texts[name], name  # meaningful_headers' Set-Cookie evidence
 
 
+@pytest.mark.slow  # starts the CLI
 def test_run_writes_and_prints_no_form_of_a_set_cookie_or_token_member(tmp_path: Path) -> None:
     report_dir = tmp_path / "out"
     with echoing() as url:

@@ -19,6 +19,8 @@ from conformance.engine.traffic.proxy_server import LOCAL_HEADER, ProxyServer
 from conformance.engine.traffic.proxy_upstream import Upstream
 from conformance.engine.traffic.proxy_wire import ProxyRecord
 
+pytestmark = pytest.mark.slow  # starts proxies, subprocesses and `ss`
+
 HEAD = b"POST /rest/sms?FROM=12017771234&TO=14155550100&Message=hi HTTP/1.1\r\nHost: x\r\n"
 CHUNKED = HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
 
