@@ -7,7 +7,7 @@ from typing import Any
 
 import phonenumbers
 import schemathesis
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 
 from strategies import MAX_MESSAGE_LENGTH, register_schemathesis_formats
 
@@ -32,7 +32,8 @@ def test_positive_generation_from_the_spec_yields_valid_nanp_numbers_and_sms_tex
     operation = schemathesis.openapi.from_path(str(SPEC))["/rest/sms"]["POST"]
     generated: list[str] = []
 
-    @settings(max_examples=60, database=None)
+    # the first draw warms schemathesis up (about 1 s on a loaded machine): not a slow strategy
+    @settings(max_examples=60, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE))
     def check(case: Any) -> None:
         for name in ("FROM", "TO"):

@@ -209,16 +209,25 @@ class Sender:
             return self._deliver(reservation)
 
     def _until_processed(self, first: Reservation) -> Sent:
-        with self._slots:  # a place on the wire for the case, its 429 re-sends included
+        with self._slots:  # a place on the wire for the first request
             if self.out_of_time():  # it waited for its place until the time budget ended: never sent
                 self.client.release(first)
                 return Sent(first.case, None, late=True)
-            return self._resent_until_processed(first)
+            answer = self._deliver(first)
+        return self._resent_until_processed(first.case, answer)
 
-    def _resent_until_processed(self, first: Reservation) -> Sent:
-        case = first.case
+    def _resent_until_processed(self, case: Case, answer: Exchange) -> Sent:
+        """The case re-sent while answered 429, each re-send waiting for a place of its own: after a
+        429 only one request at a time is on the wire (D42), whichever case it belongs to."""
         sent = Sent(case, None)
-        reserved = [first]
+        first: list[Exchange] = [answer]
+        reserved: list[Reservation] = []
+
+        def send(_: Case) -> Exchange:
+            if first:
+                return first.pop()
+            with self._slots:
+                return self._deliver(reserved.pop())
 
         def may_resend(again: Case) -> bool:
             """Room in the time and send budgets; the re-send's unit is reserved here, atomically."""
@@ -231,7 +240,7 @@ class Sender:
             return True
 
         sent.exchange = send_until_processed(
-            lambda _: self._deliver(reserved.pop()),
+            send,
             case,
             may_resend=may_resend,
             superseded=sent.superseded.append,
