@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.resources
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from conformance.model.results import RunResults, write_atomic
 from reports.baseline import compare
@@ -23,7 +24,7 @@ REPORT_FILE = "report.html"
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -31,9 +32,26 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["code_spans"] = code_spans
+    return environment
 
 
-@lru_cache(maxsize=2)
+_CODE_SPAN = re.compile(r"(``?)(.+?)\1")
+
+
+def code_spans(text: str) -> Markup:
+    """Plain text with Markdown's `code` spans as ``<code>`` elements; everything else escaped."""
+    parts: list[str] = []
+    position = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(str(escape(text[position : match.start()])))
+        parts.append(f"<code>{escape(match.group(2).strip())}</code>")
+        position = match.end()
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts))
+
+
+@lru_cache(maxsize=4)
 def _asset(name: str) -> str:
     return (importlib.resources.files("reports") / "templates" / name).read_text(encoding="utf-8")
 
