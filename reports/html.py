@@ -6,6 +6,7 @@ import base64
 import hashlib
 import importlib.resources
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from markupsafe import Markup, escape
 
 from conformance.model.results import RunResults, write_atomic
 from reports.baseline import compare
-from reports.replay_hint import RESULTS_FILE, replay_command
+from reports.replay_hint import RESULTS_FILE, offers_replay, replay_command
+from reports.vendor import DocPage
 from reports.view import build_view
 
 __all__ = ["REPORT_FILE", "render_html", "write_html"]
@@ -75,17 +77,19 @@ def render_html(
     previous: RunResults | None = None,
     examples_per_group: int = 5,
     results_path: Path = Path(RESULTS_FILE),
+    pages: Mapping[str, DocPage] | None = None,
 ) -> str:
-    """The report page for one run; with ``previous``, compared against it as a baseline."""
+    """The report page for one run; with ``previous``, compared against it as a baseline; given the
+    cited documentation pages, each distinct problem links the pages behind it."""
     if previous is not None:
         label = f"previous run of {previous.started_at} (seed {previous.seed})"
         results = results.with_baseline(compare(previous, results, label=label))
-    view = build_view(results, examples_per_group=examples_per_group)
+    view = build_view(results, examples_per_group=examples_per_group, pages=pages)
     css, js = _asset("report.css"), _asset("report.js")
     template = _environment().get_template("report.html.j2")
     return template.render(
         view=view,
-        replay=replay_command(results_path),
+        replay=replay_command(results_path) if offers_replay(results) else "",
         # Our own static assets, never server data: marked safe so CSS selectors survive escaping.
         css=Markup(css),
         js=Markup(js),
@@ -93,8 +97,15 @@ def render_html(
     )
 
 
-def write_html(results: RunResults, out_dir: Path, *, previous: RunResults | None = None) -> Path:
+def write_html(
+    results: RunResults,
+    out_dir: Path,
+    *,
+    previous: RunResults | None = None,
+    pages: Mapping[str, DocPage] | None = None,
+) -> Path:
     """Render and write ``out_dir/report.html`` atomically; return its path."""
     path = out_dir / REPORT_FILE
-    write_atomic(path, render_html(results, previous=previous, results_path=out_dir / RESULTS_FILE))
+    page = render_html(results, previous=previous, results_path=out_dir / RESULTS_FILE, pages=pages)
+    write_atomic(path, page)
     return path

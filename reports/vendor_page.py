@@ -6,11 +6,11 @@ numbers, pointers into our OpenAPI file) sit in one collapsed ``<details>`` appe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup
 
-from conformance.model.redaction import Redactor
 from conformance.model.results import write_atomic
 from reports.html import _asset, _content_security_policy, _environment
 from reports.vendor import VendorExport, VendorProblem
@@ -118,10 +118,10 @@ def render_vendor_html(export: VendorExport) -> str:
     )
 
 
-def write_export(export: VendorExport, out_dir: Path, redactor: Redactor | None = None) -> tuple[Path, Path]:
-    """Write both files into ``out_dir`` (created if missing), atomically, every known secret removed
-    (results.json holds none; this is the second lock); return their paths."""
-    scrub = redactor.text if redactor else str
+def write_export(export: VendorExport, out_dir: Path, scrub: Callable[[str], str] = str) -> tuple[Path, Path]:
+    """Write both files into ``out_dir`` (created if missing), atomically, each text passed through
+    ``scrub`` (the command's redaction of every known secret: results.json holds none, this is the
+    second lock); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     markdown, html = out_dir / EXPORT_MARKDOWN, out_dir / EXPORT_HTML
     write_atomic(markdown, scrub(render_markdown(export)))

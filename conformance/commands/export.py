@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.commands.doc_pages import documentation_pages
 from conformance.commands.exit_codes import EXIT_USAGE
 from conformance.model.results import ResultsError, RunResults, load_results
 
@@ -109,13 +110,6 @@ def target_access(results: RunResults) -> Any:
     return TargetAccess(variable)
 
 
-def _pages() -> dict[str, Any]:
-    from conformance.contract.sources import load_sources
-    from reports.vendor import DocPage
-
-    return {s.id: DocPage(s.id, s.title, s.url) for s in load_sources()}
-
-
 def _runs(args: argparse.Namespace) -> tuple[RunResults, Path, list[RunResults]]:
     """The run to export, the folder it came from, and the runs of its history (empty without)."""
     from conformance.commands.report import history_files
@@ -146,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         token = os.environ.get(access.token_variable, "")
         if known is not None and token:
             known.add(token)  # the console's redaction keeps it off the screen too
-        export = build_export(current, _pages(), access, baseline=baseline, history=history)
+        export = build_export(current, documentation_pages(), access, baseline=baseline, history=history)
         out = args.out or folder
         written = write_export(
             export, out, Redactor([token, *(known.secrets() if known is not None else ())])
