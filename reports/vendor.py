@@ -59,7 +59,7 @@ _PUBLIC_STANDARDS = (
 _PAGE_ID = re.compile(r"\bS(\d+)(?:\s*-\s*S(\d+))?\b")
 _INTERNAL = (
     re.compile(r"\s*\((?:D\d+(?:,\s*)?)+(?:[^)]*)\)"),  # "(D23)", "(D12, D25)"
-    re.compile(r"\s*\(schema #/[^)]*\)"),
+    re.compile(r"\s*\(schema [^)]*\)"),
     re.compile(r"\s*\bD\d+\b"),
     re.compile(r"#/\S+"),
 )
@@ -167,6 +167,8 @@ def _server_did(example: Deviation) -> str:
         return plain(example.detail)
     if example.path in ("", "$"):
         return f"The server answered {_code(actual)}."
+    if example.path.startswith("$.") and actual == "(absent)":
+        return f"The server left out {_where(example.path)}."
     if example.path.startswith("$."):
         return f"The server sent {_where(example.path)} as {_code(actual)}."
     return f"The server sent {example.path} {_code(actual)}."

@@ -142,9 +142,8 @@ def run(args: argparse.Namespace) -> int:
             known.add(token)  # the console's redaction keeps it off the screen too
         export = build_export(current, documentation_pages(), access, baseline=baseline, history=history)
         out = args.out or folder
-        written = write_export(
-            export, out, Redactor([token, *(known.secrets() if known is not None else ())])
-        )
+        redactor = Redactor([token, *(known.secrets() if known is not None else ())])
+        written = write_export(export, out, redactor.text)
     except ResultsError as exc:
         return _fail(str(exc))
     except OSError as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from html import unescape
 from dataclasses import replace
+from html import unescape
 
 from builders import CANARY, faulty_results, leaky_deviation, make_deviation, run_results
 
