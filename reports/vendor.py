@@ -57,11 +57,13 @@ _PUBLIC_STANDARDS = (
     (re.compile(r"HTTP/1\.1"), "https://www.rfc-editor.org/rfc/rfc9112"),
 )
 _PAGE_ID = re.compile(r"\bS(\d+)(?:\s*-\s*S(\d+))?\b")
-_INTERNAL = (
-    re.compile(r"\s*\((?:D\d+(?:,\s*)?)+(?:[^)]*)\)"),  # "(D23)", "(D12, D25)"
-    re.compile(r"\s*\(schema [^)]*\)"),
-    re.compile(r"\s*\bD\d+\b"),
-    re.compile(r"#/\S+"),
+_INTERNAL = (  # our vocabulary in a text written for the vendor, and what replaces it
+    (re.compile(r"\s*\((?:D\d+(?:,\s*)?)+(?:[^)]*)\)"), ""),  # "(D23)", "(D12, D25)"
+    (re.compile(r"\s*\((?:schema|variant) [^)]*\)"), ""),  # "(schema #/…)", "(variant auth-bearer-header)"
+    (re.compile(r"\s*\bD\d+\b"), ""),
+    (re.compile(r"#/\S+"), ""),
+    (re.compile(r"^schemathesis [a-z]+: "), ""),  # the generator's phase naming the case
+    (re.compile(r"was sent as \S+ and \S+:"), "was sent twice:"),  # two case ids
 )
 
 
@@ -142,8 +144,8 @@ def _severity_order(item: tuple[str, int]) -> int:
 
 def plain(text: str) -> str:
     """``text`` without DECISIONS numbers and pointers into our OpenAPI file."""
-    for pattern in _INTERNAL:
-        text = pattern.sub("", text)
+    for pattern, replacement in _INTERNAL:
+        text = pattern.sub(replacement, text)
     return text.strip()
 
 
