@@ -44,9 +44,11 @@ class ExampleView:
     request: str
     response: str
     curl: str
-    # differential runs: the other target's response, and the two sides' names (A, B)
+    # a second answer to the same request: the other target's (differential runs) or the control re-send's
     other_response: str = ""
-    sides: tuple[str, str] = ("Expected", "Actual")
+    sides: tuple[str, str] = ("Expected", "Actual")  # headings of expected / actual
+    response_sides: tuple[str, str] = ("", "")  # headings of other_response / response
+    request_label: str = "Request"
 
 
 def cut(text: str, limit: int) -> str:
@@ -144,10 +146,26 @@ def build_example(deviation: Deviation, status: str = "") -> ExampleView:
         response=format_response(deviation.response),
         curl=cut(mask_text(deviation.curl), CURL_LIMIT),
         other_response=format_other_response(other) if other else "",
-        sides=(_side_name(other, "A"), _side_name(deviation.response, "B"))
-        if other
-        else ("Expected", "Actual"),
+        **_labels(other, deviation.response),
     )
+
+
+def _labels(other: Mapping[str, Any], response: Mapping[str, Any]) -> dict[str, Any]:
+    """Headings that say what each box is: the two targets of a differential run by name; otherwise
+    the documented expectation, the answer, and the control (the same request, sent again)."""
+    if not other:
+        return {}
+    if "target" in other or "target" in response:  # a differential run: each side is a target
+        a, b = _side_name(other, "first target"), _side_name(response, "second target")
+        return {
+            "sides": (f"{a} (expected)", f"{b} (actual)"),
+            "response_sides": (f"Response of {a}", f"Response of {b}"),
+            "request_label": f"Request (as sent to {b})",
+        }
+    return {
+        "response_sides": ("Control: the same request, sent again", "Answer"),
+        "request_label": "Request (sent both times)",
+    }
 
 
 def example_weight(example: ExampleView) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conformance.model.results import RESULTS_FILE, RunResults
 
-__all__ = ["RESULTS_FILE", "console_hint", "replay_command", "typed_path"]
+__all__ = ["RESULTS_FILE", "console_hint", "offers_replay", "replay_command", "typed_path"]
 
 
 
@@ -29,8 +29,13 @@ def replay_command(results_path: Path) -> str:
     return f"opentact-conformance replay {typed_path(results_path)}"
 
 
+def offers_replay(results: RunResults) -> bool:
+    """A finished run that failed: re-sending only its failing cases means something."""
+    return results.command == "run" and not results.partial and bool(results.gating())
+
+
 def console_hint(results: RunResults, report_dir: Path) -> str:
     """A line for a run's summary when it failed: how to re-send only its failing cases ("" otherwise)."""
-    if results.command != "run" or results.partial or not results.gating():
+    if not offers_replay(results):
         return ""
     return f"\nre-send only the failing cases: {replay_command(report_dir / RESULTS_FILE)}"

@@ -6,6 +6,7 @@ is made here, so it can be tested without rendering HTML.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from reports.groups import (
     severity_counts,
 )
 from reports.problem_table import ProblemRow, RunFact, problem_rows, run_facts
+from reports.vendor import DocPage
 
 __all__ = [
     "BaselineSummary",
@@ -177,7 +179,9 @@ def _section_specs(results: RunResults) -> list[SectionSpec]:
     ]
 
 
-def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportView:
+def build_view(
+    results: RunResults, *, examples_per_group: int = 5, pages: Mapping[str, DocPage] | None = None
+) -> ReportView:
     """The whole page as plain data."""
     if examples_per_group < 1:
         raise ValueError(f"examples_per_group must be at least 1, not {examples_per_group}")
@@ -225,7 +229,7 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
             specs, descriptions=check_descriptions(results), examples_per_group=examples_per_group
         ),
         crashes=results.crashes,
-        problems=problem_rows(results),
+        problems=problem_rows(results, pages),
         facts=run_facts(results.invocation),
         reproduce=str(results.invocation.get("reproduce", "")),
     )

@@ -13,11 +13,18 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from conformance.checks.base import CheckContext, register_run_check
 from conformance.checks.run_level import with_other
+from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange, RecordedRequest
 from conformance.model.http import RATE_LIMITED
 
-__all__ = ["ACCOUNT_STATE_STATUSES", "Outcome", "check_equal_requests_same_outcome", "outcome_of"]
+__all__ = [
+    "ACCOUNT_STATE_STATUSES",
+    "Outcome",
+    "check_equal_requests_same_outcome",
+    "expected_and_actual",
+    "outcome_of",
+]
 
 # S9: "Insufficient Balance" 405 and "Country Permission Violation" 406 depend on the account,
 # which may change during a run, not on the request.
@@ -53,6 +60,33 @@ def describe_outcome(outcome: Outcome) -> str:
     return text
 
 
+_DOCUMENTED_STATUSES = {
+    Expectation.SUCCESS: DOCUMENTED_SUCCESS,
+    Expectation.VALIDATION: frozenset({400}),
+    Expectation.AUTH: frozenset({401}),
+    Expectation.NOT_FOUND: frozenset({404}),
+    Expectation.EITHER: DOCUMENTED_SUCCESS | {400},
+    Expectation.REFUSED: frozenset({400, 401, 404}),
+}
+
+
+def _documented(expectation: Expectation, outcome: Outcome) -> bool:
+    return outcome[0] in _DOCUMENTED_STATUSES.get(expectation, frozenset())
+
+
+def expected_and_actual(expectation: Expectation, first: Outcome, other: Outcome) -> tuple[str, str]:
+    """What the docs promise and what came instead: the documented answer is the expected one, whichever
+    send got it; when both or neither are documented, the promise is the same answer both times."""
+    if _documented(expectation, first) and not _documented(expectation, other):
+        return describe_outcome(first), describe_outcome(other)
+    if _documented(expectation, other) and not _documented(expectation, first):
+        return describe_outcome(other), describe_outcome(first)
+    return (
+        "the same answer to the same request",
+        f"first {describe_outcome(first)}, then {describe_outcome(other)}",
+    )
+
+
 def _severity(first: Outcome, other: Outcome) -> Severity:
     statuses = {first[0], other[0]}
     if statuses & ACCOUNT_STATE_STATUSES:
@@ -76,22 +110,23 @@ def check_equal_requests_same_outcome(
         if len(group) < 2:
             continue
         first = group[0]
-        expected = outcome_of(first)
+        before = outcome_of(first)
         for other in group[1:]:
-            actual = outcome_of(other)
-            if actual == expected:
+            after = outcome_of(other)
+            if after == before:
                 continue
+            expected, actual = expected_and_actual(first.case.expectation, before, after)
             deviation = ctx.deviation(
                 "equal_requests_same_outcome",
                 first,
-                severity=_severity(expected, actual),
+                severity=_severity(before, after),
                 title="Equal requests got different answers",
                 detail=f"the same request was sent as {first.case.id} and {other.case.id}: first "
-                f"{describe_outcome(expected)}, then {describe_outcome(actual)}. The documented outcome "
+                f"{describe_outcome(before)}, then {describe_outcome(after)}. The documented outcome "
                 "depends on the request; an answer that changes is intermittent.",
                 path="$",
-                expected=describe_outcome(expected),
-                actual=describe_outcome(actual),
+                expected=expected,
+                actual=actual,
                 evidence=Evidence(
                     source=first.case.evidence or "S1 response tabs: one outcome per kind of request",
                     decision="D27",

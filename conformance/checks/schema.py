@@ -24,16 +24,6 @@ def _json_body(exchange: Exchange) -> Any:
     return response.json_or_none()
 
 
-def _value_at(body: Any, path: str) -> Any:
-    node = body
-    for part in path.lstrip("$").split(".")[1:] if path != "$" else []:
-        if isinstance(node, Mapping):
-            node = node.get(part)
-        else:
-            return None
-    return node
-
-
 @register("response_schema")
 def check_response_schema(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """Every JSON response validates against the schema documented for its status (jsonschema)."""
@@ -81,6 +71,7 @@ def _variant_deviation(
     """A warning: this member breaks the canonical schema the way a variant the body shows does (D23)."""
     variant = explaining[0].variant
     also = [v.variant.id for v in explaining[1:]]
+    words = word_problem(problem, body)
     status = exchange.response.status if exchange.response is not None else 0
     return ctx.deviation(
         "response_schema",
@@ -93,8 +84,8 @@ def _variant_deviation(
             + (f" Also consistent with: {', '.join(also)}." if also else "")
         ),
         path=problem.path,
-        expected=f"canonical schema ({problem.validator})",
-        actual=_value_at(body, problem.path),
+        expected=f"{words.expected} (the API reference)",  # what the reference documents, in words
+        actual=words.actual,
         evidence=Evidence(source=variant.evidence, decision=variant.decision, variant=variant.id),
     )
 

@@ -1,4 +1,4 @@
-"""`opentact-conformance run | mock | report | diff | replay | check-traffic | proxy` — the command line.
+"""`opentact-conformance run | mock | report | export | diff | replay | check-traffic | proxy`: the CLI.
 
 Exit codes (documented in the README):
   0  clean at the gate threshold        1  deviations at/above --fail-on (or a suite crash)
@@ -48,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _commands() -> dict[str, Any]:
-    from conformance.commands import check_traffic, diff, proxy, replay, report, run
+    from conformance.commands import check_traffic, diff, export, proxy, replay, report, run
     from conformance.mock import command as mock
 
     return {
@@ -57,6 +57,7 @@ def _commands() -> dict[str, Any]:
         "mock": mock,
         "report": report,
         "diff": diff,
+        "export": export,
         "check-traffic": check_traffic,
         "proxy": proxy,
     }

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from conformance.engine.run.progress import ProgressTick
-from conformance.model.problems import against_baseline, distinct_problems, problem_status
+from conformance.model.problems import against_baseline, distinct_problems, problem_id, problem_status
 from conformance.model.results import RunResults
 
 __all__ = [
@@ -161,12 +161,19 @@ def problem_lines(results: RunResults, limit: int = MAX_PROBLEM_LINES) -> list[s
     """The distinct problems, worst first: severity, check, title, path, count (and baseline status)."""
     problems = distinct_problems(results.deviations)
     persisting = set(results.baseline.persisting) if results.baseline is not None else None
+    shown = {problem.id for problem in problems[:limit]}
+    actual: dict[str, str] = {}  # what the target did, from the first deviation of each problem shown
+    for deviation in results.deviations:
+        if deviation.actual and len(actual) < len(shown):
+            pid = problem_id(deviation)
+            if pid in shown:
+                actual.setdefault(pid, deviation.actual)
     lines = []
     for problem in problems[:limit]:
         status = "" if persisting is None else f" [{problem_status(problem, persisting)}]"
         lines.append(
             f"  {problem.severity.value:<7} {problem.check:<20} {problem.title} at {problem.path}"
-            f" ×{problem.count}{status}"
+            f" ×{problem.count}{status}{_got(actual.get(problem.id, ''))}"
         )
     if len(problems) > limit:
         rest = problems[limit:]
@@ -175,6 +182,14 @@ def problem_lines(results: RunResults, limit: int = MAX_PROBLEM_LINES) -> list[s
             "see report.html"
         )
     return lines
+
+
+def _got(actual: str, limit: int = 60) -> str:
+    """`` (got text/html; charset=utf-8)``: what the target did instead, on one short line."""
+    text = " ".join(actual.split())
+    if not text:
+        return ""
+    return f" (got {text if len(text) <= limit else text[: limit - 1] + '…'})"
 
 
 def summary_lines(results: RunResults) -> list[str]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,15 @@ if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--he
     from conformance.engine.sending.resend import ThrottleTally
     from conformance.engine.sending.sender import Job, Sender, Sent
 
-__all__ = ["DiffOptions", "SideUnreachableError", "add_parser", "execute_diff", "load_side", "run"]
+__all__ = [
+    "DiffOptions",
+    "SideUnreachableError",
+    "add_parser",
+    "execute_diff",
+    "load_side",
+    "reproduce_diff",
+    "run",
+]
 
 EMBEDDED = "embedded mock"
 
@@ -409,7 +418,24 @@ def _summary(results: RunResults) -> str:
         f"verdict: {results.verdict.upper()} "
         f"(fail on {results.fail_on.value}; {len(results.gating())} gating)"
     )
+    reproduce = results.invocation.get("reproduce")
+    if reproduce:
+        lines.append(f"reproduce: {reproduce}")
     return "\n".join(lines)
+
+
+def reproduce_diff(args: argparse.Namespace) -> str:
+    """One ``diff`` command that sends the same cases to the same two targets (no token in it: each
+    profile names its variable)."""
+    parts = ["opentact-conformance", "diff"]
+    for ref in args.profile:
+        parts += ["--profile", str(ref)]
+    parts += ["--seed", str(args.seed), "--max-examples", str(args.max_examples), "--fail-on", args.fail_on]
+    if args.negative_only_for:
+        parts += ["--negative-only-for", str(args.negative_only_for)]
+    if args.live:
+        parts.append("--live")
+    return shlex.join(parts)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -450,6 +476,7 @@ def run(args: argparse.Namespace) -> int:
             except KeyboardInterrupt as exc:  # before the sending loop
                 results = incomplete_results(f"{a.name} vs {b.name}", args.seed, interruption(exc), "diff")
             results = heed_signal(results)
+            results = replace(results, invocation={**results.invocation, "reproduce": reproduce_diff(args)})
             return finish(results, args.report_dir, _summary(results))
     except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError) as exc:
         return _fail(str(exc))

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--he
     from conformance.engine.run.replay import CaseReplay, ReplayOutcome
     from conformance.model.results import RunResults
 
-__all__ = ["add_parser", "replay_target", "run"]
+__all__ = ["add_parser", "ran_against_embedded_mock", "replay_target", "run"]
 
 DEFAULT_ATTEMPTS = 3  # the engine's DEFAULT_ATTEMPTS (not imported: `--help` loads no engine)
 MAX_ATTEMPTS = 20
@@ -114,7 +114,7 @@ def _shown(value: Any, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _ran_against_embedded_mock(invocation: Mapping[str, Any]) -> bool:
+def ran_against_embedded_mock(invocation: Mapping[str, Any]) -> bool:
     ref = invocation.get("profile_ref")
     mock_ref = isinstance(ref, str) and (ref == "mock" or ref.startswith("mock:"))
     return mock_ref and not invocation.get("base_url")
@@ -145,7 +145,7 @@ def replay_target(args: argparse.Namespace, results: RunResults) -> Profile:
 
     if args.profile or args.base_url:
         profile = load_profile(args.profile)
-    elif _ran_against_embedded_mock(results.invocation):
+    elif ran_against_embedded_mock(results.invocation):
         profile = _recorded_mock(results.invocation)
     else:
         raise ReplayError(
@@ -166,7 +166,7 @@ def _recorded(results: RunResults) -> str:
     ref = invocation.get("profile_ref")
     if ref and ref != results.target.name:
         target += f" (profile {_shown(ref)})"
-    if _ran_against_embedded_mock(invocation):
+    if ran_against_embedded_mock(invocation):
         faults = invocation.get("mock_faults")
         named = ", ".join(map(str, faults)) if isinstance(faults, list) else faults
         return f"the run was against {target}" + (f" with faults {_shown(named)}" if faults else "")

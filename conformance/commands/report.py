@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conformance.commands.doc_pages import documentation_pages
 from conformance.model.results import RESULTS_FILE, ResultsError, RunResults, load_results
 
-__all__ = ["DEFAULT_MERGE_OUT", "add_parser", "run"]
+__all__ = ["DEFAULT_MERGE_OUT", "add_parser", "history_files", "history_folder", "run"]
 
 DEFAULT_MERGE_OUT = Path("conformance-report")
 
@@ -20,7 +21,8 @@ Render report.html (and junit.xml) from results files.
   report OLD NEW               compare two runs: NEW's deviations marked new / persisting / fixed
   report --merge A B ...       merge shards of one run into results.json, report.html, junit.xml
   report --history RUN ...     one page over many runs (files, or folders of them): history.html
-                               with the distinct problems x runs matrix and per-run counts
+                               with the distinct problems x runs matrix and per-run counts, written
+                               into the one folder given, else into the newest run's folder
 """
 
 
@@ -44,8 +46,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder to write into (default: the (newest) results file's folder; "
-        f"for --merge: ./{DEFAULT_MERGE_OUT})",
+        help="folder to write into (default: the folder of RESULTS, of NEW when comparing; for --history "
+        f"the one folder given, else the newest run's folder; for --merge: ./{DEFAULT_MERGE_OUT})",
     )
     parser.add_argument(
         "--merge",
@@ -87,7 +89,7 @@ def _merge(files: list[Path], out: Path) -> int:
         return _fail(f"--out {out} would overwrite the input {target}; choose another folder")
     merged = merge_results([load_results(f) for f in files])
     merged.write(target)
-    _written(target, write_html(merged, out), write_junit(merged, out))
+    _written(target, write_html(merged, out, pages=documentation_pages()), write_junit(merged, out))
     return 0
 
 
@@ -97,7 +99,7 @@ def _compare(old_file: Path, new_file: Path, out: Path) -> int:
 
     old, new = load_results(old_file), load_results(new_file)
     compared: RunResults = new.with_baseline(compare(old, new, label=str(old_file)))
-    _written(write_html(compared, out))
+    _written(write_html(compared, out, pages=documentation_pages()))
     return 0
 
 
@@ -118,13 +120,21 @@ def history_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def history_folder(paths: list[Path], loaded: list[tuple[Path, RunResults]]) -> Path:
+    """Where history.html goes without --out: the one folder named, else the newest run's folder."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0]
+    newest, _ = max(loaded, key=lambda pair: pair[1].started_at)
+    return newest.parent
+
+
 def _history(paths: list[Path], out: Path | None) -> int:
     from reports.history_page import write_history
 
     files = history_files(paths)
-    runs = [(str(f), load_results(f)) for f in files]
-    folder = out or (paths[0] if paths[0].is_dir() else paths[0].parent)
-    _written(write_history(runs, folder))
+    loaded = [(f, load_results(f)) for f in files]
+    runs = [(str(f), results) for f, results in loaded]
+    _written(write_history(runs, out or history_folder(paths, loaded)))
     return 0
 
 
@@ -149,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         if len(files) == 1:
             results = load_results(files[0])
             folder = out or files[0].parent
-            _written(write_html(results, folder), write_junit(results, folder))
+            _written(write_html(results, folder, pages=documentation_pages()), write_junit(results, folder))
             return 0
         if len(files) == 2:
             return _compare(files[0], files[1], out or files[1].parent)

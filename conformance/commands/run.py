@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.commands import signals
 from conformance.commands.console import figures_line, make_progress, summary_lines
+from conformance.commands.doc_pages import documentation_pages
 from conformance.commands.exit_codes import (
     EXIT_CLEAN,
     EXIT_CODES_HELP,
@@ -110,7 +111,8 @@ def write_artefacts(results: RunResults, report_dir: Path) -> list[Path]:
 
     results_path = report_dir / "results.json"
     results.write(results_path)
-    return [results_path, write_html(results, report_dir), write_junit(results, report_dir)]
+    pages = documentation_pages()
+    return [results_path, write_html(results, report_dir, pages=pages), write_junit(results, report_dir)]
 
 
 def _summary(results: RunResults, started: float | None = None) -> str:

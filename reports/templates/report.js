@@ -64,6 +64,9 @@
     if (!target || !target.classList.contains("group")) { return; }
     target.hidden = false;
     target.open = true;
+    // the sticky filter bar must not cover the group's header: stop that far below the top
+    var bar = document.getElementById("filters");
+    target.style.scrollMarginTop = ((bar ? bar.offsetHeight : 0) + 8) + "px";
     target.scrollIntoView();
   }
   document.querySelectorAll("a[data-open-group]").forEach(function (link) {

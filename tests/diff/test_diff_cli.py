@@ -48,6 +48,8 @@ def test_two_clean_mocks_differ_nowhere_and_exit_0(tmp_path: Path) -> None:
     assert data["target"]["base_url"] == "embedded mock | embedded mock"
     assert data["stats"]["compared"] == data["stats"]["cases"] > 40
     assert "verdict: PASS" in done.stdout
+    reproduce = "reproduce: opentact-conformance diff --profile mock --profile mock --seed 0 --max-examples 5"
+    assert reproduce in done.stdout and data["invocation"]["reproduce"] in done.stdout
     assert (tmp_path / "conformance-report" / "report.html").is_file()
     assert (tmp_path / "conformance-report" / "junit.xml").is_file()
 

@@ -61,7 +61,7 @@ def test_a_differential_example_shows_both_responses_in_two_columns_escaped() ->
         HOSTILE not in html and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
     )  # B's body, escaped
     assert "text/html" in html and "Request (as sent to production)" in html
-    assert "<h4>sandbox</h4>" in html and "<h4>production</h4>" in html  # expected/actual named by side
+    assert "<h4>sandbox (expected)</h4>" in html and "<h4>production (actual)</h4>" in html  # named by side
     assert "tok-1" not in html
 
 

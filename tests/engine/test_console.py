@@ -96,3 +96,17 @@ def test_the_summary_lists_distinct_problems_and_caps_its_length() -> None:
     assert lines[1].split() == ["error", "response_schema", "`m0`", "is", "missing", "at", "$.m0", "×2"]
     assert lines[-1].startswith("  … and 18 more distinct problems (36 deviations)")
     assert problem_lines(_results([])) == []
+
+
+def test_a_problem_line_says_what_the_target_did() -> None:
+    labelled = Deviation(
+        "content_type",
+        Severity.ERROR,
+        "Response is not labelled application/json",
+        "",
+        path="Content-Type",
+        expected="application/json",
+        actual="text/html; charset=utf-8",
+    )
+    [line] = problem_lines(_results([labelled, labelled]))
+    assert line.endswith("at Content-Type ×2 (got text/html; charset=utf-8)")

@@ -128,3 +128,19 @@ def test_history_orders_equal_start_times_as_given(runs_folder: Path) -> None:
     random.Random(1).shuffle(same_time)
     view = build_history(same_time)
     assert [run.source for run in view.runs] == [name for name, _ in same_time]
+
+
+def test_history_of_files_goes_into_the_newest_runs_folder(runs_folder: Path, tmp_path: Path) -> None:
+    """Without --out, as `--help` says: the one folder given, else the newest run's (not the first's)."""
+    paths = []
+    for n in (3, 1, 2):  # named in another order than their time: the first argument is run 1
+        folder = tmp_path / f"run-{n}"
+        folder.mkdir()
+        (folder / "results.json").write_bytes((runs_folder / f"run-{n}.json").read_bytes())
+        paths.append(str(folder / "results.json"))
+    newest = tmp_path / "run-4"
+    newest.mkdir()
+    (newest / "results.json").write_bytes((runs_folder / "run-4.json").read_bytes())
+    assert main(["report", "--history", *paths[1:], str(newest / "results.json"), paths[0]]) == 0
+    assert (newest / "history.html").is_file()
+    assert [p.name for p in tmp_path.rglob("history.html")] == ["history.html"]

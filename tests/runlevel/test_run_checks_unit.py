@@ -195,6 +195,21 @@ def test_an_intermittent_500_on_an_equal_request_is_an_error_with_both_answers()
     assert [(d.severity, d.case_id, d.phase) for d in found] == [(Severity.ERROR, first.case.id, "positive")]
     assert found[0].other_response["status"] == 500 and found[0].response["status"] == 200
     assert SECRET not in repr(msgspec.to_builtins(found[0]))
+    assert found[0].expected.startswith("HTTP 200") and found[0].actual.startswith("HTTP 500")
+
+
+def test_expected_is_the_documented_answer_whichever_send_got_it() -> None:
+    """A 500 first and the documented 200 on the control re-send: expected is still the 200."""
+    first = exchange(500, ERROR_500)
+    again = exchange(body=payload(1), repeat_of=first.case.id, phase="repeats")
+    [found] = run("equal_requests_same_outcome", [first, again])
+    assert found.expected.startswith("HTTP 200") and found.actual.startswith("HTTP 500")
+
+
+def test_two_documented_answers_expect_the_same_answer_both_times() -> None:
+    [found] = run("equal_requests_same_outcome", [exchange(), exchange(201)])
+    assert found.expected == "the same answer to the same request"
+    assert found.actual.startswith("first HTTP 200") and ", then HTTP 201" in found.actual
 
 
 def test_a_lost_answer_to_an_equal_request_is_an_error() -> None:
