@@ -33,6 +33,7 @@ from conformance.model.redaction import KnownSecrets
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
+    from conformance.contract.specfile import Spec
     from conformance.engine.profiles import Profile
     from conformance.engine.sending.resend import ThrottleTally
     from conformance.engine.sending.sender import Job, Sender, Sent
@@ -201,6 +202,7 @@ class _Compared:
     pairs: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     compared: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    skip_reasons: Counter[str] = field(default_factory=Counter)  # why cases were skipped on both sides
     one_side: int = 0
     partial_reason: str = ""
 
@@ -209,6 +211,32 @@ class _Compared:
         spent = [f"{side.label}: {why}" for side in sides if (why := side.sender.time_spent(done, total))]
         self.partial_reason = self.partial_reason or "; ".join(spent)
         return bool(spent)
+
+
+def _skip_reason(sides: tuple[_Side, _Side], *wanted: tuple[bool, Job[Sent] | None]) -> str:
+    """Why a case goes to neither side ("" when it goes): negative-only, or a side's budget spent."""
+    if not any(want for want, _ in wanted):
+        return "negative-only on both sides"
+    for side, (want, job) in zip(sides, wanted, strict=True):
+        if want and job is None:
+            return f"max_sends of side {side.label} spent"
+    return ""
+
+
+def _preflight(side: _Side, spec: Spec) -> None:
+    """One documented valid request to a side before the cases (D55): a refused token or an unleased
+    sender ends the diff (``PreflightError``, naming the side); any other answer is counted, not compared."""
+    from conformance.engine.run.preflight import PreflightError, preflight_case, refusal
+    from conformance.model.redaction import Redactor
+
+    if side.negative_only:  # D18: a negative-only side gets no valid request
+        return
+    sent = side.answer(side.sender.reserve(preflight_case(side.profile, spec)))
+    side.count(sent)
+    if sent is not None and sent.exchange is not None:
+        reason = refusal(sent.exchange, side.profile, Redactor(side.sender.secrets))
+        if reason:
+            raise PreflightError(f"side {side.label}: {reason}")
 
 
 def _send_and_compare(
@@ -232,7 +260,9 @@ def _send_and_compare(
             to_a, to_b = side_a.wants(case), side_b.wants(b_case)
             a_job = side_a.sender.reserve(case) if to_a else None
             b_job = side_b.sender.reserve(b_case) if to_b else None
-            if (not to_a and not to_b) or (to_a and a_job is None) or (to_b and b_job is None):
+            why = _skip_reason(sides, (to_a, a_job), (to_b, b_job))
+            if why:
+                found.skip_reasons[why] += 1
                 _release(a_job, b_job)
                 yield Ready((case, None, None))  # skipped: settled at once, no place on the wire
                 continue
@@ -323,6 +353,8 @@ def execute_diff(options: DiffOptions) -> RunResults:
         _side(labels[1], b, tokens[1], options.seed + 1, negative[1]) as side_b,
     ):
         try:
+            for side in (side_a, side_b):
+                _preflight(side, spec)
             _send_and_compare(cases, (side_a, side_b), found, judge)
         except KeyboardInterrupt as exc:
             found.partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
@@ -369,6 +401,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
             "compared": sum(found.compared.values()),
             "sent_to_one_side_only": found.one_side,
             "skipped_budget_or_negative_only": sum(found.skipped.values()),
+            "skipped_why": dict(found.skip_reasons),
             "sides": budgets,
             "negative_only_for": chosen,
             "status_pairs": "A/B",
@@ -386,13 +419,19 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def _why(stats: Any) -> str:
+    """ ": max_sends of B spent ×126" — why the skipped cases were skipped ("" when none were)."""
+    reasons = stats.get("skipped_why") or {}
+    return "".join(f"; {why} ×{count}" if len(reasons) > 1 else f": {why}" for why, count in reasons.items())
+
+
 def _summary(results: RunResults) -> str:
     counts = results.counts()
     stats = results.stats
     lines = [
         f"diff {results.target.name} — {stats.get('compared', 0)} cases compared "
         f"({stats.get('sent_to_one_side_only', 0)} sent to one side only, "
-        f"{stats.get('skipped_budget_or_negative_only', 0)} skipped), seed {results.seed}, "
+        f"{stats.get('skipped_budget_or_negative_only', 0)} skipped{_why(stats)}), seed {results.seed}, "
         f"{results.duration_s:.1f} s",
         f"differences: {counts['error']} error, {counts['warning']} warning, {counts['info']} info",
     ]
@@ -416,7 +455,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError
     from conformance.engine.generation import cache as case_cache
     from conformance.engine.profiles import ProfileError, resolve_token
-    from conformance.engine.run.runner import SafetyError, interruption
+    from conformance.engine.run.runner import PreflightError, SafetyError, interruption
     from conformance.mock.faults import UnknownFaultError
 
     if len(args.profile) != 2:
@@ -451,7 +490,7 @@ def run(args: argparse.Namespace) -> int:
                 results = incomplete_results(f"{a.name} vs {b.name}", args.seed, interruption(exc), "diff")
             results = heed_signal(results)
             return finish(results, args.report_dir, _summary(results))
-    except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError) as exc:
+    except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError, PreflightError) as exc:
         return _fail(str(exc))
     except SideUnreachableError as exc:
         return _fail(

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from conformance import __version__
 from conformance.checks import (
@@ -22,7 +23,15 @@ from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
+from conformance.engine.phases import COVERAGE_PHASE
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.run.preflight import (
+    PREFLIGHT_PHASE,
+    AuthWatch,
+    PreflightError,
+    refusal,
+    take_preflight,
+)
 from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.engine.sending.client import credential_secrets
@@ -31,6 +40,7 @@ from conformance.engine.sending.sender import Sender, Sent
 from conformance.mock.config import MockConfig
 from conformance.mock.process import MockProcess
 from conformance.model.cases import Case, Expectation
+from conformance.model.coverage import coverage_reason
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, kept_for_run_level
 from conformance.model.redaction import KnownSecrets, Redactor
@@ -38,8 +48,10 @@ from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
 __all__ = [
+    "PreflightError",
     "RunOptions",
     "SafetyError",
+    "default_min_coverage",
     "execute",
     "interruption",
     "resolved_target",
@@ -65,6 +77,9 @@ class RunOptions:
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
+    # the share of planned cases (percent) a run must send to be a complete verdict; None: 100 on the
+    # embedded mock or loopback, 0 on a live target (D55)
+    min_coverage: float | None = None
     progress: ProgressCallback | None = field(default=None, compare=False)
     # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
     known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
@@ -143,6 +158,7 @@ class _Tally:
         self.status_counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
+        self.answered: Counter[str] = Counter()  # planned cases that went out (coverage, D55)
         self.positive: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
@@ -177,6 +193,7 @@ class _Tally:
 
     def phases(self, cases: list[Case]) -> tuple[PhaseStats, ...]:
         planned = Counter(c.phase for c in cases)
+        planned[PREFLIGHT_PHASE] = self.sent[PREFLIGHT_PHASE]
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
         return tuple(
@@ -188,12 +205,91 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
+            for p in (PREFLIGHT_PHASE, *PHASES, PROBE_PHASE, REPEAT_PHASE)
             if planned[p]
         )
 
 
 
+
+
+def _preflight(
+    sender: Sender,
+    tally: _Tally,
+    case: Case,
+    redactor: Redactor,
+    profile: Profile,
+    ctx: CheckContext,
+    check_names: tuple[str, ...],
+) -> str:
+    """One documented valid request before the cases (D55): a refused token or an unleased sender ends
+    the run (``PreflightError``, nothing else sent); any other answer is checked like a case. Returns
+    what became of it, for the run's statistics."""
+    job = sender.reserve(case)
+    if job is None:
+        return "skipped: the send budget is 0"
+    sent = job()
+    tally.throttle.merge(sent.throttle)
+    for superseded in sent.superseded:
+        tally.record_superseded(superseded, ctx, check_names)
+    if sent.exchange is None:
+        return "not sent: the time budget ended first"
+    if sender.out_of_time():  # our time budget may have cut it: counted, not judged (D19)
+        tally.count(sent.exchange)
+        return "not judged: the time budget ended it"
+    reason = refusal(sent.exchange, profile, redactor)
+    if reason:
+        raise PreflightError(reason)
+    tally.record(sent.exchange, ctx, check_names)
+    tally.answered[PREFLIGHT_PHASE] += 1
+    response = sent.exchange.response
+    return f"sent: HTTP {response.status}" if response is not None else "sent: no answer"
+
+
+def default_min_coverage(profile: Profile) -> float:
+    """100 % on the embedded mock or a loopback target (its budget is ours to raise), 0 % on a live
+    target, whose small default budget must not make every live run red (D55)."""
+    return 100.0 if profile.embedded_mock or is_loopback_url(profile.base_url) else 0.0
+
+
+def _coverage(
+    tally: _Tally, planned_cases: list[Case], budget: SendBudget, options: RunOptions
+) -> dict[str, Any]:
+    """Planned, sent and not sent, per phase and in all, with why (D55): ``stats.coverage``."""
+    planned = Counter(c.phase for c in planned_cases)
+    sent = sum(tally.answered.values())
+    held = sum(n for p, n in tally.skipped.items() if p in planned)
+    reasons: dict[str, int] = {}
+    if held:
+        share = (
+            ""
+            if options.shard is None
+            else f" (shard {options.shard[0]}/{options.shard[1]}'s share {budget.limit})"
+        )
+        reasons[f"max_sends={options.profile.max_sends}{share}"] = held
+    if len(planned_cases) - sent - held:
+        reasons["time budget or interruption"] = len(planned_cases) - sent - held
+    minimum = default_min_coverage(options.profile) if options.min_coverage is None else options.min_coverage
+    percent = 100.0 * sent / len(planned_cases) if planned_cases else 100.0
+    not_sent_classes = sorted(
+        {k for c in planned_cases if c.phase == COVERAGE_PHASE for k in c.classes}
+        - tally.classes[COVERAGE_PHASE]
+    )
+    return {
+        "planned": len(planned_cases),
+        "sent": sent,
+        "not_sent": len(planned_cases) - sent,
+        "not_sent_why": reasons,
+        "percent": round(percent, 1),
+        "min_coverage": minimum,
+        "below_min": percent < minimum,
+        "phases": {
+            p: {"planned": n, "sent": tally.answered[p], "not_sent": n - tally.answered[p]}
+            for p, n in planned.items()
+        },
+        "coverage_classes_not_sent": not_sent_classes,
+        "negative_only": options.negative_only or options.profile.negative_only,
+    }
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -344,7 +440,18 @@ def _send_and_check(
             yield sender.job(case)
 
     settled: list[Sent] = []
+    watch = AuthWatch()
+    preflight = "not sent: the run stopped before it"
+    checked: list[Case] = []  # the preflight case, once sent: the variant probe may re-send it too
     try:
+        if options.negative_only or profile.negative_only:  # D18: negative-only sends no valid request
+            preflight = "skipped: negative-only sends no valid request (D18)"
+        elif options.shard is not None and options.shard[0] != 1:
+            preflight = "skipped: shard 1 sends it; this shard stops once its valid sends are all refused"
+        else:
+            first, cases[:] = take_preflight(cases, profile, spec)
+            checked.append(first)
+            preflight = _preflight(sender, tally, first, redactor, profile, ctx, check_names)
         timed_out = False
         with sender.answers(jobs(), settled) as answers:
             for index, sent in enumerate(answers):
@@ -356,12 +463,15 @@ def _send_and_check(
                     tally.skipped[case.phase] += int(not sent.late)
                     _tick(options, tally, budget, None, case, index + 1, len(cases))
                     continue
+                tally.answered[case.phase] += 1
                 if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
                     timed_out = True
                     tally.count(exchange)
                     continue
                 tally.record(exchange, ctx, check_names)
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+                if watch.see(exchange, redactor):  # the token is refused: not hundreds of vendor errors
+                    raise PreflightError(watch.message(profile))
                 if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
                     break  # stop now, as sending does, not when the next answer comes
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
@@ -381,7 +491,7 @@ def _send_and_check(
 
             tally.deviations = downgrade_rescued(
                 tally.deviations,
-                {c.id: c for c in cases},
+                {c.id: c for c in (*checked, *cases)},
                 request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),
@@ -402,9 +512,12 @@ def _send_and_check(
             f"{tally.throttle.unresolved} case(s) still throttled (429) after every re-send: not evaluated"
         )
         partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
+    coverage = _coverage(tally, [*checked, *cases], budget, options)
+    if coverage["below_min"]:
+        partial_reason = "; ".join(filter(None, (partial_reason, coverage_reason(coverage))))
     total = tally.positive["total"]
     stats = {
-        "cases": len(cases),
+        "cases": len(checked) + len(cases),
         "sent": sum(tally.sent.values()),
         "skipped_budget": sum(tally.skipped.values()),
         "send_budget": budget.limit,
@@ -415,6 +528,8 @@ def _send_and_check(
         "positive_2xx": tally.positive["2xx"],
         "positive_2xx_share": round(tally.positive["2xx"] / total, 4) if total else None,
         "negative_only": options.negative_only or profile.negative_only,
+        "preflight": preflight,
+        "coverage": coverage,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
         **_throttle_stats(tally),
     }
