@@ -130,9 +130,9 @@ def format_duration(seconds: float) -> str:
 
 def verdict_text(results: RunResults) -> str:
     """One sentence that says why the gate passed or failed, and how much of the run was sent (D55)."""
-    coverage = results.stats.get("coverage") or {}
-    if coverage.get("not_sent") and not results.partial:
-        return f"{_verdict_sentence(results)}. Partial coverage: {coverage_note(coverage)}"
+    note = coverage_note(results.stats.get("coverage") or {})
+    if note and not results.partial:
+        return f"{_verdict_sentence(results)}. Partial coverage: {note}"
     return _verdict_sentence(results)
 
 

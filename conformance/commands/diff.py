@@ -33,7 +33,6 @@ from conformance.model.redaction import KnownSecrets
 from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 
 if TYPE_CHECKING:  # the engine is imported when the command runs, not for `--help` (issue 13)
-    from conformance.contract.specfile import Spec
     from conformance.engine.profiles import Profile
     from conformance.engine.sending.resend import ThrottleTally
     from conformance.engine.sending.sender import Job, Sender, Sent
@@ -223,20 +222,38 @@ def _skip_reason(sides: tuple[_Side, _Side], *wanted: tuple[bool, Job[Sent] | No
     return ""
 
 
-def _preflight(side: _Side, spec: Spec) -> None:
-    """One documented valid request to a side before the cases (D55): a refused token or an unleased
-    sender ends the diff (``PreflightError``, naming the side); any other answer is counted, not compared."""
-    from conformance.engine.run.preflight import PreflightError, preflight_case, refusal
+def _preflight(case: Case, sides: tuple[_Side, _Side], found: _Compared) -> _Answers | None:
+    """The first valid send of the plan, alone and before any other case (D56), to each side that takes
+    it (not a negative-only side, D18): A first, then B. A refused token or an unleased sender ends the
+    diff (``PreflightError``, naming the side) and nothing more is sent; any other answer is the case's,
+    compared as usual. None when the case is skipped (a side's budget), as any case would be."""
+    from conformance.engine.run.differential import map_case
+    from conformance.engine.run.preflight import PreflightError, refusal
     from conformance.model.redaction import Redactor
 
-    if side.negative_only:  # D18: a negative-only side gets no valid request
-        return
-    sent = side.answer(side.sender.reserve(preflight_case(side.profile, spec)))
-    side.count(sent)
-    if sent is not None and sent.exchange is not None:
-        reason = refusal(sent.exchange, side.profile, Redactor(side.sender.secrets))
-        if reason:
-            raise PreflightError(f"side {side.label}: {reason}")
+    b_case = map_case(case, sides[0].profile, sides[1].profile)
+    wanted = sides[0].wants(case), sides[1].wants(b_case)
+    jobs = [
+        side.sender.reserve(c) if want else None
+        for side, c, want in zip(sides, (case, b_case), wanted, strict=True)
+    ]
+    why = _skip_reason(sides, *zip(wanted, jobs, strict=True))
+    if why:
+        found.skip_reasons[why] += 1
+        found.skipped[case.phase] += 1
+        _release(*jobs)
+        return None
+    answers: list[Sent | None] = []
+    for index, side in enumerate(sides):
+        sent = side.answer(jobs[index])
+        side.count(sent)
+        answers.append(sent)
+        if sent is not None and sent.exchange is not None and not sent.late:
+            reason = refusal(sent.exchange, side.profile, Redactor(side.sender.secrets), side.label)
+            if reason:
+                _release(*jobs[index + 1 :])
+                raise PreflightError(reason)
+    return case, answers[0], answers[1]
 
 
 def _send_and_compare(
@@ -247,10 +264,17 @@ def _send_and_compare(
     A case goes to both sides or to neither: its budget units are reserved on both in case order, and
     a case either side's budget refuses is skipped on both (D17)."""
     from conformance.engine.run.differential import map_case
+    from conformance.engine.run.preflight import first_valid_send
     from conformance.engine.sending.inflight import Ready
     from conformance.engine.sending.sender import Job, in_flight
 
     side_a, side_b = sides
+    first = first_valid_send(cases, side_a.profile)
+    if first is not None:  # the preflight goes first, on its own; the other cases follow
+        answer = _preflight(cases[first], sides, found)
+        cases = [*cases[:first], *cases[first + 1 :]]
+        if answer is not None:
+            judge(answer)
 
     def jobs() -> Iterator[Callable[[], _Answers]]:
         for index, case in enumerate(cases):
@@ -353,8 +377,6 @@ def execute_diff(options: DiffOptions) -> RunResults:
         _side(labels[1], b, tokens[1], options.seed + 1, negative[1]) as side_b,
     ):
         try:
-            for side in (side_a, side_b):
-                _preflight(side, spec)
             _send_and_compare(cases, (side_a, side_b), found, judge)
         except KeyboardInterrupt as exc:
             found.partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"

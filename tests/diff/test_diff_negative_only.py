@@ -52,7 +52,7 @@ def test_the_costly_side_gets_no_positive_case(
     }
     assert sum(one_side.values()) == results.stats["sent_to_one_side_only"] > 0
     stored = sum(count for (_, status), count in one_side.items() if status.startswith("2"))
-    assert len(cheap.store.messages()) == stored + 1 > 1  # and the preflight, sent to the cheap side only
+    assert len(cheap.store.messages()) == stored > 0
     # the only one-side case that may be refused: TO given twice, where either outcome is documented (D34)
     refused = {key: n for key, n in one_side.items() if not key[1].startswith("2")}
     assert refused in ({}, {("coverage", "400"): 1})

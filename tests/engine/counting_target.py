@@ -1,18 +1,20 @@
-"""A loopback target that answers every request with one fixed status and body, and counts them."""
+"""A loopback target that answers each request by its number (1-based) and counts what reached it."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+Script = Callable[[int], tuple[int, bytes]]  # request number -> (status, JSON body)
+
 
 class CountingTarget:
-    """``requests`` counts what reached the server; every answer is ``status`` with ``body``."""
+    """``requests`` counts what reached the server; request ``n`` is answered ``script(n)``."""
 
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status, self.body = status, body
+    def __init__(self, script: Script) -> None:
+        self.script = script
         self.requests = 0
         self._lock = threading.Lock()
 
@@ -21,13 +23,16 @@ class CountingTarget:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with target._lock:
                     target.requests += 1
-                self.send_response(target.status)
+                    number = target.requests
+                status, body = target.script(number)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(target.body)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(target.body)
+                self.wfile.write(body)
 
             def log_message(self, *args: object) -> None:
                 return
@@ -36,9 +41,12 @@ class CountingTarget:
 
 
 @contextmanager
-def counting_target(status: int, body: bytes) -> Iterator[tuple[CountingTarget, str]]:
-    """The target and its URL, served on 127.0.0.1 (a free port) until the block ends."""
-    target = CountingTarget(status, body)
+def counting_target(
+    status: int, body: bytes, script: Script | None = None
+) -> Iterator[tuple[CountingTarget, str]]:
+    """The target (every answer ``status`` with ``body``, unless a ``script`` says otherwise) and its URL,
+    served on 127.0.0.1 (a free port) until the block ends."""
+    target = CountingTarget(script or (lambda _: (status, body)))
     server = ThreadingHTTPServer(("127.0.0.1", 0), target.handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

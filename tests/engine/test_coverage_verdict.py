@@ -4,16 +4,18 @@ PASS, and says how many were not sent and why — console, results.json, junit.x
 from __future__ import annotations
 
 import json
-import os
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from support import run_cli
 
 from conformance.mock.server import MockServer
 
 from .conftest import TOKEN, TOKEN_ENV
+from .suite_session import run_suite
+
+pytestmark = pytest.mark.slow  # CLI runs and a pytest session in subprocesses
 
 
 def _profile(tmp_path: Path, url: str, name: str = "loopback", budget: str = "") -> Path:
@@ -96,38 +98,8 @@ def test_a_clean_full_run_is_a_plain_pass(tmp_path: Path, shared_mock: MockServe
 
 
 def test_pytest_skips_the_phases_whose_cases_were_not_sent(tmp_path: Path, shared_mock: MockServer) -> None:
-    import subprocess
-
-    root = Path(__file__).resolve().parents[2]
     out = tmp_path / "pytest.xml"
-    # a pytest of its own, one shard: nothing of this test run's xdist workers leaks into it
-    outside_xdist = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OPENTACT_"))}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(root / "conformance" / "suite"),
-            "-p",
-            "no:cacheprovider",
-            "-n",
-            "0",
-            "--profile",
-            str(_profile(tmp_path, shared_mock.url)),
-            "--max-examples",
-            "3",
-            "--report-dir",
-            str(tmp_path / "report"),
-            f"--junitxml={out}",
-            "-q",
-        ],
-        cwd=root,
-        env={**outside_xdist, TOKEN_ENV: TOKEN},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_suite(tmp_path, _profile(tmp_path, shared_mock.url), {TOKEN_ENV: TOKEN}, f"--junitxml={out}")
     outcomes = {}
     for case in ET.parse(out).getroot().iter("testcase"):
         skipped = case.find("skipped")

@@ -114,5 +114,5 @@ def test_phase_variants_is_a_phase_of_its_own(tmp_path: Path) -> None:
         data = json.loads((tmp_path / folder / "results.json").read_text(encoding="utf-8"))
         return [p["name"] for p in data["phases"]]
 
-    assert phases("without") == ["preflight", "examples"]  # the documented example, sent first (D55)
-    assert phases("with") == ["preflight", "examples", "variants"]
+    assert phases("without") == ["examples"]
+    assert phases("with") == ["examples", "variants"]

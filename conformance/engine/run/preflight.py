@@ -1,34 +1,34 @@
-"""The preflight: one documented valid request before the suite's cases, to tell a refused token or
-an unleased sender apart from a vendor fault (D55).
+"""The preflight: the run's first documented valid send, sent first and on its own, tells a refused
+token or an unleased sender apart from a vendor fault (D56).
 
-A 401/403 (the documented authentication refusal) or the documented unleased-sender 404 ("TNLease
-and SMSCampaign not found", D11) ends the run with a one-paragraph configuration error (exit 2)
-before anything else is sent. Any other answer is checked like a case, in phase ``preflight``.
-The same refusal met by every valid send of a run (``AuthWatch``) stops it the same way.
+No request is added: the preflight *is* a planned case (the first one that sends valid data with the
+profile's token from one of its senders; in a full run the documented request example). It goes out
+alone before the others and its answer is judged as that case, in its own phase. When the target
+refuses it for authentication (HTTP 401/403, or the documented error envelope with ``status``
+401/403) or refuses the sender as not leased (the documented 404 "TNLease and SMSCampaign not found",
+D11), the run ends with a one-paragraph configuration error (exit 2) and nothing more is sent. The
+same authentication refusal met by every valid send of a run (``AuthWatch``) stops it the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
-from conformance.contract.specfile import Spec
 from conformance.engine.profiles import Profile
 from conformance.model.cases import AuthPlacement, Case, Expectation
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, RecordedResponse
 from conformance.model.redaction import Redactor
 
 __all__ = [
-    "AUTH_REFUSED",
-    "PREFLIGHT_PHASE",
+    "WATCH_AFTER",
     "AuthWatch",
     "PreflightError",
-    "preflight_case",
+    "first_valid_send",
     "refusal",
-    "take_preflight",
+    "valid_send",
 ]
 
-PREFLIGHT_PHASE = "preflight"
-AUTH_REFUSED = frozenset({401, 403})  # the documented authentication refusals
+AUTH_REFUSED = frozenset({401, 403})  # the authentication refusals (D12 infers the 401)
 UNLEASED_MESSAGE = "TNLease and SMSCampaign not found"  # S1 404 tab, verbatim
 EXCERPT_CHARS = 160
 WATCH_AFTER = 5  # valid sends, all refused for authentication, that stop a run
@@ -38,38 +38,45 @@ class PreflightError(ValueError):
     """The target refused the run's credentials or sender: a configuration error (exit 2)."""
 
 
-def preflight_case(profile: Profile, spec: Spec) -> Case:
-    """The documented request example, from the profile's first sender to an allowed destination."""
-    parameters = spec.document["components"]["parameters"]
-    documented = {p["name"]: str(p["example"]) for p in parameters.values()}
-    destination = profile.destinations[0] if profile.destinations else documented["TO"]
-    return Case(
-        id="preflight-0001",
-        phase=PREFLIGHT_PHASE,
-        kind="preflight: documented request example with the profile's token and sender",
-        expectation=Expectation.SUCCESS,
-        params={"FROM": profile.senders[0], "TO": destination, "Message": documented["Message"]},
-        evidence="spec parameter examples (S1 200 example)",
-        decision="D55",
+def valid_send(case: Case, profile: Profile) -> bool:
+    """A planned case that sends documented valid data with the profile's token from a leased sender."""
+    return (
+        case.expectation is Expectation.SUCCESS
+        and case.auth is AuthPlacement.PROFILE
+        and case.token == "profile"
+        and case.repeat_of is None
+        and case.params.get("FROM") in profile.senders
     )
 
 
-def take_preflight(cases: list[Case], profile: Profile, spec: Spec) -> tuple[Case, list[Case]]:
-    """The preflight case and the cases left to send after it. When the cases hold the same request
-    (the documented request example of the ``examples`` phase), that case *is* the preflight: sent
-    once, first, under its own id (so ``replay`` finds it), in phase ``preflight``."""
-    fresh = preflight_case(profile, spec)
-    for index, case in enumerate(cases):
-        if (case.params, case.auth, case.token, case.expectation, case.extra_headers, case.body) == (
-            fresh.params,
-            fresh.auth,
-            fresh.token,
-            fresh.expectation,
-            fresh.extra_headers,
-            fresh.body,
-        ):
-            return replace(case, phase=PREFLIGHT_PHASE), [*cases[:index], *cases[index + 1 :]]
-    return fresh, cases
+def first_valid_send(cases: list[Case], profile: Profile) -> int | None:
+    """The index of the preflight: the first valid send of the plan (None when there is none)."""
+    return next((index for index, case in enumerate(cases) if valid_send(case, profile)), None)
+
+
+def _envelope(response: RecordedResponse) -> dict[str, Any]:
+    body = response.json_or_none()
+    return body if isinstance(body, dict) else {}
+
+
+def auth_refused(response: RecordedResponse | None) -> bool:
+    """HTTP 401/403, or the documented error envelope saying 401/403 whatever the HTTP status."""
+    if response is None:
+        return False
+    envelope = _envelope(response)
+    return response.status in AUTH_REFUSED or (
+        envelope.get("success") is False and envelope.get("status") in AUTH_REFUSED
+    )
+
+
+def _unleased(response: RecordedResponse | None) -> bool:
+    """The documented answer to a sender not leased on the account (S1 404 tab, D11)."""
+    if response is None:
+        return False
+    envelope = _envelope(response)
+    return 404 in (response.status, envelope.get("status")) and UNLEASED_MESSAGE in str(
+        envelope.get("message", "")
+    )
 
 
 def _answer(exchange: Exchange, redactor: Redactor) -> str:
@@ -77,31 +84,23 @@ def _answer(exchange: Exchange, redactor: Redactor) -> str:
     if response is None:
         return "no answer"
     body = redactor.text(response.body[:EXCERPT_CHARS].decode("utf-8", "replace"))
-    body = " ".join(body.split())
-    return f"HTTP {response.status} {body!r}"
+    return f"HTTP {response.status} {' '.join(body.split())!r}"
 
 
-def _unleased(exchange: Exchange) -> bool:
-    response = exchange.response
-    return (
-        response is not None and response.status == 404 and UNLEASED_MESSAGE.encode() in response.body[:4096]
-    )
-
-
-def refusal(exchange: Exchange, profile: Profile, redactor: Redactor) -> str:
-    """Why the preflight's answer ends the run ("" when the run goes on)."""
-    response = exchange.response
-    if response is not None and response.status in AUTH_REFUSED:
-        return auth_message(
-            profile, _answer(exchange, redactor), "the preflight (one documented valid request)"
-        )
-    if _unleased(exchange):
-        return (
-            f"profile {profile.source}: the target answered the preflight (one documented valid request "
-            f"from FROM={exchange.case.params['FROM']}) with {_answer(exchange, redactor)}: the documented "
-            "answer for a sender that is not leased on this account (D11). Check the profile's 'senders' "
-            "field (or --sender): list numbers leased on the account the token belongs to. Nothing else "
-            "was sent."
+def refusal(exchange: Exchange, profile: Profile, redactor: Redactor, side: str = "") -> str:
+    """Why the preflight's answer ends the run ("" when the run goes on). ``side`` names a diff side."""
+    where = f"side {side}: " if side else ""
+    what = f"the preflight (the first valid request, {exchange.case.id})"
+    answer = _answer(exchange, redactor)
+    if auth_refused(exchange.response):
+        return where + auth_message(profile, answer, what)
+    if _unleased(exchange.response):
+        return where + (
+            f"profile {profile.source}: the target answered {what} from FROM={exchange.case.params['FROM']} "
+            f"with {answer}: "
+            "the documented answer for a sender that is not leased on this account (D11). Check the "
+            "profile's 'senders' field (or --sender): list numbers leased on the account the token belongs "
+            "to. Nothing else was sent."
         )
     return ""
 
@@ -116,28 +115,26 @@ def auth_message(profile: Profile, answer: str, what: str) -> str:
 
 
 class AuthWatch:
-    """Valid sends of a run that all met the authentication refusal: ``WATCH_AFTER`` of them stop it."""
+    """Valid sends that met the authentication refusal one after the other: ``WATCH_AFTER`` of them in a
+    row (every valid send since the last one the target did not refuse, e.g. a token revoked mid-run)
+    stop the run instead of reporting each as a vendor fault."""
 
-    def __init__(self) -> None:
-        self.valid = 0
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
         self.refused = 0
         self.last = ""
 
     def see(self, exchange: Exchange, redactor: Redactor) -> bool:
-        """Count one answer; True once every valid send so far (at least ``WATCH_AFTER``) was refused."""
-        case = exchange.case
-        if case.expectation is not Expectation.SUCCESS or (case.auth, case.token) != (
-            AuthPlacement.PROFILE,
-            "profile",
-        ):
+        """Count one answer; True once ``WATCH_AFTER`` valid sends in a row were refused."""
+        if not valid_send(exchange.case, self.profile):
             return False
-        self.valid += 1
-        response = exchange.response
-        if response is not None and response.status in AUTH_REFUSED:
-            self.refused += 1
-            self.last = _answer(exchange, redactor)
-        return self.valid >= WATCH_AFTER and self.refused == self.valid
+        if not auth_refused(exchange.response):
+            self.refused = 0
+            return False
+        self.refused += 1
+        self.last = _answer(exchange, redactor)
+        return self.refused >= WATCH_AFTER
 
-    def message(self, profile: Profile) -> str:
-        text = auth_message(profile, self.last, f"every one of {self.valid} valid requests")
+    def message(self) -> str:
+        text = auth_message(self.profile, self.last, f"{self.refused} valid requests in a row")
         return text.replace("Nothing else was sent.", "The run stopped there.")

@@ -23,15 +23,8 @@ from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
-from conformance.engine.phases import COVERAGE_PHASE
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
-from conformance.engine.run.preflight import (
-    PREFLIGHT_PHASE,
-    AuthWatch,
-    PreflightError,
-    refusal,
-    take_preflight,
-)
+from conformance.engine.run.preflight import AuthWatch, PreflightError, first_valid_send, refusal
 from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.engine.sending.client import credential_secrets
@@ -158,7 +151,8 @@ class _Tally:
         self.status_counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
-        self.answered: Counter[str] = Counter()  # planned cases that went out (coverage, D55)
+        self.answered: set[str] = set()  # ids of planned cases that went out (coverage, D55)
+        self.held: set[str] = set()  # ids of planned cases the send budget held back
         self.positive: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
@@ -193,7 +187,6 @@ class _Tally:
 
     def phases(self, cases: list[Case]) -> tuple[PhaseStats, ...]:
         planned = Counter(c.phase for c in cases)
-        planned[PREFLIGHT_PHASE] = self.sent[PREFLIGHT_PHASE]
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
         return tuple(
@@ -205,45 +198,9 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (PREFLIGHT_PHASE, *PHASES, PROBE_PHASE, REPEAT_PHASE)
+            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
             if planned[p]
         )
-
-
-
-
-
-def _preflight(
-    sender: Sender,
-    tally: _Tally,
-    case: Case,
-    redactor: Redactor,
-    profile: Profile,
-    ctx: CheckContext,
-    check_names: tuple[str, ...],
-) -> str:
-    """One documented valid request before the cases (D55): a refused token or an unleased sender ends
-    the run (``PreflightError``, nothing else sent); any other answer is checked like a case. Returns
-    what became of it, for the run's statistics."""
-    job = sender.reserve(case)
-    if job is None:
-        return "skipped: the send budget is 0"
-    sent = job()
-    tally.throttle.merge(sent.throttle)
-    for superseded in sent.superseded:
-        tally.record_superseded(superseded, ctx, check_names)
-    if sent.exchange is None:
-        return "not sent: the time budget ended first"
-    if sender.out_of_time():  # our time budget may have cut it: counted, not judged (D19)
-        tally.count(sent.exchange)
-        return "not judged: the time budget ended it"
-    reason = refusal(sent.exchange, profile, redactor)
-    if reason:
-        raise PreflightError(reason)
-    tally.record(sent.exchange, ctx, check_names)
-    tally.answered[PREFLIGHT_PHASE] += 1
-    response = sent.exchange.response
-    return f"sent: HTTP {response.status}" if response is not None else "sent: no answer"
 
 
 def default_min_coverage(profile: Profile) -> float:
@@ -252,42 +209,43 @@ def default_min_coverage(profile: Profile) -> float:
     return 100.0 if profile.embedded_mock or is_loopback_url(profile.base_url) else 0.0
 
 
-def _coverage(
-    tally: _Tally, planned_cases: list[Case], budget: SendBudget, options: RunOptions
-) -> dict[str, Any]:
-    """Planned, sent and not sent, per phase and in all, with why (D55): ``stats.coverage``."""
-    planned = Counter(c.phase for c in planned_cases)
-    sent = sum(tally.answered.values())
-    held = sum(n for p, n in tally.skipped.items() if p in planned)
-    reasons: dict[str, int] = {}
-    if held:
-        share = (
-            ""
-            if options.shard is None
-            else f" (shard {options.shard[0]}/{options.shard[1]}'s share {budget.limit})"
-        )
-        reasons[f"max_sends={options.profile.max_sends}{share}"] = held
-    if len(planned_cases) - sent - held:
-        reasons["time budget or interruption"] = len(planned_cases) - sent - held
+def _coverage(tally: _Tally, cases: list[Case], budget: SendBudget, options: RunOptions) -> dict[str, Any]:
+    """Planned, sent and not sent, in all, per phase and per domain class, each with why (D55):
+    ``stats.coverage``."""
+    held_by = f"max_sends={options.profile.max_sends}"
+    if options.shard is not None:
+        held_by += f" (shard {options.shard[0]}/{options.shard[1]}'s share {budget.limit})"
+
+    def counts(group: list[Case]) -> dict[str, Any]:
+        sent = sum(1 for c in group if c.id in tally.answered)
+        held = sum(1 for c in group if c.id in tally.held)
+        why = {held_by: held, "time budget or interruption": len(group) - sent - held}
+        return {
+            "planned": len(group),
+            "sent": sent,
+            "not_sent": len(group) - sent,
+            "not_sent_why": {reason: n for reason, n in why.items() if n},
+        }
+
+    by_phase: dict[str, list[Case]] = defaultdict(list)
+    by_class: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        by_phase[case.phase].append(case)
+        for name in case.classes:
+            by_class[name].append(case)
+    total = counts(cases)
     minimum = default_min_coverage(options.profile) if options.min_coverage is None else options.min_coverage
-    percent = 100.0 * sent / len(planned_cases) if planned_cases else 100.0
-    not_sent_classes = sorted(
-        {k for c in planned_cases if c.phase == COVERAGE_PHASE for k in c.classes}
-        - tally.classes[COVERAGE_PHASE]
-    )
+    percent = 100.0 * total["sent"] / len(cases) if cases else 100.0
     return {
-        "planned": len(planned_cases),
-        "sent": sent,
-        "not_sent": len(planned_cases) - sent,
-        "not_sent_why": reasons,
+        **total,
         "percent": round(percent, 1),
         "min_coverage": minimum,
         "below_min": percent < minimum,
-        "phases": {
-            p: {"planned": n, "sent": tally.answered[p], "not_sent": n - tally.answered[p]}
-            for p, n in planned.items()
-        },
-        "coverage_classes_not_sent": not_sent_classes,
+        "phases": {phase: counts(group) for phase, group in by_phase.items()},
+        "classes": {name: counts(group) for name, group in sorted(by_class.items())},
+        "coverage_classes_not_sent": sorted(
+            name for name, group in by_class.items() if not any(c.id in tally.answered for c in group)
+        ),
         "negative_only": options.negative_only or options.profile.negative_only,
     }
 
@@ -433,47 +391,63 @@ def _send_and_check(
         partial_reason = spent or partial_reason
         return bool(spent)
 
-    def jobs() -> Iterator[Callable[[], Sent]]:
-        for index, case in enumerate(cases):
+    settled: list[Sent] = []
+    watch = AuthWatch(profile)
+    # the preflight is the first valid send of the plan, moved to the front and sent on its own (D56);
+    # negative-only sends no valid request (D18), so it has none
+    first = None if options.negative_only or profile.negative_only else first_valid_send(cases, profile)
+    if first is not None:
+        cases = [cases[first], *cases[:first], *cases[first + 1 :]]
+    preflight = "none: negative-only sends no valid request (D18)" if first is None else "not sent"
+    if first is None and not (options.negative_only or profile.negative_only):
+        preflight = "none: the plan holds no valid send"
+    timed_out = False
+
+    def jobs(start: int, stop: int) -> Iterator[Callable[[], Sent]]:
+        for index in range(start, stop):
             if out_of_time(index):
                 return
-            yield sender.job(case)
+            yield sender.job(cases[index])
 
-    settled: list[Sent] = []
-    watch = AuthWatch()
-    preflight = "not sent: the run stopped before it"
-    checked: list[Case] = []  # the preflight case, once sent: the variant probe may re-send it too
+    def settle(index: int, sent: Sent) -> bool:
+        """Judge one answer (the preflight's first); False once the time budget says stop sending."""
+        nonlocal timed_out, preflight
+        case, exchange = sent.case, sent.exchange
+        tally.throttle.merge(sent.throttle)
+        for superseded in sent.superseded:
+            tally.record_superseded(superseded, ctx, check_names)
+        if exchange is None:
+            tally.skipped[case.phase] += int(not sent.late)
+            if not sent.late:
+                tally.held.add(case.id)
+            _tick(options, tally, budget, None, case, index + 1, len(cases))
+            return True
+        tally.answered.add(case.id)
+        if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
+            timed_out = True
+            tally.count(exchange)
+            return True
+        if index == 0 and first is not None:
+            reason = refusal(exchange, profile, redactor)
+            if reason:  # a refused token or an unleased sender: a configuration error, nothing more sent
+                raise PreflightError(reason)
+            response = exchange.response
+            preflight = f"{case.id} ({case.phase}) sent first: " + (
+                f"HTTP {response.status}" if response is not None else "no answer"
+            )
+        tally.record(exchange, ctx, check_names)
+        _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+        if watch.see(exchange, redactor):  # the token is refused: not hundreds of vendor errors
+            raise PreflightError(watch.message())
+        return not (index + 1 < len(cases) and out_of_time(index + 1))  # checking spent the budget
+
     try:
-        if options.negative_only or profile.negative_only:  # D18: negative-only sends no valid request
-            preflight = "skipped: negative-only sends no valid request (D18)"
-        elif options.shard is not None and options.shard[0] != 1:
-            preflight = "skipped: shard 1 sends it; this shard stops once its valid sends are all refused"
-        else:
-            first, cases[:] = take_preflight(cases, profile, spec)
-            checked.append(first)
-            preflight = _preflight(sender, tally, first, redactor, profile, ctx, check_names)
-        timed_out = False
-        with sender.answers(jobs(), settled) as answers:
-            for index, sent in enumerate(answers):
-                case, exchange = sent.case, sent.exchange
-                tally.throttle.merge(sent.throttle)
-                for superseded in sent.superseded:
-                    tally.record_superseded(superseded, ctx, check_names)
-                if exchange is None:
-                    tally.skipped[case.phase] += int(not sent.late)
-                    _tick(options, tally, budget, None, case, index + 1, len(cases))
-                    continue
-                tally.answered[case.phase] += 1
-                if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
-                    timed_out = True
-                    tally.count(exchange)
-                    continue
-                tally.record(exchange, ctx, check_names)
-                _tick(options, tally, budget, exchange, case, index + 1, len(cases))
-                if watch.see(exchange, redactor):  # the token is refused: not hundreds of vendor errors
-                    raise PreflightError(watch.message(profile))
-                if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
-                    break  # stop now, as sending does, not when the next answer comes
+        alone = 0 if first is None else 1  # the preflight, on its own, then the rest
+        for start, stop in ((0, alone), (alone, len(cases))):
+            with sender.answers(jobs(start, stop), settled) as answers:
+                for offset, sent in enumerate(answers):
+                    if not settle(start + offset, sent):
+                        break  # stop now, as sending does, not when the next answer comes
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
@@ -491,7 +465,7 @@ def _send_and_check(
 
             tally.deviations = downgrade_rescued(
                 tally.deviations,
-                {c.id: c for c in (*checked, *cases)},
+                {c.id: c for c in cases},
                 request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),
@@ -512,12 +486,12 @@ def _send_and_check(
             f"{tally.throttle.unresolved} case(s) still throttled (429) after every re-send: not evaluated"
         )
         partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
-    coverage = _coverage(tally, [*checked, *cases], budget, options)
+    coverage = _coverage(tally, cases, budget, options)
     if coverage["below_min"]:
         partial_reason = "; ".join(filter(None, (partial_reason, coverage_reason(coverage))))
     total = tally.positive["total"]
     stats = {
-        "cases": len(checked) + len(cases),
+        "cases": len(cases),
         "sent": sum(tally.sent.values()),
         "skipped_budget": sum(tally.skipped.values()),
         "send_budget": budget.limit,
