@@ -487,8 +487,8 @@ def _send_and_check(
         )
         partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
     coverage = _coverage(tally, cases, budget, options)
-    if coverage["below_min"]:
-        partial_reason = "; ".join(filter(None, (partial_reason, coverage_reason(coverage))))
+    if coverage["below_min"] and not partial_reason:  # an interrupted run is incomplete already
+        partial_reason = coverage_reason(coverage)
     total = tally.positive["total"]
     stats = {
         "cases": len(cases),
