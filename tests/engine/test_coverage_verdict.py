@@ -8,42 +8,23 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from support import run_cli
 
 from conformance.mock.server import MockServer
 
 from .conftest import TOKEN, TOKEN_ENV
-from .suite_session import run_suite
+from .gate_runs import profile_file, run_gate, run_suite
 
 pytestmark = pytest.mark.slow  # CLI runs and a pytest session in subprocesses
 
 
 def _profile(tmp_path: Path, url: str, name: str = "loopback", budget: str = "") -> Path:
     """A minimal profile: no max_sends unless given (the default budget, 20)."""
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(
-        f"name: {name}\nbase_url: {url}\nauth:\n  method: header\n  token_env: {TOKEN_ENV}\n"
-        f"senders: ['12017771234', '12013046585']\n{budget}",
-        encoding="utf-8",
-    )
-    return path
+    return profile_file(tmp_path, url, name=name, senders="'12017771234', '12013046585'", extra=budget)
 
 
 def _run(tmp_path: Path, profile: Path, *extra: str) -> tuple[int, str, dict, ET.Element]:
     report = tmp_path / "report"
-    done = run_cli(
-        "run",
-        "--profile",
-        str(profile),
-        "--max-examples",
-        "3",
-        "--quiet",
-        "--report-dir",
-        str(report),
-        *extra,
-        cwd=tmp_path,
-        env={TOKEN_ENV: TOKEN},
-    )
+    done = run_gate(tmp_path, profile, *extra)
     assert "Traceback" not in done.stderr, done.stderr
     results = json.loads((report / "results.json").read_text(encoding="utf-8"))
     return done.returncode, done.stdout, results, ET.parse(report / "junit.xml").getroot()
@@ -122,19 +103,13 @@ def test_diff_names_why_it_skipped(tmp_path: Path, shared_mock: MockServer) -> N
     from conformance.mock.config import MockConfig
 
     with MockServer(MockConfig(token=TOKEN)) as other:
-        done = run_cli(
-            "diff",
+        side_b = _profile(tmp_path, other.url, "side-b", "max_sends: 30\n")
+        done = run_gate(
+            tmp_path,
+            _profile(tmp_path, shared_mock.url, "side-a", "max_sends: 2000\n"),
             "--profile",
-            str(_profile(tmp_path, shared_mock.url, "side-a", "max_sends: 2000\n")),
-            "--profile",
-            str(_profile(tmp_path, other.url, "side-b", "max_sends: 30\n")),
-            "--max-examples",
-            "3",
-            "--quiet",
-            "--report-dir",
-            str(tmp_path / "report"),
-            cwd=tmp_path,
-            env={TOKEN_ENV: TOKEN},
+            str(side_b),
+            command="diff",
         )
     results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
     skipped = results["stats"]["skipped_budget_or_negative_only"]

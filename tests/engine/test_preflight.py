@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support import run_cli
 
 from conformance.commands.run import verdict_word
 from conformance.contract.specfile import load_spec
@@ -25,7 +24,7 @@ from strategies.derived_tokens import derived_token_kinds
 
 from .conftest import TOKEN, TOKEN_ENV
 from .counting_target import counting_target
-from .suite_session import run_suite
+from .gate_runs import profile_file, run_gate, run_suite
 from .test_budget import loopback_profile
 
 pytestmark = pytest.mark.slow  # CLI runs in subprocesses
@@ -38,29 +37,11 @@ OK = b'{"success": true, "status": 200, "message": "ok", "data": {}}'
 
 
 def _profile_file(tmp_path: Path, url: str, senders: str = "'12017771234'", name: str = "loopback") -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(
-        f"name: {name}\nbase_url: {url}\nauth:\n  method: header\n  token_env: {TOKEN_ENV}\n"
-        f"senders: [{senders}]\nmax_sends: 400\n",
-        encoding="utf-8",
-    )
-    return path
+    return profile_file(tmp_path, url, name=name, senders=senders, extra="max_sends: 400\n")
 
 
 def _run(tmp_path: Path, profile: Path, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
-    return run_cli(
-        "run",
-        "--profile",
-        str(profile),
-        "--max-examples",
-        "3",
-        "--quiet",
-        "--report-dir",
-        str(tmp_path / "r"),
-        cwd=tmp_path,
-        env={TOKEN_ENV: token},
-        timeout=400,
-    )
+    return run_gate(tmp_path, profile, token=token)
 
 
 def _refused_at(tmp_path: Path, done: subprocess.CompletedProcess[str], *named: str) -> None:
@@ -70,7 +51,7 @@ def _refused_at(tmp_path: Path, done: subprocess.CompletedProcess[str], *named: 
     for word in named:
         assert word in done.stderr
     assert TOKEN not in done.stderr + done.stdout and WRONG_TOKEN not in done.stderr + done.stdout
-    assert not (tmp_path / "r" / "results.json").exists()  # no verdict: a configuration error
+    assert not (tmp_path / "report" / "results.json").exists()  # no verdict: a configuration error
 
 
 def test_a_refused_token_exits_2_after_one_request_at_the_server(tmp_path: Path) -> None:
@@ -127,7 +108,7 @@ def test_an_unclassified_answer_goes_on_judged_as_its_case(tmp_path: Path) -> No
         done = _run(tmp_path, _profile_file(tmp_path, url))
         assert done.returncode == 1, done.stderr
         at_server = target.requests
-    results = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
+    results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
     assert at_server == results["stats"]["sent"] > 1
     assert results["stats"]["preflight"].endswith("sent first: HTTP 500")
     first = results["stats"]["preflight"].split(" ")[0]
@@ -179,20 +160,7 @@ def test_diff_names_the_side_whose_token_was_refused(tmp_path: Path) -> None:
     with MockServer(MockConfig(token=TOKEN)) as side_a, MockServer(MockConfig(token=WRONG_TOKEN)) as side_b:
         sides = (("side-a", side_a), ("side-b", side_b))
         profiles = [_profile_file(tmp_path, mock.url, name=name) for name, mock in sides]
-        done = run_cli(
-            "diff",
-            "--profile",
-            str(profiles[0]),
-            "--profile",
-            str(profiles[1]),
-            "--max-examples",
-            "3",
-            "--quiet",
-            "--report-dir",
-            str(tmp_path / "r"),
-            cwd=tmp_path,
-            env={TOKEN_ENV: TOKEN},
-        )
+        done = run_gate(tmp_path, profiles[0], "--profile", str(profiles[1]), command="diff")
         assert (side_a.store.request_count, side_b.store.request_count) == (1, 1)
     _refused_at(tmp_path, done, "side side-b:", TOKEN_ENV, "HTTP 401")
 
