@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.model.coverage import coverage_note
 from conformance.model.deviations import Deviation
 from conformance.model.results import Crash, PhaseStats, RunResults
 from reports.groups import (
@@ -130,7 +131,14 @@ def format_duration(seconds: float) -> str:
 
 
 def verdict_text(results: RunResults) -> str:
-    """One sentence that says why the gate passed or failed."""
+    """One sentence that says why the gate passed or failed, and how much of the run was sent (D55)."""
+    note = coverage_note(results.stats.get("coverage") or {})
+    if note and not results.partial:
+        return f"{_verdict_sentence(results)}. Partial coverage: {note}"
+    return _verdict_sentence(results)
+
+
+def _verdict_sentence(results: RunResults) -> str:
     gating = len(results.gating())
     threshold = results.fail_on.value
     total = len(results.deviations)

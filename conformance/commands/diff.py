@@ -210,6 +210,7 @@ class _Compared:
     pairs: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     compared: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    skip_reasons: Counter[str] = field(default_factory=Counter)  # why cases were skipped on both sides
     one_side: int = 0
     partial_reason: str = ""
 
@@ -220,6 +221,50 @@ class _Compared:
         return bool(spent)
 
 
+def _skip_reason(sides: tuple[_Side, _Side], *wanted: tuple[bool, Job[Sent] | None]) -> str:
+    """Why a case goes to neither side ("" when it goes): negative-only, or a side's budget spent."""
+    if not any(want for want, _ in wanted):
+        return "negative-only on both sides"
+    for side, (want, job) in zip(sides, wanted, strict=True):
+        if want and job is None:
+            return f"max_sends of side {side.label} spent"
+    return ""
+
+
+def _preflight(case: Case, sides: tuple[_Side, _Side], found: _Compared) -> _Answers | None:
+    """The first valid send of the plan, alone and before any other case (D56), to each side that takes
+    it (not a negative-only side, D18): A first, then B. A refused token or an unleased sender ends the
+    diff (``PreflightError``, naming the side) and nothing more is sent; any other answer is the case's,
+    compared as usual. None when the case is skipped (a side's budget), as any case would be."""
+    from conformance.engine.run.differential import map_case
+    from conformance.engine.run.preflight import PreflightError, refusal
+    from conformance.model.redaction import Redactor
+
+    b_case = map_case(case, sides[0].profile, sides[1].profile)
+    wanted = sides[0].wants(case), sides[1].wants(b_case)
+    jobs = [
+        side.sender.reserve(c) if want else None
+        for side, c, want in zip(sides, (case, b_case), wanted, strict=True)
+    ]
+    why = _skip_reason(sides, *zip(wanted, jobs, strict=True))
+    if why:
+        found.skip_reasons[why] += 1
+        found.skipped[case.phase] += 1
+        _release(*jobs)
+        return None
+    answers: list[Sent | None] = []
+    for index, side in enumerate(sides):
+        sent = side.answer(jobs[index])
+        side.count(sent)
+        answers.append(sent)
+        if sent is not None and sent.exchange is not None and not sent.late:
+            reason = refusal(sent.exchange, side.profile, Redactor(side.sender.secrets), side.label)
+            if reason:
+                _release(*jobs[index + 1 :])
+                raise PreflightError(reason)
+    return case, answers[0], answers[1]
+
+
 def _send_and_compare(
     cases: list[Case], sides: tuple[_Side, _Side], found: _Compared, judge: Callable[[_Answers], None]
 ) -> None:
@@ -228,10 +273,17 @@ def _send_and_compare(
     A case goes to both sides or to neither: its budget units are reserved on both in case order, and
     a case either side's budget refuses is skipped on both (D17)."""
     from conformance.engine.run.differential import map_case
+    from conformance.engine.run.preflight import first_valid_send
     from conformance.engine.sending.inflight import Ready
     from conformance.engine.sending.sender import Job, in_flight
 
     side_a, side_b = sides
+    first = first_valid_send(cases, side_a.profile)
+    if first is not None:  # the preflight goes first, on its own; the other cases follow
+        answer = _preflight(cases[first], sides, found)
+        cases = [*cases[:first], *cases[first + 1 :]]
+        if answer is not None:
+            judge(answer)
 
     def jobs() -> Iterator[Callable[[], _Answers]]:
         for index, case in enumerate(cases):
@@ -241,7 +293,9 @@ def _send_and_compare(
             to_a, to_b = side_a.wants(case), side_b.wants(b_case)
             a_job = side_a.sender.reserve(case) if to_a else None
             b_job = side_b.sender.reserve(b_case) if to_b else None
-            if (not to_a and not to_b) or (to_a and a_job is None) or (to_b and b_job is None):
+            why = _skip_reason(sides, (to_a, a_job), (to_b, b_job))
+            if why:
+                found.skip_reasons[why] += 1
                 _release(a_job, b_job)
                 yield Ready((case, None, None))  # skipped: settled at once, no place on the wire
                 continue
@@ -378,6 +432,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
             "compared": sum(found.compared.values()),
             "sent_to_one_side_only": found.one_side,
             "skipped_budget_or_negative_only": sum(found.skipped.values()),
+            "skipped_why": dict(found.skip_reasons),
             "sides": budgets,
             "negative_only_for": chosen,
             "status_pairs": "A/B",
@@ -395,13 +450,19 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
+def _why(stats: Any) -> str:
+    """ ": max_sends of B spent ×126" — why the skipped cases were skipped ("" when none were)."""
+    reasons = stats.get("skipped_why") or {}
+    return "".join(f"; {why} ×{count}" if len(reasons) > 1 else f": {why}" for why, count in reasons.items())
+
+
 def _summary(results: RunResults) -> str:
     counts = results.counts()
     stats = results.stats
     lines = [
         f"diff {results.target.name} — {stats.get('compared', 0)} cases compared "
         f"({stats.get('sent_to_one_side_only', 0)} sent to one side only, "
-        f"{stats.get('skipped_budget_or_negative_only', 0)} skipped), seed {results.seed}, "
+        f"{stats.get('skipped_budget_or_negative_only', 0)} skipped{_why(stats)}), seed {results.seed}, "
         f"{results.duration_s:.1f} s",
         f"differences: {counts['error']} error, {counts['warning']} warning, {counts['info']} info",
     ]
@@ -442,7 +503,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError
     from conformance.engine.generation import cache as case_cache
     from conformance.engine.profiles import ProfileError, resolve_token
-    from conformance.engine.run.runner import SafetyError, interruption
+    from conformance.engine.run.runner import PreflightError, SafetyError, interruption
     from conformance.mock.faults import UnknownFaultError
 
     if len(args.profile) != 2:
@@ -478,7 +539,7 @@ def run(args: argparse.Namespace) -> int:
             results = heed_signal(results)
             results = replace(results, invocation={**results.invocation, "reproduce": reproduce_diff(args)})
             return finish(results, args.report_dir, _summary(results))
-    except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError) as exc:
+    except (ProfileError, SafetyError, SpecError, UnknownFaultError, ReportDirError, PreflightError) as exc:
         return _fail(str(exc))
     except SideUnreachableError as exc:
         return _fail(

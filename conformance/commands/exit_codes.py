@@ -14,7 +14,7 @@ __all__ = [
 ]
 
 EXIT_CLEAN = 0  # clean at the gate threshold
-EXIT_DEVIATIONS = 1  # deviations at/above --fail-on (or a suite crash)
+EXIT_DEVIATIONS = 1  # deviations at/above --fail-on (or a suite crash, or below --min-coverage)
 EXIT_USAGE = 2  # usage or configuration error
 EXIT_UNREACHABLE = 3  # target unreachable
 EXIT_INTERRUPTED = 130  # incomplete (Ctrl-C or time budget): the results so far written, marked partial
@@ -25,8 +25,10 @@ EXIT_TERMINATED = 143  # incomplete after SIGTERM: the results so far written, m
 EXIT_CODES_HELP = """\
 exit codes:
   0    clean at the gate threshold (--fail-on, default error)
-  1    deviations at/above the threshold (with --baseline: new ones only), or a check crashed
-  2    usage or configuration error: broken profile, missing token variable, refused target
+  1    deviations at/above the threshold (with --baseline: new ones only), or a check crashed,
+       or INCOMPLETE-COVERAGE: fewer planned cases sent than --min-coverage asks
+  2    usage or configuration error: broken profile, missing token variable, refused target,
+       token or sender refused on the first valid request (the preflight: one request sent)
   3    target unreachable
   130  interrupted (Ctrl-C) or out of time: incomplete; the results so far are written, marked partial
   141  the output's reader went away (a pipe closed early, e.g. `| head`): output stopped

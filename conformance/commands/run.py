@@ -22,13 +22,22 @@ from conformance.commands.exit_codes import (
 from conformance.commands.options import HelpFormatter, add_ca_bundle_option, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
 from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
+from conformance.model.coverage import coverage_note
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, TargetInfo
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, not for `--help` (issue 13)
     from conformance.engine.run.runner import RunOptions
 
-__all__ = ["add_parser", "finish", "incomplete_results", "run", "write_artefacts", "write_incomplete"]
+__all__ = [
+    "add_parser",
+    "finish",
+    "incomplete_results",
+    "run",
+    "verdict_word",
+    "write_artefacts",
+    "write_incomplete",
+]
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -86,6 +95,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N",
         help="requests in flight at once, 1-64 (overrides the profile's concurrency key; D42)",
     )
+    parser.add_argument(
+        "--min-coverage",
+        type=float,
+        metavar="PCT",
+        help="share of planned cases (percent) the run must send; below it the verdict is INCOMPLETE, "
+        "exit 1 (default: 100 on the mock or loopback, 0 on a live target; D55)",
+    )
     add_ca_bundle_option(parser)
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return parser
@@ -131,13 +147,28 @@ def _summary(results: RunResults, started: float | None = None) -> str:
     if results.partial:
         lines.append(f"PARTIAL: {results.partial_reason}")
     gating = results.gating()
-    lines.append(
-        f"verdict: {results.verdict.upper()} (fail on {results.fail_on.value}; {len(gating)} gating)"
-    )
+    lines.append(f"verdict: {verdict_word(results)} (fail on {results.fail_on.value}; {len(gating)} gating)")
     reproduce = results.invocation.get("reproduce")
     if reproduce:
         lines.append(f"reproduce: {reproduce}")
     return "\n".join(lines)
+
+
+def verdict_word(results: RunResults) -> str:
+    """PASS, FAIL or INCOMPLETE; a run that left planned cases unsent says so in the word (D55):
+    ``PASS (PARTIAL COVERAGE: 48 of 176 cases sent; 128 held back by max_sends=20)``."""
+    coverage = results.stats.get("coverage") or {}
+    note = coverage_note(coverage)
+    if not note:
+        return results.verdict.upper()
+    word = "INCOMPLETE-COVERAGE" if coverage.get("below_min") else results.verdict.upper()
+    return f"{word} (PARTIAL COVERAGE: {note})"
+
+
+def _short_of_coverage(results: RunResults) -> bool:
+    """Incomplete only for its coverage (below --min-coverage), not interrupted or out of time."""
+    coverage = results.stats.get("coverage") or {}
+    return bool(coverage.get("below_min")) and results.partial_reason.startswith("coverage:")
 
 
 def _with_invocation(results: RunResults, args: argparse.Namespace, options: RunOptions) -> RunResults:
@@ -168,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.contract.specfile import SpecError
     from conformance.engine.generation import cache as case_cache
     from conformance.engine.profiles import ProfileError, load_profile, resolve_token
-    from conformance.engine.run.runner import RunOptions, SafetyError, execute, interruption
+    from conformance.engine.run.runner import PreflightError, RunOptions, SafetyError, execute, interruption
     from conformance.engine.sending.client import TargetUnreachableError
     from conformance.mock.faults import UnknownFaultError, resolve_faults
     from conformance.model.results import ResultsError, load_results
@@ -194,6 +225,10 @@ def run(args: argparse.Namespace) -> int:
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:
             return _fail("--max-examples must be 0 or more")
+        if args.min_coverage is not None and not 0 <= args.min_coverage <= 100:
+            return _fail(
+                f"--min-coverage takes a percentage from 0 to 100, e.g. 80; got {args.min_coverage:g}"
+            )
         progress = make_progress(args.quiet)
         options = RunOptions(
             profile=profile,
@@ -207,11 +242,17 @@ def run(args: argparse.Namespace) -> int:
             send_repeats=not args.phase or REPEAT_PHASE in args.phase,
             checks=tuple(args.check),
             shard=args.shard,
+            min_coverage=args.min_coverage,
             progress=progress,
             known_secrets=args.known_secrets,
         )
         if not args.quiet:
             print(f"opentact-conformance: running against {profile.name} (seed {args.seed})", file=sys.stderr)
+        if not args.quiet and (args.negative_only or profile.negative_only):
+            print(
+                "opentact-conformance: no preflight: negative-only sends no valid request (D18)",
+                file=sys.stderr,
+            )
         if not profile.embedded_mock:
             resolve_token(profile)  # a missing or malformed token is refused before anything is touched
         with claimed_report_dir(args.report_dir):
@@ -230,7 +271,15 @@ def run(args: argparse.Namespace) -> int:
             summary = _summary(results, getattr(args, "clock_started", None))
             summary += console_hint(results, args.report_dir)  # the replay hint
             return finish(results, args.report_dir, summary)
-    except (ProfileError, SafetyError, SpecError, ResultsError, UnknownFaultError, ReportDirError) as exc:
+    except (
+        ProfileError,
+        SafetyError,
+        SpecError,
+        ResultsError,
+        UnknownFaultError,
+        ReportDirError,
+        PreflightError,
+    ) as exc:
         return _fail(str(exc))
     except TargetUnreachableError as exc:
         return _fail(
@@ -293,6 +342,8 @@ def finish(results: RunResults, report_dir: Path, summary: str) -> int:
         return _fail(f"cannot write the report into {report_dir}: {exc.strerror}. Pass --report-dir.")
     print(summary)
     print("results: " + ", ".join(str(p) for p in paths))
-    if results.partial:
+    if results.partial and not _short_of_coverage(results):
         return signals.exit_code()
+    if results.partial:  # a gate that sent too few of its cases is red, not interrupted (D55)
+        return EXIT_DEVIATIONS
     return EXIT_DEVIATIONS if results.gating() or results.crashes else EXIT_CLEAN

@@ -137,7 +137,7 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
 def _send_shard(config: pytest.Config, index: int, count: int) -> RunResults:
     """Generate, send and check one shard in this process (the only process that sends it)."""
     from conformance.engine.profiles import ProfileError, load_profile
-    from conformance.engine.run.runner import RunOptions, SafetyError, execute
+    from conformance.engine.run.runner import PreflightError, RunOptions, SafetyError, execute
 
     option = config.getoption
     try:
@@ -155,7 +155,7 @@ def _send_shard(config: pytest.Config, index: int, count: int) -> RunResults:
                 shard=None if count == 1 else (index, count),
             )
         )
-    except (ProfileError, SafetyError) as exc:
+    except (ProfileError, SafetyError, PreflightError) as exc:  # a refused token: one paragraph (D56)
         pytest.exit(str(exc), returncode=2)
     results = _with_invocation(config, results, profile, None if count == 1 else (index, count))
     if count == 1:

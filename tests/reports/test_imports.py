@@ -7,9 +7,11 @@ from pathlib import Path
 
 import reports
 
-# the results model: results, its deviations, and the distinct problems they fold into
+# the results model: results, its deviations, the distinct problems they fold into, and the words
+# of its coverage statistics
 ALLOWED_FROM_CONFORMANCE = {
     "conformance.model.results",
+    "conformance.model.coverage",
     "conformance.model.deviations",
     "conformance.model.problems",
 }

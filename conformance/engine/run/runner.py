@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from conformance import __version__
 from conformance.checks import (
@@ -23,6 +24,7 @@ from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.run.preflight import AuthWatch, PreflightError, first_valid_send, refusal
 from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.engine.sending.client import credential_secrets
@@ -31,6 +33,7 @@ from conformance.engine.sending.sender import Sender, Sent
 from conformance.mock.config import MockConfig
 from conformance.mock.process import MockProcess
 from conformance.model.cases import Case, Expectation
+from conformance.model.coverage import coverage_reason
 from conformance.model.deviations import Deviation, Severity
 from conformance.model.exchange import Exchange, kept_for_run_level
 from conformance.model.redaction import KnownSecrets, Redactor
@@ -38,8 +41,10 @@ from conformance.model.results import Crash, PhaseStats, RunResults, TargetInfo
 from strategies.derived_tokens import derived_token_kinds
 
 __all__ = [
+    "PreflightError",
     "RunOptions",
     "SafetyError",
+    "default_min_coverage",
     "execute",
     "interruption",
     "resolved_target",
@@ -65,6 +70,9 @@ class RunOptions:
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
+    # the share of planned cases (percent) a run must send to be a complete verdict; None: 100 on the
+    # embedded mock or loopback, 0 on a live target (D55)
+    min_coverage: float | None = None
     progress: ProgressCallback | None = field(default=None, compare=False)
     # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
     known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
@@ -143,6 +151,8 @@ class _Tally:
         self.status_counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.skipped: Counter[str] = Counter()
         self.sent: Counter[str] = Counter()
+        self.answered: set[str] = set()  # ids of planned cases that went out (coverage, D55)
+        self.held: set[str] = set()  # ids of planned cases the send budget held back
         self.positive: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
@@ -193,7 +203,51 @@ class _Tally:
         )
 
 
+def default_min_coverage(profile: Profile) -> float:
+    """100 % on the embedded mock or a loopback target (its budget is ours to raise), 0 % on a live
+    target, whose small default budget must not make every live run red (D55)."""
+    return 100.0 if profile.embedded_mock or is_loopback_url(profile.base_url) else 0.0
 
+
+def _coverage(tally: _Tally, cases: list[Case], budget: SendBudget, options: RunOptions) -> dict[str, Any]:
+    """Planned, sent and not sent, in all, per phase and per domain class, each with why (D55):
+    ``stats.coverage``."""
+    held_by = f"max_sends={options.profile.max_sends}"
+    if options.shard is not None:
+        held_by += f" (shard {options.shard[0]}/{options.shard[1]}'s share {budget.limit})"
+
+    def counts(group: list[Case]) -> dict[str, Any]:
+        sent = sum(1 for c in group if c.id in tally.answered)
+        held = sum(1 for c in group if c.id in tally.held)
+        why = {held_by: held, "time budget or interruption": len(group) - sent - held}
+        return {
+            "planned": len(group),
+            "sent": sent,
+            "not_sent": len(group) - sent,
+            "not_sent_why": {reason: n for reason, n in why.items() if n},
+        }
+
+    by_phase: dict[str, list[Case]] = defaultdict(list)
+    by_class: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        by_phase[case.phase].append(case)
+        for name in case.classes:
+            by_class[name].append(case)
+    total = counts(cases)
+    minimum = default_min_coverage(options.profile) if options.min_coverage is None else options.min_coverage
+    percent = 100.0 * total["sent"] / len(cases) if cases else 100.0
+    return {
+        **total,
+        "percent": round(percent, 1),
+        "min_coverage": minimum,
+        "below_min": percent < minimum,
+        "phases": {phase: counts(group) for phase, group in by_phase.items()},
+        "classes": {name: counts(group) for name, group in sorted(by_class.items())},
+        "coverage_classes_not_sent": sorted(
+            name for name, group in by_class.items() if not any(c.id in tally.answered for c in group)
+        ),
+        "negative_only": options.negative_only or options.profile.negative_only,
+    }
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -337,33 +391,63 @@ def _send_and_check(
         partial_reason = spent or partial_reason
         return bool(spent)
 
-    def jobs() -> Iterator[Callable[[], Sent]]:
-        for index, case in enumerate(cases):
+    settled: list[Sent] = []
+    watch = AuthWatch(profile)
+    # the preflight is the first valid send of the plan, moved to the front and sent on its own (D56);
+    # negative-only sends no valid request (D18), so it has none
+    first = None if options.negative_only or profile.negative_only else first_valid_send(cases, profile)
+    if first is not None:
+        cases = [cases[first], *cases[:first], *cases[first + 1 :]]
+    preflight = "none: negative-only sends no valid request (D18)" if first is None else "not sent"
+    if first is None and not (options.negative_only or profile.negative_only):
+        preflight = "none: the plan holds no valid send"
+    timed_out = False
+
+    def jobs(start: int, stop: int) -> Iterator[Callable[[], Sent]]:
+        for index in range(start, stop):
             if out_of_time(index):
                 return
-            yield sender.job(case)
+            yield sender.job(cases[index])
 
-    settled: list[Sent] = []
+    def settle(index: int, sent: Sent) -> bool:
+        """Judge one answer (the preflight's first); False once the time budget says stop sending."""
+        nonlocal timed_out, preflight
+        case, exchange = sent.case, sent.exchange
+        tally.throttle.merge(sent.throttle)
+        for superseded in sent.superseded:
+            tally.record_superseded(superseded, ctx, check_names)
+        if exchange is None:
+            tally.skipped[case.phase] += int(not sent.late)
+            if not sent.late:
+                tally.held.add(case.id)
+            _tick(options, tally, budget, None, case, index + 1, len(cases))
+            return True
+        tally.answered.add(case.id)
+        if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
+            timed_out = True
+            tally.count(exchange)
+            return True
+        if index == 0 and first is not None:
+            reason = refusal(exchange, profile, redactor)
+            if reason:  # a refused token or an unleased sender: a configuration error, nothing more sent
+                raise PreflightError(reason)
+            response = exchange.response
+            preflight = f"{case.id} ({case.phase}) sent first: " + (
+                f"HTTP {response.status}" if response is not None else "no answer"
+            )
+        tally.record(exchange, ctx, check_names)
+        _tick(options, tally, budget, exchange, case, index + 1, len(cases))
+        if watch.see(exchange, redactor):  # the token is refused: not hundreds of vendor errors
+            raise PreflightError(watch.message())
+        return not (index + 1 < len(cases) and out_of_time(index + 1))  # checking spent the budget
+
     try:
-        timed_out = False
-        with sender.answers(jobs(), settled) as answers:
-            for index, sent in enumerate(answers):
-                case, exchange = sent.case, sent.exchange
-                tally.throttle.merge(sent.throttle)
-                for superseded in sent.superseded:
-                    tally.record_superseded(superseded, ctx, check_names)
-                if exchange is None:
-                    tally.skipped[case.phase] += int(not sent.late)
-                    _tick(options, tally, budget, None, case, index + 1, len(cases))
-                    continue
-                if timed_out or out_of_time(index):  # the time budget ended it: not the target's fault
-                    timed_out = True
-                    tally.count(exchange)
-                    continue
-                tally.record(exchange, ctx, check_names)
-                _tick(options, tally, budget, exchange, case, index + 1, len(cases))
-                if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
-                    break  # stop now, as sending does, not when the next answer comes
+        alone = 0 if first is None else 1  # the preflight, on its own, then the rest
+        for start, stop in ((0, alone), (alone, len(cases))):
+            with sender.answers(jobs(start, stop), settled) as answers:
+                for offset, sent in enumerate(answers):
+                    if not settle(start + offset, sent):
+                        break  # stop now, as sending does, not when the next answer comes
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
@@ -402,6 +486,9 @@ def _send_and_check(
             f"{tally.throttle.unresolved} case(s) still throttled (429) after every re-send: not evaluated"
         )
         partial_reason = "; ".join(filter(None, (partial_reason, unresolved)))
+    coverage = _coverage(tally, cases, budget, options)
+    if coverage["below_min"] and not partial_reason:  # an interrupted run is incomplete already
+        partial_reason = coverage_reason(coverage)
     total = tally.positive["total"]
     stats = {
         "cases": len(cases),
@@ -415,6 +502,8 @@ def _send_and_check(
         "positive_2xx": tally.positive["2xx"],
         "positive_2xx_share": round(tally.positive["2xx"] / total, 4) if total else None,
         "negative_only": options.negative_only or profile.negative_only,
+        "preflight": preflight,
+        "coverage": coverage,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
         **_throttle_stats(tally),
     }
