@@ -376,7 +376,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "state_goes_back",
         "life cycle",
-        "once a message succeeded, every second lookup of it reads state 'sending' again",
+        "once a message succeeded, every second lookup of it reads state 'sending' (not delivered) again",
         "lifecycle_state_order",
     ),
     Fault(

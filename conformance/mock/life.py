@@ -110,7 +110,7 @@ def lookup_payload(
     seconds after the send, on its ``reads``-th lookup (1-based)."""
     state, delivered, changed_after = times.state(age)
     if "state_goes_back" in faults and state == "success" and reads % 2 == 0:
-        state = "sending"
+        state, delivered = "sending", False
     if "delivered_early" in faults:
         state, delivered = ("created" if state == "created" else "sending"), True
     missing = state == "created" or "reference_id_missing" in faults
