@@ -19,6 +19,7 @@ from reports.groups import (
     check_descriptions,
     severity_counts,
 )
+from reports.lifecycle import LifecycleView, lifecycle_view
 from reports.problem_table import ProblemRow, RunFact, problem_rows, run_facts
 
 __all__ = [
@@ -97,6 +98,7 @@ class ReportView:
     problems: tuple[ProblemRow, ...] = ()  # the distinct problems, the page's first table
     facts: tuple[RunFact, ...] = ()  # every recorded option that shaped the run
     reproduce: str = ""  # one command that reproduces the run
+    lifecycle: LifecycleView | None = None  # the followed messages (stats.lifecycle), None when none
 
     @property
     def open_problems(self) -> int:
@@ -228,6 +230,7 @@ def build_view(results: RunResults, *, examples_per_group: int = 5) -> ReportVie
         problems=problem_rows(results),
         facts=run_facts(results.invocation),
         reproduce=str(results.invocation.get("reproduce", "")),
+        lifecycle=lifecycle_view(results.stats),
     )
 
 
