@@ -42,6 +42,7 @@ class MessageRow:
 
 @dataclass(frozen=True)
 class LifecycleView:
+    evaluated: bool  # False: no lookup found any message (the route may be missing, D66)
     followed: int
     found: int
     reads: int
@@ -201,6 +202,7 @@ def lifecycle_view(stats: Mapping[str, Any]) -> LifecycleView | None:
     ends = terminal.items() if isinstance(terminal, Mapping) else ()
     terminal_text = ", ".join(f"{k}: {v}" for k, v in ends)
     return LifecycleView(
+        evaluated=raw.get("evaluated") is not False,
         followed=int(_number(raw.get("followed"))),
         found=int(_number(raw.get("found"))),
         reads=int(_number(raw.get("reads"))),

@@ -130,6 +130,8 @@ def figures(lifecycle: Lifecycle, *, reads: int, read_budget: int, probes: int) 
         terminal[state if state in TERMINAL else f"unfinished ({message.ended})"] += 1
     delivered = [s["delivered"] for s in seen if "delivered" in s]
     return {
+        # False: no lookup found any message, so the route may not exist on the target (D66)
+        "evaluated": not lifecycle.all_not_found(),
         "followed": len(lifecycle.messages),
         "found": sum(1 for m in lifecycle.messages if m.found()),
         "reads": reads,

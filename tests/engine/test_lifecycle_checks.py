@@ -45,9 +45,10 @@ def test_a_message_the_phase_could_not_finish_reading_is_not_judged_lost() -> No
     assert findings(Lifecycle((delivered_life(), cut))) == []
 
 
-def test_when_no_message_is_ever_found_the_route_may_be_missing_one_warning() -> None:
+def test_when_no_message_is_ever_found_the_route_may_be_missing_and_nothing_is_judged() -> None:
     lives = tuple(FollowedMessage(u, send(u), (read(0.5, 404, u),), "deadline") for u in (UUID, OTHER))
-    assert findings(Lifecycle(lives)) == [("lifecycle_found", Severity.WARNING, "$.payload")]
+    assert findings(Lifecycle(lives)) == []
+    assert figures(Lifecycle(lives), reads=2, read_budget=10, probes=0)["evaluated"] is False
 
 
 def test_a_message_found_then_gone_is_an_error() -> None:

@@ -42,3 +42,12 @@ def test_text_from_the_target_is_escaped_inside_the_drawings() -> None:
 
 def test_no_section_without_followed_messages() -> None:
     assert 'id="lifecycle"' not in render_html(clean_results())
+
+
+def test_a_run_whose_lookups_found_nothing_says_the_life_cycle_was_not_evaluated() -> None:
+    from lifecycle_exchanges import read, send
+
+    lost = Lifecycle((FollowedMessage("u", send("u"), (read(0.5, 404, "u"),), "deadline"),))
+    page = render_html(results_with(lost))
+    assert 'id="lifecycle-not-evaluated"' in page
+    assert 'id="lifecycle-not-evaluated"' not in render_html(results_with(Lifecycle((delivered_life(),))))

@@ -5,8 +5,9 @@ deadline and the run's time budget hold for reads as for sends; a lookup names n
 spends the send budget. The phase reads in rounds (every unsettled message once), spaced by a backoff
 that doubles from the plan's ``first_wait_s`` to its ``max_wait_s``, within ``max_reads`` reads and
 until ``deadline_s`` after it starts. A message settles once read terminal twice in a row (the second
-read shows the state stays). Then two guard probes: the first message read without credentials, and
-with a second account's token when there is one.
+read shows the state stays). When two rounds find no message at all, the lookup route is taken to be
+missing on the target and the phase stops (nothing is judged, D66). Then two guard probes: the first
+message read without credentials, and with a second account's token when there is one.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def follow_messages(
     ended: dict[str, str] = {}
     deadline = time.monotonic() + plan.deadline_s
     wait = plan.first_wait_s
-    number = 0
+    number = rounds = 0
     stopped = ""
     while len(ended) < len(chosen) and not stopped:
         for uuid, _ in chosen:
@@ -133,6 +134,9 @@ def follow_messages(
             reads[uuid].append(exchange)
             if _settled(reads[uuid]):
                 ended[uuid] = "terminal"
+        rounds += 1
+        if rounds >= 2 and not any(json_payload(r) for found in reads.values() for r in found):
+            break  # two rounds found nothing at all: the route is missing here, not every message (D66)
         if stopped or len(ended) == len(chosen):
             break
         pause = min(wait, deadline - time.monotonic())
