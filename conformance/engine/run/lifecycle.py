@@ -54,10 +54,12 @@ def accepted_sends(exchanges: Sequence[Exchange], limit: int) -> list[tuple[str,
 
 
 def _lookup_case(
-    uuid: str, number: int, *, auth: AuthPlacement = AuthPlacement.PROFILE, token: str = "profile"
+    uuid: str, send: Exchange, *, auth: AuthPlacement = AuthPlacement.PROFILE, token: str = "profile"
 ) -> Case:
+    """A lookup of the message ``send`` made; its id names the send's case (``ID~lifecycle``), so a
+    replay of the run's failing cases re-sends the send it follows."""
     return Case(
-        id=f"lifecycle-{number:04d}",
+        id=f"{send.case.id}~{LIFECYCLE_PHASE}",
         phase=LIFECYCLE_PHASE,
         kind="lookup",
         expectation=Expectation.SUCCESS,
@@ -120,14 +122,13 @@ def follow_messages(
     ended: dict[str, str] = {}
     deadline = time.monotonic() + plan.deadline_s
     wait = plan.first_wait_s
-    number = rounds = 0
+    rounds = 0
     stopped = ""
     while len(ended) < len(chosen) and not stopped:
-        for uuid, _ in chosen:
+        for uuid, send in chosen:
             if uuid in ended:
                 continue
-            number += 1
-            exchange = reader.read(_lookup_case(uuid, number), keep=PROBE_READS)
+            exchange = reader.read(_lookup_case(uuid, send), keep=PROBE_READS)
             if exchange is None:
                 stopped = "time" if sender.out_of_time() else "budget"
                 break
@@ -151,11 +152,11 @@ def follow_messages(
     anonymous = foreign = None
     probes = 0
     if messages and stopped != "time":
-        first = messages[0].uuid
-        anonymous = reader.read(_lookup_case(first, number + 1, auth=AuthPlacement.NONE, token=""))
+        first = messages[0]
+        anonymous = reader.read(_lookup_case(first.uuid, first.send, auth=AuthPlacement.NONE, token=""))
         probes += anonymous is not None
         if second_token:
-            foreign = reader.read(_lookup_case(first, number + 2, token=second_token))
+            foreign = reader.read(_lookup_case(first.uuid, first.send, token=second_token))
             probes += foreign is not None
     lifecycle = Lifecycle(messages, anonymous=anonymous, foreign=foreign)
     shown = figures(lifecycle, reads=reader.used, read_budget=plan.max_reads, probes=probes)
