@@ -9,6 +9,7 @@ several pages show is a warning.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from conformance.checks.base import CheckContext, register_lifecycle_check
@@ -40,6 +41,7 @@ def _deviation(
     check: str,
     exchange: Exchange,
     *,
+    follows: Exchange,
     severity: Severity,
     title: str,
     detail: str,
@@ -49,7 +51,7 @@ def _deviation(
     expected: Any = "",
     actual: Any = "",
 ) -> Deviation:
-    return ctx.deviation(
+    found = ctx.deviation(
         check,
         exchange,
         severity=severity,
@@ -61,6 +63,9 @@ def _deviation(
         evidence=Evidence(source=source, decision=decision),
         spec_pointer=ctx.contract.lookup_pointer,
     )
+    # in the phase of the send it follows, as a run-level finding is in its exchange's: the pytest
+    # route's test of that phase fails on it
+    return replace(found, phase=follows.case.phase)
 
 
 def _status(exchange: Exchange) -> str:
@@ -90,6 +95,7 @@ def check_found(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviation]:
                 ctx,
                 "lifecycle_found",
                 gone,
+                follows=message.send,
                 severity=Severity.ERROR,
                 title="A message found once is no longer found",
                 detail=f"The message {message.uuid} of case {message.send.case.id} was found, then a later "
@@ -107,6 +113,7 @@ def _lost(ctx: CheckContext, message: FollowedMessage) -> Deviation:
         ctx,
         "lifecycle_found",
         last,
+        follows=message.send,
         severity=Severity.ERROR,
         title="An accepted send is never found: the SMS was silently dropped",
         detail=f"The send of case {message.send.case.id} answered {_status(message.send)} with uuid "
@@ -132,6 +139,7 @@ def check_stored_as_sent(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[De
                     ctx,
                     "lifecycle_stored_as_sent",
                     read,
+                    follows=message.send,
                     severity=Severity.ERROR,
                     title=f"The stored message differs from the one sent: {', '.join(differing)}",
                     detail=f"The lookup of {message.uuid} shows {', '.join(differing)} other than the send "
@@ -155,6 +163,7 @@ def check_state_order(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Devia
                     ctx,
                     "lifecycle_state_order",
                     read,
+                    follows=message.send,
                     severity=Severity.WARNING,
                     title=f"The state goes back from {previous} to {state}",
                     detail=f"The message {message.uuid} read {previous!r}, then {state!r}; outbound states "
@@ -185,6 +194,7 @@ def check_delivered(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviati
                     ctx,
                     "lifecycle_delivered",
                     read,
+                    follows=message.send,
                     severity=Severity.WARNING,
                     title=f"delivered is true while the state is {payload.get('state')}",
                     detail=f"The message {message.uuid} reads delivered: true in state "
@@ -209,6 +219,7 @@ def check_reference_id(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Devi
                     ctx,
                     "lifecycle_reference_id",
                     read,
+                    follows=message.send,
                     severity=Severity.WARNING,
                     title=f"reference_id is missing in state {payload.get('state')}",
                     detail=f"The message {message.uuid} reads state {payload.get('state')!r} with "
@@ -232,6 +243,7 @@ def check_timestamps(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviat
                 ctx,
                 "lifecycle_timestamps",
                 read,
+                follows=message.send,
                 severity=Severity.WARNING,
                 title="created_on changed" if member == "created_on" else "modified_on went back",
                 detail=f"The message {message.uuid} reads {member} {actual}, after {expected}.",
@@ -270,6 +282,7 @@ def check_envelope(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviatio
                     ctx,
                     "lifecycle_envelope",
                     read,
+                    follows=message.send,
                     severity=Severity.WARNING,
                     decision="D66",
                     title=f"The lookup's answer is not S4's shape: {problems[0].path}",
@@ -288,6 +301,7 @@ def check_lookup_auth(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Devia
             ctx,
             "lifecycle_lookup_auth",
             probe,
+            follows=lifecycle.messages[0].send,
             severity=Severity.ERROR,
             decision="D68",
             source="S6 authentication; S4 Authorization header",
@@ -308,6 +322,7 @@ def check_foreign_message(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[D
             ctx,
             "lifecycle_foreign_message",
             probe,
+            follows=lifecycle.messages[0].send,
             severity=Severity.ERROR,
             decision="D68",
             source="S4 GetSMSByUUID; S6 authentication",
