@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
+
+from runlevel.builders import SENT_AT, payload, stamp
 
 from conformance.model.cases import Case, Expectation
 from conformance.model.exchange import Exchange, RecordedRequest, RecordedResponse
 from conformance.model.lifecycle import FollowedMessage
 
-SENT_AT = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 UUID = "90c2e069-44c1-4f1a-9619-540432378122"
-SENT = {
-    "uuid": UUID,
-    "type": "smso",
-    "state": "created",
-    "from": "12017771234",
-    "to": 14155550100,
-    "message": "Hello world",
-    "thread": "08360036ab8f77030d725064f42cb1b7",
-    "delivered": False,
-    "automated": False,
-    "created_on": "2026-05-01T12:00:00.000Z",
-    "modified_on": "2026-05-01T12:00:00.000Z",
-}
+SENT = {**payload()["payload"], "uuid": UUID}  # the S1 answer, sent at SENT_AT
 
 
 def exchange(method: str, path: str, status: int, body: Any, after_s: float = 0.0) -> Exchange:
@@ -44,16 +33,20 @@ def send(uuid: str = UUID) -> Exchange:
 
 
 def read(after_s: float, status: int = 200, uuid: str = UUID, **changes: Any) -> Exchange:
-    payload = {**SENT, "uuid": uuid, "reference_id": None, **changes}
-    stamp = (SENT_AT + timedelta(seconds=after_s)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    payload.setdefault("modified_on", stamp)
-    body = {"success": True, "payload": payload} if status == 200 else {"success": False, "status": status}
+    shown = {
+        **SENT,
+        "uuid": uuid,
+        "reference_id": None,
+        "modified_on": stamp(SENT_AT + timedelta(seconds=after_s)),
+    }
+    shown.update(changes)
+    body = {"success": True, "payload": shown} if status == 200 else {"success": False, "status": status}
     return exchange("GET", f"/rest/sms/outbound/{uuid}", status, body, after_s)
 
 
 def delivered_life(uuid: str = UUID) -> FollowedMessage:
     """A message read sending, then success, then delivered twice: a clean life."""
-    later = {"reference_id": "yRUCycblUjwqpkMBwPbJf4", "modified_on": "2026-05-01T12:00:01.000Z"}
+    later = {"reference_id": "yRUCycblUjwqpkMBwPbJf4", "modified_on": stamp(SENT_AT + timedelta(seconds=0.5))}
     reads = (
         read(0.5, uuid=uuid, state="sending", **later),
         read(1.0, uuid=uuid, state="success", **later),

@@ -8,7 +8,7 @@ several pages show is a warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -187,49 +187,61 @@ def _goes_back(previous: str, state: str) -> bool:
 @register_lifecycle_check("lifecycle_delivered")
 def check_delivered(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviation]:
     """delivered is true only once the state is success (D67; S10's delivered event follows the sent one)."""
+    for message, read, payload in _first_reads(lifecycle, _delivered_early):
+        yield _deviation(
+            ctx,
+            "lifecycle_delivered",
+            read,
+            follows=message.send,
+            severity=Severity.WARNING,
+            title=f"delivered is true while the state is {payload.get('state')}",
+            detail=f"The message {message.uuid} reads delivered: true in state "
+            f"{payload.get('state')!r}; delivery follows success (S10).",
+            source="S10 sent, then delivered events",
+            path="$.payload.delivered",
+            expected="false before state success",
+            actual=True,
+        )
+
+
+def _delivered_early(payload: Mapping[str, Any]) -> bool:
+    return payload.get("delivered") is True and payload.get("state") != "success"
+
+
+def _first_reads(
+    lifecycle: Lifecycle, breaks: Callable[[Mapping[str, Any]], bool]
+) -> Iterator[tuple[FollowedMessage, Exchange, Mapping[str, Any]]]:
+    """Each message's first read whose payload ``breaks`` the rule: one finding per message."""
     for message in lifecycle.messages:
-        for read, payload in message.found():
-            if payload.get("delivered") is True and payload.get("state") != "success":
-                yield _deviation(
-                    ctx,
-                    "lifecycle_delivered",
-                    read,
-                    follows=message.send,
-                    severity=Severity.WARNING,
-                    title=f"delivered is true while the state is {payload.get('state')}",
-                    detail=f"The message {message.uuid} reads delivered: true in state "
-                    f"{payload.get('state')!r}; delivery follows success (S10).",
-                    source="S10 sent, then delivered events",
-                    path="$.payload.delivered",
-                    expected="false before state success",
-                    actual=True,
-                )
-                break
+        hit = next(((read, p) for read, p in message.found() if breaks(p)), None)
+        if hit is not None:
+            yield message, *hit
 
 
 @register_lifecycle_check("lifecycle_reference_id")
 def check_reference_id(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviation]:
     """reference_id is set once the message is sending (D67; S3 null, S4 set)."""
-    for message in lifecycle.messages:
-        for read, payload in message.found():
-            reference = payload.get("reference_id")
-            missing = not (isinstance(reference, str) and reference)
-            if payload.get("state") in ("sending", "success") and missing:
-                yield _deviation(
-                    ctx,
-                    "lifecycle_reference_id",
-                    read,
-                    follows=message.send,
-                    severity=Severity.WARNING,
-                    title=f"reference_id is missing in state {payload.get('state')}",
-                    detail=f"The message {message.uuid} reads state {payload.get('state')!r} with "
-                    f"reference_id {reference!r}; S4 shows it set once sending starts.",
-                    source="S3 reference_id null; S4 reference_id set (older GitBook)",
-                    path="$.payload.reference_id",
-                    expected="a non-empty string",
-                    actual=reference,
-                )
-                break
+    for message, read, payload in _first_reads(lifecycle, _reference_missing):
+        reference = payload.get("reference_id")
+        yield _deviation(
+            ctx,
+            "lifecycle_reference_id",
+            read,
+            follows=message.send,
+            severity=Severity.WARNING,
+            title=f"reference_id is missing in state {payload.get('state')}",
+            detail=f"The message {message.uuid} reads state {payload.get('state')!r} with "
+            f"reference_id {reference!r}; S4 shows it set once sending starts.",
+            source="S3 reference_id null; S4 reference_id set (older GitBook)",
+            path="$.payload.reference_id",
+            expected="a non-empty string",
+            actual=reference,
+        )
+
+
+def _reference_missing(payload: Mapping[str, Any]) -> bool:
+    reference = payload.get("reference_id")
+    return payload.get("state") in ("sending", "success") and not (isinstance(reference, str) and reference)
 
 
 @register_lifecycle_check("lifecycle_timestamps")
