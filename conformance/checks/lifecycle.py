@@ -85,7 +85,10 @@ def check_found(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviation]:
     for message in lifecycle.messages:
         found = [read for read, _ in message.found()]
         if not found:
-            if message.ended == "deadline" and message.reads:
+            last = message.reads[-1].response if message.reads else None
+            # lost: still not found at the deadline, the last answer a plain 404 (a 429, a 5xx or no
+            # answer says nothing about the message)
+            if message.ended == "deadline" and last is not None and last.status == 404:
                 yield _lost(ctx, message)
             continue
         later = message.reads[message.reads.index(found[0]) :]

@@ -42,7 +42,11 @@ def test_a_message_never_found_among_found_ones_is_a_silent_drop() -> None:
 
 def test_a_message_the_phase_could_not_finish_reading_is_not_judged_lost() -> None:
     cut = FollowedMessage(OTHER, send(OTHER), (read(0.5, 404, OTHER),), "budget")
+    throttled = FollowedMessage(
+        OTHER, send(OTHER), (read(0.5, 404, OTHER), read(1.5, 429, OTHER)), "deadline"
+    )
     assert findings(Lifecycle((delivered_life(), cut))) == []
+    assert findings(Lifecycle((delivered_life(), throttled))) == []  # the last answer says nothing
 
 
 def test_when_no_message_is_ever_found_the_route_may_be_missing_and_nothing_is_judged() -> None:

@@ -1,13 +1,15 @@
 """The life-cycle phase: after the sends, look each accepted message up until it settles (D67, D68).
 
 Every lookup leaves through the run's ``Sender`` (D49): its rate limit, 429 waits, each request's
-deadline and the run's time budget hold for reads as for sends; a lookup names no sender, so it never
-spends the send budget. The phase reads in rounds (every unsettled message once), spaced by a backoff
-that doubles from the plan's ``first_wait_s`` to its ``max_wait_s``, within ``max_reads`` reads and
-until ``deadline_s`` after it starts. A message settles once read terminal twice in a row (the second
-read shows the state stays). When two rounds find no message at all, the lookup route is taken to be
-missing on the target and the phase stops (nothing is judged, D66). Then two guard probes: the first
-message read without credentials, and with a second account's token when there is one.
+deadline and the run's time budget hold for reads as for sends. A throttled read is read again in
+the next round rather than re-sent at once, so the read budget is never exceeded; a lookup names no
+sender, so it never spends the send budget. The phase reads in rounds (every unsettled message
+once), spaced by a backoff that doubles from the plan's ``first_wait_s`` to its ``max_wait_s``,
+within ``max_reads`` reads and until ``deadline_s`` after it starts. A message settles once read
+terminal twice in a row (the second read shows the state stays). When two rounds find no message at
+all, the lookup route is taken to be missing on the target and the phase stops (nothing is judged,
+D66). Then two guard probes: the first message read without credentials, and with a second
+account's token when there is one.
 """
 
 from __future__ import annotations
@@ -82,18 +84,16 @@ class _Reader:
         self.count = count
 
     def read(self, case: Case, *, keep: int = 0) -> Exchange | None:
-        """One lookup (429s waited out and re-sent, each re-send a read too), leaving ``keep`` reads of
-        the budget unspent; None: not sent."""
+        """One lookup, leaving ``keep`` reads of the budget unspent; None: not sent. A 429 is that read's
+        answer (the rate limiter holds the next read back as it asks, D16): the message is read again
+        in the next round, so no re-send ever takes the reads past their budget."""
         if self.used + keep >= self.budget or self.sender.out_of_time():
             return None
-        job = self.sender.reserve(case)
-        if job is None:
-            return None
-        sent = job()
-        for exchange in sent.exchanges:
+        [exchange] = self.sender.each([case])
+        if exchange is not None:
             self.used += 1
             self.count(exchange)
-        return sent.exchange
+        return exchange
 
 
 def _settled(reads: Sequence[Exchange]) -> bool:
