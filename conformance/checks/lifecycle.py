@@ -144,7 +144,7 @@ def check_stored_as_sent(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[De
                     read,
                     follows=message.send,
                     severity=Severity.ERROR,
-                    title=f"The stored message differs from the one sent: {', '.join(differing)}",
+                    title="The stored message differs from the one sent",
                     detail=f"The lookup of {message.uuid} shows {', '.join(differing)} other than the send "
                     f"of case {message.send.case.id} answered.",
                     path=f"$.payload.{differing[0]}",
@@ -168,7 +168,7 @@ def check_state_order(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Devia
                     read,
                     follows=message.send,
                     severity=Severity.WARNING,
-                    title=f"The state goes back from {previous} to {state}",
+                    title="The state goes back",
                     detail=f"The message {message.uuid} read {previous!r}, then {state!r}; outbound states "
                     "go created -> sending -> success (or failed) and never back (S1, S4, S10).",
                     source="S1 created; S4 sending; S10 success",
@@ -197,7 +197,7 @@ def check_delivered(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviati
             read,
             follows=message.send,
             severity=Severity.WARNING,
-            title=f"delivered is true while the state is {payload.get('state')}",
+            title="delivered is true before the state is success",
             detail=f"The message {message.uuid} reads delivered: true in state "
             f"{payload.get('state')!r}; delivery follows success (S10).",
             source="S10 sent, then delivered events",
@@ -232,7 +232,7 @@ def check_reference_id(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Devi
             read,
             follows=message.send,
             severity=Severity.WARNING,
-            title=f"reference_id is missing in state {payload.get('state')}",
+            title="reference_id is missing once sending",
             detail=f"The message {message.uuid} reads state {payload.get('state')!r} with "
             f"reference_id {reference!r}; S4 shows it set once sending starts.",
             source="S3 reference_id null; S4 reference_id set (older GitBook)",
@@ -300,7 +300,7 @@ def check_envelope(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviatio
                     follows=message.send,
                     severity=Severity.WARNING,
                     decision="D66",
-                    title=f"The lookup's answer is not S4's shape: {problems[0].path}",
+                    title="The lookup's answer is not S4's shape",
                     detail="; ".join(f"{p.path}: {p.message}" for p in problems[:5]),
                     path=problems[0].path,
                 )
