@@ -12,14 +12,21 @@ pages (``spec/sources.yaml``). ``nox -s docs`` runs it before ``mkdocs build --s
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: read this checkout's code, not another installed copy
     sys.path.insert(0, str(ROOT))
 
-from conformance.checks import CHECKS, REPEAT_CHECKS, RUN_CHECKS, all_check_names, describe  # noqa: E402
+from conformance.checks import (  # noqa: E402
+    CHECKS,
+    LIFECYCLE_CHECKS,
+    REPEAT_CHECKS,
+    RUN_CHECKS,
+    all_check_names,
+    describe,
+)
 from conformance.contract.sources import load_sources  # noqa: E402
 from conformance.mock.faults import FAULTS  # noqa: E402
 
@@ -32,7 +39,7 @@ def cell(text: str) -> str:
 
 
 def _module(name: str) -> str:
-    func = CHECKS.get(name) or RUN_CHECKS[name]
+    func: Callable[..., object] = CHECKS.get(name) or RUN_CHECKS.get(name) or LIFECYCLE_CHECKS[name]
     return func.__module__.removeprefix("conformance.checks.")
 
 
@@ -70,6 +77,8 @@ def checks_page() -> str:
     for name in all_check_names():
         if name in CHECKS:
             scope = "each exchange"
+        elif name in LIFECYCLE_CHECKS:
+            scope = "the followed messages"
         else:
             scope = "the run, with repeats" if name in REPEAT_CHECKS else "the run"
         faults = ", ".join(caught_by.get(name, [])) or "—"

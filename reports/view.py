@@ -21,6 +21,7 @@ from reports.groups import (
     check_descriptions,
     severity_counts,
 )
+from reports.lifecycle import LifecycleView, lifecycle_view
 from reports.problem_table import ProblemRow, RunFact, problem_rows, run_facts
 from reports.vendor import DocPage
 
@@ -100,6 +101,7 @@ class ReportView:
     problems: tuple[ProblemRow, ...] = ()  # the distinct problems, the page's first table
     facts: tuple[RunFact, ...] = ()  # every recorded option that shaped the run
     reproduce: str = ""  # one command that reproduces the run
+    lifecycle: LifecycleView | None = None  # the followed messages (stats.lifecycle), None when none
 
     @property
     def open_problems(self) -> int:
@@ -240,6 +242,7 @@ def build_view(
         problems=problem_rows(results, pages),
         facts=run_facts(results.invocation),
         reproduce=str(results.invocation.get("reproduce", "")),
+        lifecycle=lifecycle_view(results.stats),
     )
 
 

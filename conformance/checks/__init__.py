@@ -4,7 +4,8 @@ Holds: ``base`` (the two registries and the context every check receives), one m
 of the per-exchange checks — ``schema``, ``status``, ``content``, ``headers``, ``envelope``, ``semantics``,
 ``validation_echo`` — and the run-level checks, which look across every exchange of a run:
 ``run_level`` (uuids, threads, leases, the automated flag), ``run_outcomes`` (equal requests,
-equal answers), ``run_clock`` (timestamps against the response's Date header).
+equal answers), ``run_clock`` (timestamps against the response's Date header); and the life-cycle
+checks, ``lifecycle``, on what the lookups of the sent messages showed later (D67, D68).
 
 May import: ``conformance.contract`` and ``conformance.model``. Never the engine, the commands,
 pytest or schemathesis: a check is unit-testable with hand-built exchanges.
@@ -14,6 +15,7 @@ from conformance.checks import (
     content,
     envelope,
     headers,
+    lifecycle,
     run_clock,
     run_level,
     run_outcomes,
@@ -24,36 +26,45 @@ from conformance.checks import (
 )
 from conformance.checks.base import (
     CHECKS,
+    LIFECYCLE_CHECKS,
     REPEAT_CHECKS,
     RUN_CHECKS,
     CheckContext,
     CheckFunction,
+    LifecycleCheckFunction,
     RunCheckFunction,
     all_check_names,
     describe,
     register,
+    register_lifecycle_check,
     register_run_check,
     run_checks,
+    run_lifecycle_checks,
     run_run_checks,
 )
 
 __all__ = [
     "CHECKS",
+    "LIFECYCLE_CHECKS",
     "REPEAT_CHECKS",
     "RUN_CHECKS",
     "CheckContext",
     "CheckFunction",
+    "LifecycleCheckFunction",
     "RunCheckFunction",
     "all_check_names",
     "content",
     "describe",
     "envelope",
     "headers",
+    "lifecycle",
     "register",
+    "register_lifecycle_check",
     "register_run_check",
     "run_checks",
     "run_clock",
     "run_level",
+    "run_lifecycle_checks",
     "run_outcomes",
     "run_run_checks",
     "schema",

@@ -1,9 +1,11 @@
 """The check registries and what every check receives: a context and one exchange, or the run's.
 
-Two registries side by side, one id space: ``CHECKS`` holds per-exchange checks
+Three registries side by side, one id space: ``CHECKS`` holds per-exchange checks
 ``(ctx, exchange) -> Iterator[Deviation]``; ``RUN_CHECKS`` holds run-level checks
 ``(ctx, exchanges) -> Iterator[Deviation]`` that look across every checked exchange of a run
-(or of a shard: a shard's run-level checks see only that shard's exchanges).
+(or of a shard: a shard's run-level checks see only that shard's exchanges); ``LIFECYCLE_CHECKS``
+holds life-cycle checks ``(ctx, lifecycle) -> Iterator[Deviation]`` that judge the messages the
+life-cycle phase followed after the sends (D67, D68).
 """
 
 from __future__ import annotations
@@ -16,18 +18,23 @@ from typing import Any
 from conformance.contract.schemas import Contract
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange, redact_text
+from conformance.model.lifecycle import Lifecycle
 
 __all__ = [
     "CHECKS",
+    "LIFECYCLE_CHECKS",
     "REPEAT_CHECKS",
     "RUN_CHECKS",
     "CheckContext",
     "CheckFunction",
+    "LifecycleCheckFunction",
     "RunCheckFunction",
     "all_check_names",
     "register",
+    "register_lifecycle_check",
     "register_run_check",
     "run_checks",
+    "run_lifecycle_checks",
     "run_run_checks",
     "shorten",
     "success_payload",
@@ -35,8 +42,10 @@ __all__ = [
 
 CheckFunction = Callable[["CheckContext", Exchange], Iterator[Deviation]]
 RunCheckFunction = Callable[["CheckContext", Sequence[Exchange]], Iterator[Deviation]]
+LifecycleCheckFunction = Callable[["CheckContext", Lifecycle], Iterator[Deviation]]
 CHECKS: dict[str, CheckFunction] = {}
 RUN_CHECKS: dict[str, RunCheckFunction] = {}
+LIFECYCLE_CHECKS: dict[str, LifecycleCheckFunction] = {}
 # run-level checks that need some requests sent twice on purpose (the runner sends repeats only for them)
 REPEAT_CHECKS: set[str] = set()
 
@@ -47,7 +56,7 @@ def register(name: str) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under the id used in config, CLI, reports and the fault catalogue."""
 
     def wrap(func: CheckFunction) -> CheckFunction:
-        if name in CHECKS or name in RUN_CHECKS:
+        if _registered(name):
             raise ValueError(f"check {name!r} registered twice")
         CHECKS[name] = func
         return func
@@ -62,7 +71,7 @@ def register_run_check(name: str, *, repeats: bool = False) -> Callable[[RunChec
     """
 
     def wrap(func: RunCheckFunction) -> RunCheckFunction:
-        if name in CHECKS or name in RUN_CHECKS:
+        if _registered(name):
             raise ValueError(f"check {name!r} registered twice")
         RUN_CHECKS[name] = func
         if repeats:
@@ -72,14 +81,32 @@ def register_run_check(name: str, *, repeats: bool = False) -> Callable[[RunChec
     return wrap
 
 
+def register_lifecycle_check(name: str) -> Callable[[LifecycleCheckFunction], LifecycleCheckFunction]:
+    """Register a life-cycle check: it receives what the life-cycle phase read (D67, D68)."""
+
+    def wrap(func: LifecycleCheckFunction) -> LifecycleCheckFunction:
+        if _registered(name):
+            raise ValueError(f"check {name!r} registered twice")
+        LIFECYCLE_CHECKS[name] = func
+        return func
+
+    return wrap
+
+
+def _registered(name: str) -> bool:
+    return name in CHECKS or name in RUN_CHECKS or name in LIFECYCLE_CHECKS
+
+
 def all_check_names() -> tuple[str, ...]:
-    """Every check id, per-exchange first, then run-level, each in registration order."""
-    return (*CHECKS, *RUN_CHECKS)
+    """Every check id: per-exchange, then run-level, then life-cycle, each in registration order."""
+    return (*CHECKS, *RUN_CHECKS, *LIFECYCLE_CHECKS)
 
 
 def describe(name: str) -> str:
     """The first docstring line of a check: its description in reports and --list-checks."""
-    func = CHECKS.get(name) or RUN_CHECKS[name]
+    func: Callable[..., Iterator[Deviation]] = (
+        CHECKS.get(name) or RUN_CHECKS.get(name) or LIFECYCLE_CHECKS[name]
+    )
     doc = func.__doc__ or name
     return doc.strip().splitlines()[0]
 
@@ -170,6 +197,20 @@ def run_run_checks(
     for name in list(RUN_CHECKS) if names is None else [n for n in names if n in RUN_CHECKS]:
         try:
             deviations.extend(RUN_CHECKS[name](ctx, exchanges))
+        except Exception as exc:  # a crashing check must not stop the run
+            crashes.append((name, f"{type(exc).__name__}: {exc}"))
+    return deviations, crashes
+
+
+def run_lifecycle_checks(
+    ctx: CheckContext, lifecycle: Lifecycle, names: Sequence[str] | None = None
+) -> tuple[list[Deviation], list[tuple[str, str]]]:
+    """Run every (or the named) life-cycle check on what the phase read; a crash is a suite bug."""
+    deviations: list[Deviation] = []
+    crashes: list[tuple[str, str]] = []
+    for name in list(LIFECYCLE_CHECKS) if names is None else [n for n in names if n in LIFECYCLE_CHECKS]:
+        try:
+            deviations.extend(LIFECYCLE_CHECKS[name](ctx, lifecycle))
         except Exception as exc:  # a crashing check must not stop the run
             crashes.append((name, f"{type(exc).__name__}: {exc}"))
     return deviations, crashes

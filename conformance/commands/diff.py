@@ -118,6 +118,7 @@ class _Side:
     negative_only: bool
     throttle: ThrottleTally
     sent: int = 0  # requests that went out, 429s a re-send replaced included
+    answers: list[Exchange] = field(default_factory=list)  # the processed answers, for the life cycle
 
     def wants(self, case: Case) -> bool:
         """The case goes to this side: not a case that could send on a negative-only side (D18)."""
@@ -142,6 +143,19 @@ class _Side:
         if sent is not None:
             self.sent += len(sent.exchanges)
             self.throttle.merge(sent.throttle)
+
+    def count_read(self, exchange: Exchange) -> None:
+        """A lookup of the life-cycle phase went out to this side."""
+        self.sent += 1
+
+    def follow(self) -> dict[str, object] | None:
+        """This side's accepted sends followed through its own Sender (D68), when its profile asks."""
+        from conformance.engine.run.lifecycle import follow_messages
+
+        plan = self.profile.follow_plan()
+        if plan is None:
+            return None
+        return follow_messages(self.sender, self.answers, plan, count=self.count_read).figures
 
     def stats(self) -> dict[str, object]:
         budget, throttle = self.sender.budget, self.throttle
@@ -326,7 +340,13 @@ def execute_diff(options: DiffOptions) -> RunResults:
     from conformance.contract.specfile import load_spec
     from conformance.engine.generation.cases import GenerationOptions, generate_cases, unsendable
     from conformance.engine.profiles import ProfileError, resolve_token
-    from conformance.engine.run.differential import CHECK_DESCRIPTION, CHECK_ID, compare
+    from conformance.engine.run.differential import (
+        CHECK_DESCRIPTION,
+        CHECK_ID,
+        compare,
+        compare_lifecycles,
+        lifecycle_summary,
+    )
     from conformance.engine.run.runner import check_safety, interruption
     from conformance.engine.sending.client import credential_secrets
     from conformance.model.redaction import Redactor
@@ -373,6 +393,8 @@ def execute_diff(options: DiffOptions) -> RunResults:
             found.one_side += 1
             return
         found.compared[case.phase] += 1
+        side_a.answers.append(a_exchange)
+        side_b.answers.append(b_exchange)
         try:
             found.deviations.extend(
                 compare(case, a_exchange, b_exchange, sides=labels, secrets=secrets, seed=options.seed)
@@ -389,6 +411,13 @@ def execute_diff(options: DiffOptions) -> RunResults:
             _send_and_compare(cases, (side_a, side_b), found, judge)
         except KeyboardInterrupt as exc:
             found.partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
+        lives: dict[str, object] = {}
+        if not found.partial_reason:
+            followed = [life for side in (side_a, side_b) if (life := side.follow()) is not None]
+            if len(followed) == 2:
+                summaries = [lifecycle_summary(f) for f in followed]
+                lives = dict(zip(labels, summaries, strict=True))
+                found.deviations.extend(compare_lifecycles(*summaries, sides=labels, seed=options.seed))
         urls = tuple(
             EMBEDDED if p.embedded_mock else s.profile.base_url for p, s in ((a, side_a), (b, side_b))
         )
@@ -436,6 +465,7 @@ def execute_diff(options: DiffOptions) -> RunResults:
             "sides": budgets,
             "negative_only_for": chosen,
             "status_pairs": "A/B",
+            **({"lifecycle": lives} if lives else {}),
         },
         partial=bool(found.partial_reason),
         partial_reason=found.partial_reason,
@@ -469,6 +499,14 @@ def _summary(results: RunResults) -> str:
     by_title = Counter((d.severity.value, d.title, d.path) for d in results.deviations)
     for (severity, title, path), count in sorted(by_title.items()):
         lines.append(f"  {severity:<7} {title} at {path} ×{count}")
+    for side, life in (stats.get("lifecycle") or {}).items():
+        medians = ", ".join(
+            f"{state} {value} s" for state, value in life["median_s"].items() if value is not None
+        )
+        lines.append(
+            f"  life cycle {side}: {life['found']} of {life['followed']} found, last states "
+            f"{life['terminal'] or 'none'}; median time to {medians or 'no state'}"
+        )
     if results.crashes:
         lines.append(
             f"SUITE BUG: {len(results.crashes)} comparison crash(es), first: {results.crashes[0].error}"

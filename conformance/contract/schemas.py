@@ -11,7 +11,7 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conformance.contract.operation import OPERATION_METHOD, OPERATION_PATH
+from conformance.contract.operation import LOOKUP_METHOD, LOOKUP_PATH, OPERATION_METHOD, OPERATION_PATH
 from conformance.contract.specfile import Spec, load_spec
 
 __all__ = ["Contract", "SchemaProblem", "compilations", "load_contract"]
@@ -118,6 +118,20 @@ class Contract:
         validator = self._validators.get(status)
         if validator is None:
             return
+        for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+            yield from _flatten(error)
+
+    @property
+    def lookup_pointer(self) -> str:
+        """Where the lookup's success answer (S4, D66) is documented in the spec."""
+        escaped = LOOKUP_PATH.replace("~", "~0").replace("/", "~1")
+        return f"#/paths/{escaped}/{LOOKUP_METHOD}/responses/200"
+
+    def validate_lookup(self, body: Any) -> Iterator[SchemaProblem]:
+        """Every problem of a lookup's 200 body against the documented S4 shape (D66)."""
+        if LOOKUP_PATH not in self.document["paths"]:
+            return
+        validator = self._compiled(f"{self.lookup_pointer}/content/application~1json/schema")
         for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
             yield from _flatten(error)
 

@@ -29,6 +29,8 @@ __all__ = [
     "MAX_CONCURRENCY",
     "MOCK_PROFILE_NAME",
     "AuthConfig",
+    "FollowPlan",
+    "LifecycleSettings",
     "Profile",
     "ProfileError",
     "SendBudget",
@@ -37,6 +39,7 @@ __all__ = [
     "load_profile",
     "mock_profile",
     "parse_rate_limit",
+    "resolve_second_token",
     "resolve_token",
     "validate_base_url",
     "validate_token",
@@ -105,6 +108,21 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "description": "true (the default) to send through HTTP_PROXY/HTTPS_PROXY/ALL_PROXY as "
             "NO_PROXY allows, false to connect to the target directly",
         },
+        "lifecycle": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "a mapping of follow, max_messages, max_reads, deadline_s, first_wait_s, "
+            "max_wait_s and second_token_env (docs/profiles.md, D68)",
+            "properties": {
+                "follow": {"type": "boolean"},
+                "max_messages": {"type": "integer", "minimum": 1},
+                "max_reads": {"type": "integer", "minimum": 0},
+                "deadline_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
+                "first_wait_s": {"type": "number", "minimum": 0, "maximum": 3600},
+                "max_wait_s": {"type": "number", "minimum": 0, "maximum": 3600},
+                "second_token_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+            },
+        },
     },
 }
 
@@ -117,6 +135,40 @@ class ProfileError(ValueError):
 class AuthConfig:
     method: str  # "header" | "jwt-query"
     token_env: str
+
+
+@dataclass(frozen=True)
+class FollowPlan:
+    """How the life-cycle phase follows the accepted sends (D68): at most ``max_messages`` of them,
+    ``max_reads`` lookups in all, until ``deadline_s`` after the phase starts, rounds of reads spaced
+    from ``first_wait_s`` doubling up to ``max_wait_s``; ``second_token_env`` names the variable of a
+    second account's token (the guard probe of ``lifecycle_foreign_message``)."""
+
+    max_messages: int = 100
+    max_reads: int = 600
+    deadline_s: float = 5.0
+    first_wait_s: float = 0.02
+    max_wait_s: float = 0.25
+    second_token_env: str | None = None
+
+
+LOCAL_FOLLOW = FollowPlan()  # a loopback target answers in milliseconds
+MOCK_FOLLOW = replace(LOCAL_FOLLOW, max_messages=25, deadline_s=1.0)  # its messages settle in 30 ms
+LIVE_FOLLOW = FollowPlan(max_messages=20, max_reads=200, deadline_s=300.0, first_wait_s=2.0, max_wait_s=30.0)
+PROBE_READS = 2  # reads kept back from the messages' for the two guard probes
+
+
+@dataclass(frozen=True)
+class LifecycleSettings:
+    """The profile's ``lifecycle`` key as written; None leaves a value to the target's default."""
+
+    follow: bool | None = None  # None: on for the embedded mock and loopback targets, off for live ones
+    max_messages: int | None = None
+    max_reads: int | None = None
+    deadline_s: float | None = None
+    first_wait_s: float | None = None
+    max_wait_s: float | None = None
+    second_token_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +192,18 @@ class Profile:
     mock_faults: tuple[str, ...] = ()
     ca_bundle: Path | None = None  # the CA roots of an https target instead of the default ones (D46)
     proxy_from_environment: bool = True  # HTTP_PROXY/HTTPS_PROXY/NO_PROXY, as httpx reads them
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
+
+    def follow_plan(self) -> FollowPlan | None:
+        """How this target's accepted sends are followed (D68); None: not at all. On by default for
+        the embedded mock and a loopback target; a live target only with ``lifecycle: {follow: true}``."""
+        local = self.embedded_mock or is_loopback_url(self.base_url)
+        settings = self.lifecycle
+        if not (local if settings.follow is None else settings.follow):
+            return None
+        plan = MOCK_FOLLOW if self.embedded_mock else LOCAL_FOLLOW if local else LIVE_FOLLOW
+        chosen = {name: getattr(settings, name) for name in FollowPlan.__dataclass_fields__}
+        return replace(plan, **{name: value for name, value in chosen.items() if value is not None})
 
     @property
     def in_flight(self) -> int:
@@ -279,6 +343,7 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         source=source,
         ca_bundle=ca_bundle,
         proxy_from_environment=bool(data.get("proxy_from_environment", True)),
+        lifecycle=LifecycleSettings(**data.get("lifecycle", {})),
     )
 
 
@@ -468,6 +533,28 @@ def resolve_token(profile: Profile, environ: Mapping[str, str] | None = None) ->
         f"{profile.auth.token_env}, which is not set or empty. Export it with the API token "
         f"(e.g. `export {profile.auth.token_env}=…`) or pass --token-env with another variable."
     )
+
+
+def resolve_second_token(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
+    """A second account's token for the lookup's guard probe (D68), "" when there is none: a fresh one
+    for the embedded mock's second account, else from the variable ``lifecycle.second_token_env`` names
+    (a secret like the token: the caller adds it to the command's secrets)."""
+    plan = profile.follow_plan()
+    if plan is None:
+        return ""
+    if profile.embedded_mock:
+        return "mock-second-" + secrets.token_hex(16)
+    if plan.second_token_env is None:
+        return ""
+    value = (os.environ if environ is None else environ).get(plan.second_token_env, "")
+    if not value:
+        raise ProfileError(
+            f"profile {profile.source}: field 'lifecycle.second_token_env' names the environment variable "
+            f"{plan.second_token_env}, which is not set or empty. Export it with a second account's API "
+            "token, or remove the key to skip the check that another account cannot read this one's messages."
+        )
+    validate_token(value, variable=plan.second_token_env)
+    return value
 
 
 def is_loopback_url(url: str) -> bool:

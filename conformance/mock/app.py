@@ -2,12 +2,16 @@
 
 Routes:
 - ``POST /rest/sms`` — auth, then validation, then the lease check, then the send (spec).
+- ``GET /rest/sms/outbound/{uuid}`` — the message later in its life (S4, D66, ``life``): 404 in the
+  error envelope for a uuid never stored or another account's; the first token's account and the
+  second token's (``MockConfig.second_token``) each read only their own messages.
 - ``GET /_mock/messages`` — what was sent, ``{"success": true, "payload": {"total", "requests",
   "data"}}``; needs the same token.
 - ``POST /_mock/reset`` — forget messages, zero the request count, reseed identifiers; needs
   the token.
 - ``GET /_mock/stats`` — cheap counters, no message data: ``{"success": true, "payload":
-  {"http_requests", "control_requests", "send_requests", "accepted", "stored", "store_capacity"}}``
+  {"http_requests", "control_requests", "send_requests", "lookup_requests", "accepted", "stored",
+  "store_capacity"}}``
   (``http_requests``: every request to a non-control path, whatever its answer); needs the token.
   The bench counts requests with it, not from an access log (off by default in the standalone mock).
 
@@ -17,7 +21,8 @@ In-process state lives on ``app.state``: ``config`` (MockConfig), ``store`` (Mes
 ``identifiers`` (IdentifierSource), ``errors`` (exceptions the app raised; answered as a JSON 500,
 re-raised by ``MockServer.stop()``; at most ``MAX_ERRORS_KEPT``, without their tracebacks, and
 ``errors_dropped`` counts the rest). A body past ``MockConfig.max_body_bytes`` is answered 413 in the
-error envelope without being read whole. Faults only ever change ``POST /rest/sms``.
+error envelope without being read whole. Faults only ever change ``POST /rest/sms`` and, those of the
+``life cycle`` category, the lookup.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from conformance.mock.config import MAX_ERRORS_KEPT, MockConfig
 from conformance.mock.credentials import presented_tokens
 from conformance.mock.fault_effects import FaultEffects
 from conformance.mock.identifiers import IdentifierSource
+from conformance.mock.life import DROP_AFTER, lookup_payload
 from conformance.mock.payloads import (
     Outcome,
     auth_error_body,
@@ -51,9 +57,10 @@ from conformance.mock.responses import json_response
 from conformance.mock.store import MessageStore, StoredMessage
 from conformance.mock.validation import Rejection, read_send_request, validate_send
 
-__all__ = ["SEND_PATH", "create_app"]
+__all__ = ["LOOKUP_PATH", "SEND_PATH", "create_app"]
 
 SEND_PATH = "/rest/sms"
+LOOKUP_PATH = "/rest/sms/outbound/{uuid}"
 CONTROL_PREFIX = "/_mock/"
 _CLEAN = FaultEffects()
 
@@ -78,7 +85,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             return failure
         if effects.throttles(number):
             return json_response(throttled_body(), 429)
-        refusal = _refuse_credentials(request, config.token, effects)
+        account = _account(request, config)
+        refusal = None if account == 2 else _refuse_credentials(request, config.token, effects)
         if refusal is not None:
             return refusal
         body = await _bounded_body(request, config.max_body_bytes)
@@ -113,8 +121,45 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             now=moment,
         )
         shaped = effects.shape_payload(payload, checked, moment, sequence=store.accepted + 1)
-        store.add(StoredMessage(payload["uuid"], checked.sender, checked.to, checked.message, shaped))
+        if "silent_drop" in config.faults and store.accepted >= DROP_AFTER:
+            store.count_accepted()  # answered as sent, never kept: the lookup will not find it
+        else:
+            store.add(
+                StoredMessage(
+                    payload["uuid"],
+                    checked.sender,
+                    checked.to,
+                    checked.message,
+                    shaped,
+                    account=account or 1,
+                    created=moment,
+                    born=config.life_clock(),
+                )
+            )
         return effects.success_response(success_body(shaped), config.success_status)
+
+    async def lookup_sms(request: Request) -> Response:
+        store.count_lookup()
+        account = _account(request, config)
+        anonymous = not presented_tokens(request.headers, request.query_params)
+        if account is None and not (anonymous and "lookup_without_auth" in config.faults):
+            refusal = _refuse_credentials(request, config.token, _CLEAN)
+            if refusal is not None:  # no or a wrong token: refused (no token: admitted by the fault)
+                return refusal
+        found, reads = store.read(request.path_params["uuid"])
+        foreign = found is not None and account is not None and found.account != account
+        if found is None or (foreign and "foreign_message_readable" not in config.faults):
+            return json_response({"success": False, "status": 404, "message": "SMS not found"}, 404)
+        payload = lookup_payload(
+            found.payload,
+            created=found.created,
+            age=config.life_clock() - found.born,
+            reads=reads,
+            account=found.account,
+            times=config.life,
+            faults=config.faults,
+        )
+        return json_response({"success": True, "payload": payload}, 200)
 
     async def list_messages(request: Request) -> Response:
         refusal = _refuse_credentials(request, config.token, _CLEAN)
@@ -141,6 +186,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             "http_requests": api,
             "control_requests": control,
             "send_requests": store.request_count,
+            "lookup_requests": store.lookups,
             "accepted": store.accepted,
             "stored": len(store.messages()),
             "store_capacity": store.capacity,
@@ -150,6 +196,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route(SEND_PATH, send_sms, methods=["POST"]),
+            Route(LOOKUP_PATH, lookup_sms, methods=["GET"]),
             Route("/_mock/messages", list_messages, methods=["GET"]),
             Route("/_mock/reset", reset, methods=["POST"]),
             Route("/_mock/stats", stats, methods=["GET"]),
@@ -195,6 +242,16 @@ async def _bounded_body(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _account(request: Request, config: MockConfig) -> int | None:
+    """Which of the mock's accounts the request's credentials name: 1, 2, or None (no or a wrong token)."""
+    tokens = presented_tokens(request.headers, request.query_params, jwt_query=True, bearer=True)
+    if config.token in tokens:
+        return 1
+    if config.second_token in tokens:
+        return 2
+    return None
 
 
 def _refuse_credentials(request: Request, token: str, effects: FaultEffects) -> Response | None:

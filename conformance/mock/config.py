@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from conformance.mock.faults import resolve_faults
+from conformance.mock.life import LifeTimes
 from conformance.mock.store import MAX_STORED_MESSAGES
 
 __all__ = [
+    "DEFAULT_SECOND_TOKEN",
     "DEFAULT_SENDERS",
     "DEFAULT_TOKEN",
     "LOOPBACK",
@@ -23,6 +26,8 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"  # the only interface the mock binds unless told otherwise
 DEFAULT_TOKEN = "mock-token-0123456789abcdef"
+# the token of the mock's second account: its messages are not readable with the first one's (D68)
+DEFAULT_SECOND_TOKEN = "mock-second-account-fedcba9876543210"
 # Both senders appear in documented examples: S1 tn.tn 12017771234, S3 tn 12013046585.
 DEFAULT_SENDERS: tuple[str, ...] = ("12017771234", "12013046585")
 # Documented success statuses and the payload type each one shows (S1 200 / 201 tabs, D6).
@@ -45,7 +50,10 @@ class MockConfig:
     """Settings of one mock app. Validated on construction.
 
     ``faults`` holds catalogue names (``conformance.mock.faults.FAULTS``); ``clock`` returns
-    the current time (timezone-aware, or naive UTC) and defaults to the wall clock.
+    the current time (timezone-aware, or naive UTC) and defaults to the wall clock. ``second_token``
+    is a second account's token (its messages and the first account's are not readable with the
+    other's token, D68); ``life`` says when a sent message moves on (``conformance.mock.life``), and
+    ``life_clock`` (seconds, ``time.monotonic`` by default) measures its age.
     """
 
     token: str = DEFAULT_TOKEN
@@ -56,10 +64,15 @@ class MockConfig:
     clock: Callable[[], datetime] | None = None
     max_body_bytes: int = MAX_BODY_BYTES
     max_stored_messages: int = MAX_STORED_MESSAGES  # the message store's ring-buffer capacity
+    second_token: str = DEFAULT_SECOND_TOKEN
+    life: LifeTimes = field(default_factory=LifeTimes)
+    life_clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         if not isinstance(self.token, str) or not self.token:
             raise MockConfigError(f"token must be a non-empty string, got {self.token!r}")
+        if not isinstance(self.second_token, str) or not self.second_token or self.second_token == self.token:
+            raise MockConfigError("second_token must be a non-empty string other than token")
         if isinstance(self.senders, str):
             raise MockConfigError(f"senders must be a tuple of numbers, got the string {self.senders!r}")
         for sender in self.senders:

@@ -20,6 +20,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from conformance.mock.life import LIFE_FAULTS
 from conformance.mock.payloads import Outcome, format_timestamp
 from conformance.mock.responses import encode_json, json_response
 from conformance.mock.validation import (
@@ -131,6 +132,8 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "error_status_mismatch",
         "validation_without_fields",
         "field_value_null",
+        # the life cycle's, on the lookup (conformance.mock.life)
+        *LIFE_FAULTS,
     }
 )
 

@@ -360,6 +360,55 @@ FAULTS: tuple[Fault, ...] = (
         "validation errors give fields.*.value as null instead of the rejected value",
         "field_value_echo",
     ),
+    # the message after the send: GET /rest/sms/outbound/{uuid} (conformance.mock.life, D66-D68)
+    Fault(
+        "silent_drop",
+        "life cycle",
+        "from the 11th accepted send on, the send answers 200 but nothing is kept: the lookup says 404",
+        "lifecycle_found",
+    ),
+    Fault(
+        "stored_differs",
+        "life cycle",
+        "the lookup shows the text with ' (edited)' appended and `to` with its last digit changed",
+        "lifecycle_stored_as_sent",
+    ),
+    Fault(
+        "state_goes_back",
+        "life cycle",
+        "once a message succeeded, every second lookup of it reads state 'sending' (not delivered) again",
+        "lifecycle_state_order",
+    ),
+    Fault(
+        "delivered_early",
+        "life cycle",
+        "the lookup shows delivered true from the start, and the message never leaves 'sending'",
+        "lifecycle_delivered",
+    ),
+    Fault(
+        "reference_id_missing",
+        "life cycle",
+        "reference_id stays null once the message is sending",
+        "lifecycle_reference_id",
+    ),
+    Fault(
+        "modified_on_back",
+        "life cycle",
+        "the lookup's modified_on lies one minute before the send's",
+        "lifecycle_timestamps",
+    ),
+    Fault(
+        "lookup_without_auth",
+        "life cycle",
+        "the lookup answers 200 without any credential",
+        "lifecycle_lookup_auth",
+    ),
+    Fault(
+        "foreign_message_readable",
+        "life cycle",
+        "a message of one account is readable with the other account's token",
+        "lifecycle_foreign_message",
+    ),
 )
 
 _BY_NAME = {fault.name: fault for fault in FAULTS}

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import IO
 
 from conformance.mock.config import MockConfig
+from conformance.mock.life import LifeTimes
 from conformance.mock.server import LOOPBACK, MockServer, MockServerError
 
 __all__ = ["MockProcess", "main"]
@@ -55,6 +56,8 @@ class MockProcess:
             "faults": sorted(self.config.faults),
             "seed": self.config.seed,
             "success_status": self.config.success_status,
+            "second_token": self.config.second_token,
+            "life": [self.config.life.sending_s, self.config.life.success_s, self.config.life.delivered_s],
         }
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child; closed by stop()
         self._process = subprocess.Popen(
@@ -182,6 +185,8 @@ def main() -> int:
         faults=frozenset(settings["faults"]),
         seed=settings["seed"],
         success_status=settings["success_status"],
+        second_token=settings["second_token"],
+        life=LifeTimes(*settings["life"]),
     )
     with MockServer(config) as server:
         print(f"{_READY}{server.port}", flush=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["MAX_STORED_MESSAGES", "MessageStore", "StoredMessage"]
@@ -24,6 +25,9 @@ class StoredMessage:
     to: str
     message: str
     payload: Mapping[str, Any]
+    account: int = 1  # 1: the mock's token, 2: its second account's (``MockConfig.second_token``)
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))  # the send's moment (created_on)
+    born: float = 0.0  # the send's moment on the mock's life clock (``conformance.mock.life``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +53,9 @@ class MessageStore:
         self.capacity = capacity
         self._lock = threading.Lock()
         self._messages: deque[StoredMessage] = deque(maxlen=capacity)
+        self._by_uuid: dict[str, StoredMessage] = {}
+        self._reads: dict[str, int] = {}
+        self._lookups = 0
         self._accepted = 0
         self._requests = 0
         self._api = 0
@@ -57,9 +64,40 @@ class MessageStore:
     def add(self, message: StoredMessage) -> int:
         """Keep ``message`` (dropping the oldest when full); return its 1-based number among all sends."""
         with self._lock:
+            if len(self._messages) == self.capacity:
+                oldest = self._messages[0].uuid
+                self._by_uuid.pop(oldest, None)
+                self._reads.pop(oldest, None)
             self._messages.append(message)
+            self._by_uuid[message.uuid] = message
             self._accepted += 1
             return self._accepted
+
+    def count_accepted(self) -> int:
+        """Count a send that was answered as accepted but not kept (the silent_drop fault)."""
+        with self._lock:
+            self._accepted += 1
+            return self._accepted
+
+    def count_lookup(self) -> None:
+        """Count one lookup (``GET /rest/sms/outbound/{uuid}``), whatever its answer."""
+        with self._lock:
+            self._lookups += 1
+
+    def read(self, uuid: str) -> tuple[StoredMessage | None, int]:
+        """The message with ``uuid`` (None: not kept) and the 1-based number of this read of it."""
+        with self._lock:
+            found = self._by_uuid.get(uuid)
+            if found is None:
+                return None, 0
+            self._reads[uuid] = self._reads.get(uuid, 0) + 1
+            return found, self._reads[uuid]
+
+    @property
+    def lookups(self) -> int:
+        """Lookups (``GET /rest/sms/outbound/{uuid}``) received, whatever their answer."""
+        with self._lock:
+            return self._lookups
 
     def messages(self) -> tuple[StoredMessage, ...]:
         with self._lock:
@@ -99,5 +137,8 @@ class MessageStore:
         """Forget the messages and zero the send counters (the HTTP counters keep counting)."""
         with self._lock:
             self._messages.clear()
+            self._by_uuid.clear()
+            self._reads.clear()
+            self._lookups = 0
             self._accepted = 0
             self._requests = 0

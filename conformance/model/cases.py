@@ -56,6 +56,8 @@ class Case:
     ``"derived:<kind>"`` for a token the client derives from the profile's (a secret too, never
     stored here), or a literal bad token for auth cases (never a real secret).
     ``classes`` names the domain classes the case covers (the coverage phase lists them).
+    ``method`` and ``path`` are those of the request; an empty ``path`` is the send's (``POST /rest/sms``),
+    the life-cycle phase's lookups are ``GET /rest/sms/outbound/{uuid}`` (D67).
     """
 
     id: str
@@ -77,6 +79,8 @@ class Case:
     repeat_of: str | None = None
     extra_query: tuple[tuple[str, str], ...] = ()
     classes: tuple[str, ...] = ()
+    method: str = "POST"
+    path: str = ""
 
     def query_values(self, name: str) -> tuple[str, ...]:
         """Every value this case sends for query parameter ``name``, in wire order."""

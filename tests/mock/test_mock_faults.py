@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.mock.config import DEFAULT_TOKEN
+from conformance.mock.config import DEFAULT_SECOND_TOKEN, DEFAULT_TOKEN
 from conformance.mock.fault_effects import (
     HTML_NOT_FOUND,
     IMPLEMENTED_FAULTS,
@@ -520,6 +520,111 @@ def probe_throttle_without_retry_after(pair: Pair) -> None:
             assert faulty.json() == {"success": False, "status": 429, "message": "Too Many Requests"}
         else:
             assert faulty.status_code == clean.status_code, number
+
+
+# -- the life cycle: the lookup of a sent message (conformance.mock.life) ---------------------------
+
+LOOKUP = "/rest/sms/outbound/{}"
+
+
+def lookup(http: httpx.Client, uuid: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return http.get(LOOKUP.format(uuid), headers=AUTH if headers is None else headers)
+
+
+def sent_uuid(pair: Pair, headers: dict[str, str] | None = None) -> str:
+    """One documented send to both mocks (same seed: the same uuid); the uuid."""
+    clean, faulty = pair.send(VALID, headers)
+    assert clean.status_code == faulty.status_code == 200, faulty.text
+    uuid: str = clean.json()["payload"]["uuid"]
+    assert faulty.json()["payload"]["uuid"] == uuid
+    return uuid
+
+
+def read_until(http: httpx.Client, uuid: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Poll the lookup (no fixed sleep: the mock's life times are milliseconds) until ``done``."""
+    deadline = time.monotonic() + 5.0
+    while True:
+        response = lookup(http, uuid)
+        assert response.status_code == 200, response.text
+        payload: dict[str, Any] = response.json()["payload"]
+        if done(payload) or time.monotonic() > deadline:
+            return payload
+
+
+def delivered(payload: dict[str, Any]) -> bool:
+    return payload["delivered"] is True and payload["state"] == "success"
+
+
+def settled_lookups(pair: Pair) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both lookups of one send once the clean message is delivered (its last state)."""
+    uuid = sent_uuid(pair)
+    clean = read_until(pair.clean, uuid, delivered)
+    assert delivered(clean)
+    return clean, read_until(pair.faulty, uuid, delivered)
+
+
+def probe_silent_drop(pair: Pair) -> None:
+    from conformance.mock.life import DROP_AFTER
+
+    uuids = [sent_uuid(pair) for _ in range(DROP_AFTER + 1)]
+    assert lookup(pair.clean, uuids[-1]).status_code == 200
+    assert lookup(pair.faulty, uuids[-1]).status_code == 404
+    assert lookup(pair.faulty, uuids[DROP_AFTER - 1]).status_code == 200
+
+
+def probe_stored_differs(pair: Pair) -> None:
+    clean, faulty = settled_lookups(pair)
+    assert differing_paths(clean, faulty) == {"$.message", "$.to"}
+    assert faulty["message"] == "Hello world (edited)" and faulty["to"] == 14155550101
+
+
+def probe_state_goes_back(pair: Pair) -> None:
+    uuid = sent_uuid(pair)
+    read_until(pair.faulty, uuid, lambda p: p["state"] == "success")
+    states = [lookup(pair.faulty, uuid).json()["payload"]["state"] for _ in range(4)]
+    assert set(states) == {"success", "sending"} and states[0] != states[1]
+    assert {lookup(pair.clean, uuid).json()["payload"]["state"] for _ in range(2)} <= {"success"} | {
+        read_until(pair.clean, uuid, delivered)["state"]
+    }
+
+
+def probe_delivered_early(pair: Pair) -> None:
+    uuid = sent_uuid(pair)
+    first = lookup(pair.faulty, uuid).json()["payload"]
+    assert first["delivered"] is True and first["state"] in ("created", "sending")
+    clean = read_until(pair.clean, uuid, delivered)
+    faulty = read_until(pair.faulty, uuid, lambda p: p["state"] != "created")  # sent a moment after
+    assert (faulty["state"], faulty["delivered"], clean["state"]) == ("sending", True, "success")
+
+
+def probe_reference_id_missing(pair: Pair) -> None:
+    clean, faulty = settled_lookups(pair)
+    assert differing_paths(clean, faulty) == {"$.reference_id"}
+    assert faulty["reference_id"] is None and len(clean["reference_id"]) == 22
+
+
+def probe_modified_on_back(pair: Pair) -> None:
+    clean, faulty = settled_lookups(pair)
+    assert differing_paths(clean, faulty) == {"$.modified_on"}
+    assert faulty["modified_on"] < faulty["created_on"] < clean["modified_on"]
+
+
+def probe_lookup_without_auth(pair: Pair) -> None:
+    uuid = sent_uuid(pair)
+    assert lookup(pair.clean, uuid, {}).status_code == 401
+    anonymous = lookup(pair.faulty, uuid, {})
+    assert anonymous.status_code == 200 and anonymous.json()["payload"]["uuid"] == uuid
+    assert lookup(pair.faulty, uuid, {"X-Auth-Token": "wrong"}).status_code == 401
+
+
+def probe_foreign_message_readable(pair: Pair) -> None:
+    second = {"X-Auth-Token": DEFAULT_SECOND_TOKEN}
+    theirs, ours = sent_uuid(pair, second), sent_uuid(pair)
+    for uuid, other in ((theirs, AUTH), (ours, second)):
+        assert lookup(pair.clean, uuid, other).status_code == 404
+        assert lookup(pair.faulty, uuid, other).status_code == 200
+    owner = (lookup(pair.faulty, theirs, second), lookup(pair.clean, theirs, second))
+    assert [response.status_code for response in owner] == [200, 200]
 
 
 PROBES: dict[str, Callable[[Pair], None]] = {

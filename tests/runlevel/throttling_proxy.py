@@ -1,10 +1,10 @@
 """A loopback reverse proxy that throttles: some requests get 429, the others reach a real target.
 
 ``throttling_proxy(target_url, every=2)`` answers every 2nd ``POST`` with 429 (``Retry-After`` as
-given) without forwarding it, and forwards the rest to ``target_url`` (the real mock under uvicorn),
-so a throttled run can be compared with a direct one. ``every=1`` throttles everything; ``first=n``
-throttles the first n requests instead. ``arrivals`` keeps when each request came, its target and
-whether it was throttled.
+given) without forwarding it, and forwards the rest, and every ``GET``, to ``target_url`` (the real
+mock under uvicorn), so a throttled run can be compared with a direct one. ``every=1`` throttles
+everything; ``first=n`` throttles the first n requests instead. ``arrivals`` keeps when each POST
+came, its target and whether it was throttled.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
         answer = self.server.upstream.post(self.path, headers=headers, content=body)
+        self._answer(answer.status_code, answer.headers.get("content-type", ""), answer.content, {})
+
+    def do_GET(self) -> None:
+        """Other routes (the life-cycle phase's lookups, D68) reach the target, never throttled or counted."""
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        answer = self.server.upstream.get(self.path, headers=headers)
         self._answer(answer.status_code, answer.headers.get("content-type", ""), answer.content, {})
 
     def _answer(self, status: int, content_type: str, body: bytes, extra: dict[str, str]) -> None:

@@ -98,3 +98,13 @@ def test_the_spec_and_every_variant_parse_the_same_on_libyaml_as_on_pyyaml() -> 
     for path in [spec_dir() / SPEC_FILE, *sorted((spec_dir() / "variants").glob("*.yaml"))]:
         text = path.read_text(encoding="utf-8")
         assert safe_yaml(text) == yaml.safe_load(text), path.name
+
+
+def test_the_lookup_example_of_s4_is_valid_and_a_bare_payload_is_not(
+    spec_document: dict[str, Any], contract: Contract
+) -> None:
+    lookup = spec_document["paths"]["/rest/sms/outbound/{uuid}"]["get"]
+    example = lookup["responses"]["200"]["content"]["application/json"]["examples"]["s4-200-sending"]["value"]
+    assert list(contract.validate_lookup(example)) == []
+    assert {p.path for p in contract.validate_lookup(example["payload"])} == {"$.success", "$.payload"}
+    assert lookup["x-opentact-decision"] == "D66"

@@ -24,11 +24,14 @@ from conformance.model.jsontext import json_type
 
 __all__ = [
     "CHECK_ID",
+    "LIFECYCLE_TITLE",
     "TITLES",
     "Member",
     "Shape",
     "compare",
+    "compare_lifecycles",
     "json_type",
+    "lifecycle_summary",
     "map_case",
     "normalise",
 ]
@@ -51,6 +54,7 @@ TITLES: dict[str, str] = {
     "message": "Error message text differs between targets",
 }
 
+LIFECYCLE_TITLE = "Message life cycles differ between targets"  # the life-cycle phase on both sides (D68)
 ENUM_MEMBERS = frozenset({"type", "state", "success", "delivered", "automated"})
 ECHO_PATHS = frozenset({"$.payload.message", "$.payload.to", "$.payload.from", "$.payload.tn.tn"})
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -287,3 +291,48 @@ def _mapped_value(name: str, value: str, a: Profile, b: Profile) -> str:
         index = a.destinations.index(value) if value in a.destinations else 0
         return b.destinations[index % len(b.destinations)]
     return value
+
+
+def lifecycle_summary(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``diff`` shows of one side's life-cycle phase: counts, last states, median time to each state."""
+    times = figures.get("time_to_state_s") or {}
+    return {
+        "evaluated": figures.get("evaluated"),
+        "followed": figures.get("followed"),
+        "found": figures.get("found"),
+        "reads": figures.get("reads"),
+        "terminal": dict(figures.get("terminal") or {}),
+        "median_s": {state: row.get("median") for state, row in times.items() if isinstance(row, Mapping)},
+    }
+
+
+def compare_lifecycles(
+    a: Mapping[str, Any], b: Mapping[str, Any], *, sides: tuple[str, str], seed: int | None = None
+) -> list[Deviation]:
+    """One warning when both sides' messages were followed and end differently: other last states, or
+    a different share of them found (D68). Times differ between any two targets and are shown, not judged."""
+    if not (a.get("evaluated") and b.get("evaluated")):
+        return []
+    ends = [sorted((s.get("terminal") or {}).keys()) for s in (a, b)]
+    found = [f"{s.get('found', 0)} of {s.get('followed', 0)} found" for s in (a, b)]
+    lost = [int(s.get("followed", 0) or 0) - int(s.get("found", 0) or 0) for s in (a, b)]
+    if ends[0] == ends[1] and (lost[0] == 0) == (lost[1] == 0):
+        return []
+    shown = [
+        f"{side}: {found[i]}, last states {', '.join(ends[i]) or 'none'}" for i, side in enumerate(sides)
+    ]
+    return [
+        Deviation(
+            check=CHECK_ID,
+            severity=Severity.WARNING,
+            title=LIFECYCLE_TITLE,
+            detail="; ".join(shown),
+            operation="GET /rest/sms/outbound/{uuid}",
+            path="$.payload.state",
+            expected=shown[0],
+            actual=shown[1],
+            evidence=Evidence(source="S4 GetSMSByUUID (older GitBook); S10", decision="D68"),
+            phase="lifecycle",
+            seed=seed,
+        )
+    ]

@@ -12,18 +12,29 @@ from typing import Any
 
 from conformance import __version__
 from conformance.checks import (
+    LIFECYCLE_CHECKS,
     REPEAT_CHECKS,
     CheckContext,
     all_check_names,
     describe,
     run_checks,
+    run_lifecycle_checks,
     run_run_checks,
 )
 from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
-from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.phases import LIFECYCLE_PHASE
+from conformance.engine.profiles import (
+    Profile,
+    ProfileError,
+    SendBudget,
+    is_loopback_url,
+    resolve_second_token,
+    resolve_token,
+)
+from conformance.engine.run.lifecycle import FollowOutcome, follow_messages
 from conformance.engine.run.preflight import AuthWatch, PreflightError, first_valid_send, refusal
 from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
@@ -73,6 +84,7 @@ class RunOptions:
     # the share of planned cases (percent) a run must send to be a complete verdict; None: 100 on the
     # embedded mock or loopback, 0 on a live target (D55)
     min_coverage: float | None = None
+    follow_messages: bool = True  # the `lifecycle` phase, where the profile asks for it (D68)
     progress: ProgressCallback | None = field(default=None, compare=False)
     # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
     known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
@@ -108,7 +120,9 @@ def resolved_target(profile: Profile, token: str, seed: int) -> Iterator[Profile
 
 
 @contextlib.contextmanager
-def _target_when_ready(profile: Profile, token: str, seed: int) -> Iterator[Callable[[], Profile]]:
+def _target_when_ready(
+    profile: Profile, token: str, seed: int, second_token: str = ""
+) -> Iterator[Callable[[], Profile]]:
     """Starts the embedded mock in its own process (D42) and returns at once; calling what it yields
     waits until the mock answers and gives the profile with its URL. The mock stops on leaving."""
     if not profile.embedded_mock:
@@ -117,6 +131,8 @@ def _target_when_ready(profile: Profile, token: str, seed: int) -> Iterator[Call
     config = MockConfig(
         token=token, senders=profile.senders, faults=frozenset(profile.mock_faults), seed=seed
     )
+    if second_token:  # the mock's second account: the guard probe of lifecycle_foreign_message (D68)
+        config = replace(config, second_token=second_token)
     with MockProcess(config) as mock:
         yield lambda: replace(profile, base_url=mock.url)
 
@@ -189,6 +205,7 @@ class _Tally:
         planned = Counter(c.phase for c in cases)
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
+        planned[LIFECYCLE_PHASE] = self.sent[LIFECYCLE_PHASE]
         return tuple(
             PhaseStats(
                 name=p,
@@ -198,7 +215,7 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
+            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE, LIFECYCLE_PHASE)
             if planned[p]
         )
 
@@ -289,6 +306,15 @@ def _run_level(tally: _Tally, ctx: CheckContext, check_names: tuple[str, ...]) -
     tally.crashes.extend(Crash(name, "(run)", error) for name, error in crashed)
 
 
+def _lifecycle(
+    tally: _Tally, ctx: CheckContext, check_names: tuple[str, ...], followed: FollowOutcome
+) -> None:
+    """The life-cycle checks, on what the lifecycle phase read (D67, D68); a crash is a suite bug."""
+    found, crashed = run_lifecycle_checks(ctx, followed.lifecycle, check_names)
+    tally.deviations.extend(found)
+    tally.crashes.extend(Crash(name, f"({LIFECYCLE_PHASE})", error) for name, error in crashed)
+
+
 def _throttle_stats(tally: _Tally) -> dict[str, int]:
     return {
         "throttled_cases": tally.throttle.cases,
@@ -331,6 +357,9 @@ def execute(options: RunOptions) -> RunResults:
     check_safety(profile, options.allow_live)
     token = resolve_token(profile)
     options.known_secrets.add(*credential_secrets(token))  # near-miss tokens are as secret as the token
+    second_token = resolve_second_token(profile) if options.follow_messages else ""
+    if second_token:
+        options.known_secrets.add(second_token)
     spec = load_spec()
     if options.checks:  # a named subset is refused before anything is sent
         unknown = [c for c in options.checks if c not in all_check_names()]
@@ -345,9 +374,10 @@ def execute(options: RunOptions) -> RunResults:
         phases=options.phases,
         token_kinds=derived_token_kinds(token) if token else (),
     )
-    with _target_when_ready(profile, token, options.seed) as target_of:  # the mock starts meanwhile
+    # the mock starts meanwhile
+    with _target_when_ready(profile, token, options.seed, second_token) as target_of:
         cases = shard_cases(generate_cases(profile, spec, generation), options.shard)
-        return _send_and_check(options, token, spec, cases, target_of)
+        return _send_and_check(options, token, spec, cases, target_of, second_token)
 
 
 def _send_and_check(
@@ -356,6 +386,7 @@ def _send_and_check(
     spec: Spec,
     cases: list[Case],
     target_of: Callable[[], Profile],
+    second_token: str = "",
 ) -> RunResults:
     """Send the cases to the (started) target, check every answer, and collect the results.
 
@@ -373,7 +404,7 @@ def _send_and_check(
         variants=response_variants(spec),
         seed=options.seed,
         latency_budget_ms=profile.latency_budget_ms,
-        secrets=credential_secrets(token),
+        secrets=(*credential_secrets(token), *([second_token] if second_token else [])),
     )
     redactor = Redactor(ctx.secrets)
     budget = SendBudget(shard_budget(profile.max_sends, options.shard))
@@ -381,6 +412,7 @@ def _send_and_check(
     started, clock = datetime.now(UTC), time.perf_counter()
     partial_reason = ""
     waited = 0.0
+    followed: FollowOutcome | None = None
     target = target_of()
     sender = Sender(target, token, budget)  # the time budget runs from here
 
@@ -474,6 +506,14 @@ def _send_and_check(
         repeats_checked = REPEAT_CHECKS.intersection(check_names)
         if not partial_reason and options.send_repeats and repeats_checked:
             _send_repeats(sender, tally, lambda ex: tally.record_superseded(ex, ctx, check_names))
+        plan = profile.follow_plan()
+        lifecycle_checked = LIFECYCLE_CHECKS.keys() & set(check_names)
+        if plan is not None and lifecycle_checked and options.follow_messages and not partial_reason:
+            followed = follow_messages(
+                sender, tally.exchanges, plan, second_token=second_token, count=tally.count
+            )
+            if sender.out_of_time():
+                partial_reason = followed.stopped or sender.time_spent(len(cases), len(cases))
     except KeyboardInterrupt as exc:
         partial_reason = f"interrupted ({interruption(exc)}) before every case was sent"
     finally:
@@ -481,6 +521,8 @@ def _send_and_check(
         waited = sender.waited_s
         sender.close()
     _run_level(tally, ctx, check_names)
+    if followed is not None:
+        _lifecycle(tally, ctx, check_names, followed)
     if tally.throttle.unresolved:
         unresolved = (
             f"{tally.throttle.unresolved} case(s) still throttled (429) after every re-send: not evaluated"
@@ -506,6 +548,7 @@ def _send_and_check(
         "coverage": coverage,
         "shard": None if options.shard is None else f"{options.shard[0]}/{options.shard[1]}",
         **_throttle_stats(tally),
+        **({"lifecycle": followed.figures} if followed is not None else {}),
     }
     results = RunResults(
         target=TargetInfo(

@@ -289,7 +289,8 @@ class TargetClient:
         headers += [(k, self.token if v == "profile" else v) for k, v in case.extra_headers.items()]
         if case.body is not None:
             headers.append(("Content-Type", "application/json"))
-        return RecordedRequest("POST", self.base_url, OPERATION_PATH, tuple(query), tuple(headers), case.body)
+        path = case.path or OPERATION_PATH
+        return RecordedRequest(case.method, self.base_url, path, tuple(query), tuple(headers), case.body)
 
     def _credential(self, reference: str) -> str:
         if reference == "profile":

@@ -77,6 +77,16 @@ APPLIES: dict[str, Applies] = {
     "thread_per_pair": Applies.CLASSIFIED,
     "field_value_echo": Applies.CLASSIFIED,
     "equal_requests_same_outcome": Applies.NEVER,
+    # after the sends: lookups the suite makes on purpose (D67, D68)
+    "lifecycle_found": Applies.NEVER,
+    "lifecycle_stored_as_sent": Applies.NEVER,
+    "lifecycle_state_order": Applies.NEVER,
+    "lifecycle_delivered": Applies.NEVER,
+    "lifecycle_reference_id": Applies.NEVER,
+    "lifecycle_timestamps": Applies.NEVER,
+    "lifecycle_envelope": Applies.NEVER,
+    "lifecycle_lookup_auth": Applies.NEVER,
+    "lifecycle_foreign_message": Applies.NEVER,
 }
 
 
