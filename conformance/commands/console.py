@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from conformance.checks.schema_wording import ABSENT
+from conformance.engine.phases import LIFECYCLE_PHASE
 from conformance.engine.run.progress import ProgressTick
 from conformance.model.problems import against_baseline, distinct_problems, problem_id, problem_status
 from conformance.model.results import RunResults
@@ -212,8 +213,15 @@ def summary_lines(results: RunResults) -> list[str]:
 
 def figures_line(results: RunResults, total_s: float | None) -> str:
     """The summary's first line: the run's cases and requests (``stats.cases``, ``stats.sent``, the
-    figures report.html's header and junit.xml's properties show), the seed, the time spent sending
+    figures report.html's header and junit.xml's properties show; how many of the requests were
+    life-cycle lookups), the seed, the time spent sending
     and, given, the whole command's time."""
     cases, requests = results.stats.get("cases", 0), results.stats.get("sent", 0)
+    reads = sum(phase.sent for phase in results.phases if phase.name == LIFECYCLE_PHASE)
+    # the life-cycle reads follow the messages in time, so their number moves with the target's pace
+    of_them = f" ({reads} of them lookups)" if reads else ""
     took = f"sent in {results.duration_s:.1f} s" + (f", total {total_s:.1f} s" if total_s is not None else "")
-    return f"target {results.target.name} — {cases} cases, {requests} requests, seed {results.seed}; {took}"
+    return (
+        f"target {results.target.name} — {cases} cases, {requests} requests{of_them}, "
+        f"seed {results.seed}; {took}"
+    )
