@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_PAGE = ROOT / "docs" / "commands" / "run.md"
 SAMPLE = re.compile(r"```console\n\$ opentact-conformance (run [^\n]*)\n(.*?)```", re.S)
 FIGURES = re.compile(
-    r"— (\d+) cases, (\d+) requests \((\d+) of them lookups\), seed \d+; sent in ([\d.]+) s, total ([\d.]+) s$"
+    r"— (\d+) cases, (\d+) requests \((\d+) of them lookups\), seed \d+; "
+    r"sent in ([\d.]+) s, total ([\d.]+) s$"
 )
 TIMES = re.compile(r"(sent in|total) [\d.]+ s")
 # the life-cycle reads follow the messages in time: their number moves with the machine's pace, the
