@@ -24,6 +24,8 @@ EXPECTED_STATUS = {
     Expectation.NOT_FOUND: 404,
     Expectation.EITHER: 400,  # the refusal it may get (D34); a 2xx is the other documented outcome
 }
+# the lease refusal: to a request without valid credentials, it shows the request got past authentication
+PAST_AUTHENTICATION = 404
 DOCUMENTED_REFUSALS = frozenset(EXPECTED_STATUS.values())  # what an Expectation.REFUSED case may get (D18)
 
 
@@ -127,17 +129,31 @@ def check_negative_data_accepted(ctx: CheckContext, exchange: Exchange) -> Itera
 def check_auth_enforced(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """A request without valid credentials is refused."""
     response = exchange.response
-    if response is None or exchange.case.expectation is not Expectation.AUTH:
+    case = exchange.case
+    if response is None or case.expectation is not Expectation.AUTH:
         return
     if _is_success(response.status):
         yield ctx.deviation(
             "auth_enforced",
             exchange,
-            severity=Severity.ERROR,
+            severity=case.severity,
             title="Request without valid credentials was accepted",
-            detail=f"{exchange.case.kind}: answered HTTP {response.status}; X-Auth-Token is required (S1).",
+            detail=f"{case.kind}: answered HTTP {response.status}; X-Auth-Token is required (S1).",
             expected="HTTP 401",
             actual=f"HTTP {response.status}",
+        )
+    elif response.status == PAST_AUTHENTICATION:
+        yield ctx.deviation(
+            "auth_enforced",
+            exchange,
+            severity=Severity.WARNING,
+            title="Request without valid credentials got past authentication to the lease check",
+            detail=f"{case.kind}: answered HTTP 404, the refusal of an account's unleased sender, so the "
+            "credentials were taken as an account's or not asked for. A confirmation from the leased "
+            "sender decides whether it sends (D57).",
+            expected="HTTP 401",
+            actual="HTTP 404",
+            evidence=Evidence(source=case.evidence or "S1", decision="D57"),
         )
 
 
@@ -189,6 +205,8 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     validation = case.expectation in (Expectation.VALIDATION, Expectation.EITHER)
     if _is_success(status) or status in (expected, RATE_LIMITED):
         return
+    if case.expectation is Expectation.AUTH and status == PAST_AUTHENTICATION:
+        return  # auth_enforced's verdict: the request got past authentication (D57)
     severity = Severity.ERROR
     evidence = Evidence(source=case.evidence or "S1", decision="D11")
     note = ""

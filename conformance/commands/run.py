@@ -85,6 +85,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N",
         help="requests in flight at once, 1-64 (overrides the profile's concurrency key; D42)",
     )
+    parser.add_argument(
+        "--race-burst",
+        type=int,
+        metavar="N",
+        help="distinct valid sends put in flight at once after the main phase, 0-16 (default 4; 0: none; "
+        "overrides the profile's race_burst key; D59)",
+    )
     add_ca_bundle_option(parser)
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     return parser
@@ -188,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
             senders=args.sender,
             concurrency=args.concurrency,
             ca_bundle=args.ca_bundle,
+            race_burst=args.race_burst,
         )
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:

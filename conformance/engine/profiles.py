@@ -25,8 +25,10 @@ from conformance.engine.tls_roots import CARootsError, verifying_context
 from conformance.mock.faults import UnknownFaultError, resolve_faults
 
 __all__ = [
+    "DEFAULT_RACE_BURST",
     "LOOPBACK_CONCURRENCY",
     "MAX_CONCURRENCY",
+    "MAX_RACE_BURST",
     "MOCK_PROFILE_NAME",
     "AuthConfig",
     "Profile",
@@ -51,6 +53,8 @@ MAX_PROFILE_NODES = 10_000  # values after YAML aliases are expanded (an alias b
 URL_SCHEMES = ("http", "https")
 MAX_CONCURRENCY = 64
 LOOPBACK_CONCURRENCY = 8  # default in flight against a loopback URL (D42)
+DEFAULT_RACE_BURST = 4  # distinct valid sends in flight at once after the main phase (D59)
+MAX_RACE_BURST = 16
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -94,6 +98,13 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "description": f"a whole number of requests in flight at once, 1 to {MAX_CONCURRENCY} "
             "(e.g. concurrency: 8), or leave the key out for the default",
         },
+        "race_burst": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_RACE_BURST,
+            "description": f"distinct valid sends in flight at once after the main phase, 0 to "
+            f"{MAX_RACE_BURST} (e.g. race_burst: 4; 0 sends none, D59)",
+        },
         "ca_bundle": {
             "type": "string",
             "minLength": 1,
@@ -135,6 +146,7 @@ class Profile:
     negative_only: bool = False
     time_budget_s: float | None = None  # wall-clock limit of a run, waits for 429s included
     concurrency: int | None = None  # requests in flight at once; None: the default of the target (D42)
+    race_burst: int = DEFAULT_RACE_BURST  # distinct valid sends in flight at once, every run (D59)
     source: str = "<built-in>"
     embedded_mock: bool = False  # start the reference mock and fill base_url at run time
     mock_faults: tuple[str, ...] = ()
@@ -161,9 +173,17 @@ class Profile:
         senders: Sequence[str] = (),
         concurrency: int | None = None,
         ca_bundle: Path | None = None,
+        race_burst: int | None = None,
     ) -> Profile:
         """The profile as changed by command-line options."""
         profile = self
+        if race_burst is not None:
+            if not 0 <= race_burst <= MAX_RACE_BURST:
+                raise ProfileError(
+                    f"--race-burst {race_burst} is out of range: give the number of valid sends to put in "
+                    f"flight at once, 0 to {MAX_RACE_BURST} (e.g. --race-burst 4; 0 sends none)."
+                )
+            profile = replace(profile, race_burst=race_burst)
         if ca_bundle is not None:
             profile = replace(profile, ca_bundle=checked_ca_bundle(ca_bundle, where="--ca-bundle"))
         if concurrency is not None:
@@ -276,6 +296,7 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         negative_only=bool(data.get("negative_only", False)),
         time_budget_s=data.get("time_budget_s"),
         concurrency=None if data.get("concurrency") is None else int(data["concurrency"]),
+        race_burst=int(data.get("race_burst", DEFAULT_RACE_BURST)),
         source=source,
         ca_bundle=ca_bundle,
         proxy_from_environment=bool(data.get("proxy_from_environment", True)),

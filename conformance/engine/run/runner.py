@@ -22,7 +22,9 @@ from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
+from conformance.engine.generation.race import RACE_PHASE, race_cases
 from conformance.engine.profiles import Profile, ProfileError, SendBudget, is_loopback_url, resolve_token
+from conformance.engine.run.auth_confirm import confirmation_cases
 from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.variant_probe import PROBE_PHASE, downgrade_rescued, request_variants
 from conformance.engine.sending.client import credential_secrets
@@ -179,6 +181,7 @@ class _Tally:
         planned = Counter(c.phase for c in cases)
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
+        planned[RACE_PHASE] = self.sent[RACE_PHASE] + self.skipped[RACE_PHASE]
         return tuple(
             PhaseStats(
                 name=p,
@@ -188,12 +191,44 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE)
+            for p in (*PHASES, PROBE_PHASE, RACE_PHASE, REPEAT_PHASE)
             if planned[p]
         )
 
 
 
+
+
+def _confirmations_and_race(options: RunOptions, tally: _Tally) -> list[list[Case]]:
+    """The leaks of the authentication matrix confirmed from the leased sender (D57), then the race
+    burst (D59, on the first shard only): each list is sent all at once."""
+    profile = options.profile
+    batches = []
+    if "auth_enforced" in (options.checks or all_check_names()):
+        leased = profile.senders[0]
+        batches.append(confirmation_cases(tally.exchanges, profile.unleased_sender, leased))
+    if profile.race_burst and (options.shard is None or options.shard[0] == 1):
+        batches.append(race_cases(profile, options.seed + 11, profile.race_burst))
+    return [batch for batch in batches if batch]
+
+
+def _send_probes(
+    sender: Sender,
+    tally: _Tally,
+    ctx: CheckContext,
+    check_names: tuple[str, ...],
+    batches: list[list[Case]],
+) -> None:
+    """Each batch in flight at once (``Sender.burst``), every answer checked as a case's is; a case the
+    budget refuses is counted as skipped."""
+    for batch in batches:
+        if sender.out_of_time():
+            return
+        for case, exchange in zip(batch, sender.burst(batch), strict=True):
+            if exchange is None:
+                tally.skipped[case.phase] += 1
+            else:
+                tally.record(exchange, ctx, check_names)
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -364,6 +399,9 @@ def _send_and_check(
                 _tick(options, tally, budget, exchange, case, index + 1, len(cases))
                 if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
                     break  # stop now, as sending does, not when the next answer comes
+        negative_only = options.negative_only or profile.negative_only
+        if not partial_reason and not negative_only:
+            _send_probes(sender, tally, ctx, check_names, _confirmations_and_race(options, tally))
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
