@@ -43,6 +43,8 @@ _TEXT_CHARACTERS = string.ascii_letters + string.digits + string.punctuation + "
 FORGED_JWT_KINDS: tuple[str, ...] = ("alg_none", "expired")
 #: 2001-09-09T01:46:40Z: an ``exp`` long past.
 _LONG_AGO = 1_000_000_000
+#: 2100-01-01T00:00:00Z: an ``exp`` a verifier that reads only the claims accepts.
+_FAR_FUTURE = 4_102_444_800
 #: Signature bytes of each algorithm a plausible token names.
 _ALGORITHMS = {"HS256": 32, "RS256": 256, "ES256": 64}
 
@@ -120,10 +122,13 @@ def forged_jwt(rng: random.Random, kind: str) -> str:
     looks like: ``alg_none``, unsigned (header ``{"alg":"none"}``, empty signature, ``exp`` in the
     future); ``expired``, HS256 with a random signature and an ``exp`` long past."""
     check_kinds((kind,), FORGED_JWT_KINDS)
-    _, payload, signature = _realistic_jwt(rng)
+    subject = f"{rng.getrandbits(128):032x}"
     if kind == "alg_none":
-        return f"{_json_segment({'alg': 'none', 'typ': 'JWT'})}.{payload}."
-    claims = {"sub": f"{rng.getrandbits(128):032x}", "iat": _LONG_AGO - 3600, "exp": _LONG_AGO}
+        issued = rng.randint(1_700_000_000, 1_800_000_000)
+        claims = {"sub": subject, "iat": issued, "exp": _FAR_FUTURE}
+        return f"{_json_segment({'alg': 'none', 'typ': 'JWT'})}.{_json_segment(claims)}."
+    claims = {"sub": subject, "iat": _LONG_AGO - 3600, "exp": _LONG_AGO}
+    signature = _base64url(rng.randbytes(_ALGORITHMS["HS256"]))
     return f"{_json_segment({'alg': 'HS256', 'typ': 'JWT'})}.{_json_segment(claims)}.{signature}"
 
 

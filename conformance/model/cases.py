@@ -82,6 +82,8 @@ class Case:
     repeat_of: str | None = None
     extra_query: tuple[tuple[str, str], ...] = ()
     classes: tuple[str, ...] = ()
+    # sent in flight with others on purpose (the race burst, D59): its latency is not the target's at rest
+    in_burst: bool = False
 
     def query_values(self, name: str) -> tuple[str, ...]:
         """Every value this case sends for query parameter ``name``, in wire order."""

@@ -100,8 +100,10 @@ def _in_form(case: Case, form: Variant | None) -> Case:
     """The cell in a documented body form (the case's id, phase and wording kept), or as it is."""
     if form is None:
         return case
-    converted = variant_case(case, form)
-    return replace(converted, id=case.id, phase=case.phase, kind=case.kind, evidence=case.evidence)
+    wire = variant_case(case, form)
+    return replace(
+        wire, id=case.id, phase=case.phase, kind=case.kind, evidence=case.evidence, decision=case.decision
+    )  # the cell's own wording, not the variant probe's
 
 
 def auth_matrix_cases(
@@ -129,7 +131,7 @@ def auth_matrix_cases(
         for state in states + (placed if form is None else []):
             case = b.case(
                 phase,
-                f"auth matrix: {form_id} form, {state.title} (from the unleased sender)",
+                f"auth matrix, {form_id} form, {state.title} (from the unleased sender)",
                 Expectation.AUTH,
                 params,
                 auth=state.placement,

@@ -41,6 +41,7 @@ def race_cases(profile: Profile, seed: int, count: int) -> list[Case]:
                 },
                 evidence="S1 parameters; each answer describes its own request (D15, D59)",
                 decision="D59",
+                in_burst=True,
             )
         )
     return cases
