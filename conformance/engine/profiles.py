@@ -178,21 +178,19 @@ class Profile:
         """The profile as changed by command-line options."""
         profile = self
         if race_burst is not None:
-            if not 0 <= race_burst <= MAX_RACE_BURST:
-                raise ProfileError(
-                    f"--race-burst {race_burst} is out of range: give the number of valid sends to put in "
-                    f"flight at once, 0 to {MAX_RACE_BURST} (e.g. --race-burst 4; 0 sends none)."
-                )
-            profile = replace(profile, race_burst=race_burst)
+            meaning = "the number of valid sends to put in flight at once"
+            profile = replace(
+                profile,
+                race_burst=_option_in_range("--race-burst", race_burst, 0, MAX_RACE_BURST, meaning, 4),
+            )
         if ca_bundle is not None:
             profile = replace(profile, ca_bundle=checked_ca_bundle(ca_bundle, where="--ca-bundle"))
         if concurrency is not None:
-            if not 1 <= concurrency <= MAX_CONCURRENCY:
-                raise ProfileError(
-                    f"--concurrency {concurrency} is out of range: give a whole number of requests in "
-                    f"flight at once, 1 to {MAX_CONCURRENCY} (e.g. --concurrency 8)."
-                )
-            profile = replace(profile, concurrency=concurrency)
+            meaning = "a whole number of requests in flight at once"
+            profile = replace(
+                profile,
+                concurrency=_option_in_range("--concurrency", concurrency, 1, MAX_CONCURRENCY, meaning, 8),
+            )
         if base_url is not None:
             validate_base_url(base_url, where="--base-url")
             profile = replace(profile, base_url=base_url, embedded_mock=False, name=f"{profile.name}@cli")
@@ -201,6 +199,15 @@ class Profile:
         if senders:
             profile = replace(profile, senders=tuple(senders))
         return profile
+
+
+def _option_in_range(option: str, value: int, low: int, high: int, meaning: str, example: int) -> int:
+    """``value``, or a ProfileError naming the option, its range and an example."""
+    if not low <= value <= high:
+        raise ProfileError(
+            f"{option} {value} is out of range: give {meaning}, {low} to {high} (e.g. {option} {example})."
+        )
+    return value
 
 
 def parse_rate_limit(text: str) -> float:
