@@ -20,7 +20,7 @@ from conformance.commands.exit_codes import (
 )
 from conformance.commands.options import HelpFormatter, add_ca_bundle_option, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
-from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
+from conformance.engine.phases import PHASES, PROBE_PHASE, RACE_PHASE, REPEAT_PHASE
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, TargetInfo
 
@@ -60,11 +60,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--phase",
         action="append",
-        choices=(*PHASES, PROBE_PHASE, REPEAT_PHASE),
+        choices=(*PHASES, PROBE_PHASE, RACE_PHASE, REPEAT_PHASE),
         default=[],
         help=f"only these phases (repeatable; default: all); '{PROBE_PHASE}' re-sends refused documented "
-        f"requests in the other documented forms; '{REPEAT_PHASE}' sends a few requests twice for the "
-        "run-level checks",
+        f"requests in the other documented forms; '{RACE_PHASE}' sends the race burst (D59); "
+        f"'{REPEAT_PHASE}' sends a few requests twice for the run-level checks",
     )
     parser.add_argument(
         "--check", action="append", default=[], metavar="ID", help="only these checks (default: all)"
@@ -208,9 +208,10 @@ def run(args: argparse.Namespace) -> int:
             fail_on=Severity.parse(args.fail_on),
             allow_live=args.live,
             negative_only=args.negative_only,
-            phases=tuple(p for p in args.phase if p not in (PROBE_PHASE, REPEAT_PHASE)) or PHASES,
+            phases=tuple(p for p in args.phase if p not in (PROBE_PHASE, RACE_PHASE, REPEAT_PHASE)) or PHASES,
             probe_variants=not args.phase or PROBE_PHASE in args.phase,
             send_repeats=not args.phase or REPEAT_PHASE in args.phase,
+            send_race=not args.phase or RACE_PHASE in args.phase,
             checks=tuple(args.check),
             shard=args.shard,
             progress=progress,

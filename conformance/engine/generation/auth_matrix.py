@@ -124,7 +124,7 @@ def auth_matrix_cases(
     params: Mapping[str, str] = {
         "FROM": b.profile.unleased_sender,
         "TO": b.destination(1, "14155550100"),
-        "Message": "auth matrix check",
+        "Message": "auth check",  # the auth phase's text
     }
     forms: list[tuple[str, Variant | None]] = [(CANONICAL_FORM, None), *((v.id, v) for v in body_forms())]
     for form_id, form in forms:

@@ -67,6 +67,7 @@ class RunOptions:
     shard: tuple[int, int] | None = None  # (i, n), 1-based: run only shard i of n
     probe_variants: bool = True  # the `variants` phase: re-send refused requests in other documented forms
     send_repeats: bool = True  # the `repeats` phase: a few requests sent twice, for the run-level checks
+    send_race: bool = True  # the `race` phase: the profile's race burst (D59)
     progress: ProgressCallback | None = field(default=None, compare=False)
     # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
     known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
@@ -207,7 +208,7 @@ def _confirmations_and_race(options: RunOptions, tally: _Tally) -> list[list[Cas
     if "auth_enforced" in (options.checks or all_check_names()):
         leased = profile.senders[0]
         batches.append(confirmation_cases(tally.exchanges, profile.unleased_sender, leased))
-    if profile.race_burst and (options.shard is None or options.shard[0] == 1):
+    if options.send_race and profile.race_burst and (options.shard is None or options.shard[0] == 1):
         batches.append(race_cases(profile, options.seed + 11, profile.race_burst))
     return [batch for batch in batches if batch]
 
@@ -218,17 +219,23 @@ def _send_probes(
     ctx: CheckContext,
     check_names: tuple[str, ...],
     batches: list[list[Case]],
-) -> None:
+) -> list[Case]:
     """Each batch in flight at once (``Sender.burst``), every answer checked as a case's is; a case the
-    budget refuses is counted as skipped."""
+    budget refuses is counted as skipped. Returns the cases sent."""
+    sent_cases: list[Case] = []
     for batch in batches:
         if sender.out_of_time():
-            return
-        for case, exchange in zip(batch, sender.burst(batch), strict=True):
-            if exchange is None:
-                tally.skipped[case.phase] += 1
+            break
+        for sent in sender.burst(batch):
+            tally.throttle.merge(sent.throttle)
+            for replaced in sent.superseded:
+                tally.record_superseded(replaced, ctx, check_names)
+            if sent.exchange is None:
+                tally.skipped[sent.case.phase] += 1
             else:
-                tally.record(exchange, ctx, check_names)
+                tally.record(sent.exchange, ctx, check_names)
+                sent_cases.append(sent.case)
+    return sent_cases
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -400,8 +407,9 @@ def _send_and_check(
                 if index + 1 < len(cases) and out_of_time(index + 1):  # checking spent the budget
                     break  # stop now, as sending does, not when the next answer comes
         negative_only = options.negative_only or profile.negative_only
+        probed: list[Case] = []
         if not partial_reason and not negative_only:
-            _send_probes(sender, tally, ctx, check_names, _confirmations_and_race(options, tally))
+            probed = _send_probes(sender, tally, ctx, check_names, _confirmations_and_race(options, tally))
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
@@ -419,7 +427,7 @@ def _send_and_check(
 
             tally.deviations = downgrade_rescued(
                 tally.deviations,
-                {c.id: c for c in cases},
+                {c.id: c for c in (*cases, *probed)},
                 request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),
