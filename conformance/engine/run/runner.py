@@ -150,6 +150,7 @@ class _Tally:
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
         self.classes: dict[str, set[str]] = defaultdict(set)  # phase -> domain classes of sent cases
+        self.burst: Counter[str] = Counter()  # cases of the bursts after the main phase, by phase
 
     def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
         case, response = exchange.case, exchange.response
@@ -182,7 +183,7 @@ class _Tally:
         planned = Counter(c.phase for c in cases)
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
-        planned[RACE_PHASE] = self.sent[RACE_PHASE] + self.skipped[RACE_PHASE]
+        planned[RACE_PHASE] = self.burst[RACE_PHASE]
         return tuple(
             PhaseStats(
                 name=p,
@@ -226,6 +227,7 @@ def _send_probes(
     for batch in batches:
         if sender.out_of_time():
             break
+        tally.burst.update(case.phase for case in batch)
         for sent in sender.burst(batch):
             tally.throttle.merge(sent.throttle)
             for replaced in sent.superseded:
