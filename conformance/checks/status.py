@@ -177,6 +177,31 @@ def check_valid_data_rejected(ctx: CheckContext, exchange: Exchange) -> Iterator
     )
 
 
+_TEMPLATE_NOTE = " It matches the seed's error template (HTTP 500 with fields), documented variant."
+_TEMPLATE_EVIDENCE = Evidence(
+    source="S1 error tabs (status 500)", decision="D11", variant="validation-as-500"
+)
+
+
+def _is_validation_template(body: object) -> bool:
+    """The seed's error template: an envelope with ``fields`` (S1 error tabs, status 500)."""
+    return isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping)
+
+
+def _validation_as_500(ctx: CheckContext, exchange: Exchange, what: str) -> Deviation:
+    """A refusal answered as the seed's template, HTTP 500 with fields: the documented variant (D11)."""
+    return ctx.deviation(
+        "rejection_status",
+        exchange,
+        severity=Severity.WARNING,
+        title="validation rejection answered with an unexpected status",
+        detail=f"{what} {_summary(exchange)}.{_TEMPLATE_NOTE}",
+        expected="HTTP 400, 401 or 404",
+        actual="HTTP 500",
+        evidence=_TEMPLATE_EVIDENCE,
+    )
+
+
 @register("rejection_status")
 def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """A rejected request got the status documented (or decided) for its kind of problem."""
@@ -188,7 +213,9 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
         return
     status = response.status
     if case.expectation is Expectation.REFUSED:
-        if not (_is_success(status) or status in (*DOCUMENTED_REFUSALS, RATE_LIMITED)):
+        if status == 500 and _is_validation_template(response.json_or_none()):
+            yield _validation_as_500(ctx, exchange, f"{case.kind}: expected a documented refusal, got")
+        elif not (_is_success(status) or status in (*DOCUMENTED_REFUSALS, RATE_LIMITED)):
             yield ctx.deviation(
                 "rejection_status",
                 exchange,
@@ -210,14 +237,10 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     severity = Severity.ERROR
     evidence = Evidence(source=case.evidence or "S1", decision="D11")
     note = ""
-    if validation and status == 500:
-        body = response.json_or_none()
-        if isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping):
-            severity = Severity.WARNING
-            note = " It matches the seed's error template (HTTP 500 with fields), documented variant."
-            evidence = Evidence(
-                source="S1 error tabs (status 500)", decision="D11", variant="validation-as-500"
-            )
+    if validation and status == 500 and _is_validation_template(response.json_or_none()):
+        severity = Severity.WARNING
+        note = _TEMPLATE_NOTE
+        evidence = _TEMPLATE_EVIDENCE
     elif validation and status == 404 and "FROM" in case.invalid_params:
         severity = Severity.WARNING
         note = (

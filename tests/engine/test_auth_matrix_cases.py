@@ -117,7 +117,7 @@ def test_the_first_cell_let_through_per_form_is_confirmed_from_the_leased_sender
     ]
     query, s2, s3 = chosen
     assert query.params["FROM"] == "12017771234" and "alg:none" in query.kind
-    assert json.loads(s3.body or b"")["tn"] == 12017771234 and "no credentials" in s3.kind
+    assert json.loads(s3.body or b"")["tn"] == 12017771234 and "without any credentials" in s3.kind
     assert json.loads(s2.body or b"")["from"] == "+12017771234" and "alg:none" in s2.kind
     assert confirmation_cases([_answered(c, 401) for c in cells], "15555550100", "12017771234") == []
 

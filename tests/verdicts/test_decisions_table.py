@@ -137,7 +137,14 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
         ),
     ),
     "D12": (
-        Situation("2xx without credentials", "auth_enforced", "error", ("auth_not_enforced",)),
+        # the auth phase's own case; the matrix's cells are D57's
+        Situation(
+            "2xx without credentials",
+            "auth_enforced",
+            "error",
+            ("auth_not_enforced",),
+            case_kind="no credentials",
+        ),
         Situation("403 for a wrong token", "rejection_status", "warning", ("wrong_token_403",)),
         Situation("the Bearer probe refused", "valid_data_rejected", "info", ("bearer_refused",)),
     ),

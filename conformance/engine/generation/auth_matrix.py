@@ -63,7 +63,7 @@ def _derived_or_forged(kind: str, token_kinds: tuple[str, ...], rng: random.Rand
 def _states(documented: AuthPlacement, token_kinds: tuple[str, ...], rng: random.Random) -> list[_State]:
     wrong = sms.bad_token(rng, "wrong").value or ""
     states = [
-        _State("none", "no credentials", AuthPlacement.NONE, ""),
+        _State("none", "without any credentials", AuthPlacement.NONE, ""),
         _State("empty", "empty token", documented, ""),
         _State("wrong", "random wrong JWT", documented, wrong),
     ]
