@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import strategies as sms
 from conformance.contract.variants import Variant, load_variants
 from conformance.engine.generation.case_builder import CaseBuilder
-from conformance.engine.run.variant_probe import request_variants, variant_case
+from conformance.engine.generation.forms import request_variants, variant_case
 from conformance.engine.sending.client import DERIVED_TOKEN_PREFIX
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
