@@ -20,7 +20,7 @@ from strategies.derived_tokens import (
     derived_tokens,
 )
 from strategies.invalid_value import InvalidValue
-from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values
+from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values, other_numbers_like
 from strategies.numbers import (
     INVALID_NUMBER_KINDS,
     PHONE_DIGITS_PATTERN,
@@ -89,6 +89,7 @@ __all__ = [
     "message_text",
     "message_texts",
     "number_class_values",
+    "other_numbers_like",
     "register_schemathesis_formats",
     "text_class_texts",
     "text_of_length",

@@ -15,9 +15,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import phonenumbers
+
 from strategies._plain import invalid_argument
 
-__all__ = ["NUMBER_CLASSES", "ClassNumber", "number_class_values"]
+__all__ = ["NUMBER_CLASSES", "ClassNumber", "number_class_values", "other_numbers_like"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # zero of a decimal-digit block that is not fullwidth (Unicode category Nd; int() accepts them)
@@ -77,3 +79,43 @@ def number_class_values(rng: random.Random, destination: str) -> list[ClassNumbe
     if not isinstance(destination, str) or re.fullmatch(r"[0-9]{3,15}", destination, flags=re.ASCII) is None:
         raise invalid_argument(f"destination={destination!r} must be 3 to 15 ASCII digits")
     return [ClassNumber(f"number:{name}", build(rng, destination)) for name, build in NUMBER_CLASSES.items()]
+
+
+def _country_code(number: str) -> str:
+    """The country calling code at the start of an E.164 number given as digits (1 to 3 digits)."""
+    try:
+        parsed = phonenumbers.parse("+" + number)
+    except phonenumbers.NumberParseException:
+        return number[:1]
+    code = str(parsed.country_code)
+    return code if number.startswith(code) else number[:1]
+
+
+def _next_digit(digit: str) -> str:
+    return str((int(digit) + 1) % 10)
+
+
+def other_numbers_like(number: str) -> list[ClassNumber]:
+    """Numbers that are *not* `number` (an E.164 number as digits, no ``+``) but look like it: spellings
+    that denote another number under a strict reading, and numbers of the same shape.
+
+    - ``other-country-code``: the national number after another country code (44, or 1 for +44);
+    - ``national-form``: the national number alone, the country code dropped;
+    - ``trunk-zero``: the national number after a trunk prefix ``0``;
+    - ``plus-national``: ``+`` and the national number (another country code, read as E.164);
+    - ``last-digit-changed`` and ``first-national-digit-changed``: the same length, one digit different.
+    """
+    if not number.isascii() or not number.isdigit() or len(number) < 4:
+        raise invalid_argument(f"number={number!r} must be 4 to 15 ASCII digits, an E.164 number without +")
+    code = _country_code(number)
+    national = number[len(code) :]
+    other_code = "1" if code == "44" else "44"
+    candidates = [
+        ClassNumber("other-country-code", other_code + national),
+        ClassNumber("national-form", national),
+        ClassNumber("trunk-zero", "0" + national),
+        ClassNumber("plus-national", "+" + national),
+        ClassNumber("last-digit-changed", number[:-1] + _next_digit(number[-1])),
+        ClassNumber("first-national-digit-changed", code + _next_digit(national[0]) + national[1:]),
+    ]
+    return [candidate for candidate in candidates if candidate.value != number]

@@ -22,7 +22,15 @@ from strategies._seeded import from_random
 from strategies._validation import check_kinds
 from strategies.invalid_value import InvalidValue
 
-__all__ = ["BAD_TOKEN_KINDS", "bad_token", "bad_tokens", "is_header_value", "is_jwt_shaped"]
+__all__ = [
+    "BAD_TOKEN_KINDS",
+    "FORGED_JWT_KINDS",
+    "bad_token",
+    "bad_tokens",
+    "forged_jwt",
+    "is_header_value",
+    "is_jwt_shaped",
+]
 
 #: Kinds of `bad_tokens`, in the order they shrink towards.
 BAD_TOKEN_KINDS: tuple[str, ...] = ("missing", "empty", "malformed", "wrong", "truncated_jwt")
@@ -31,6 +39,12 @@ BAD_TOKEN_KINDS: tuple[str, ...] = ("missing", "empty", "malformed", "wrong", "t
 _JWT_LIKE = re.compile(rf"{_SEGMENT}\.{_SEGMENT}(?:\.[A-Za-z0-9_-]*)?")
 # Printable ASCII, letters first: the simplest text is a letter, never a space a header would trim.
 _TEXT_CHARACTERS = string.ascii_letters + string.digits + string.punctuation + " "
+#: Kinds of `forged_jwt`.
+FORGED_JWT_KINDS: tuple[str, ...] = ("alg_none", "expired")
+#: 2001-09-09T01:46:40Z: an ``exp`` long past.
+_LONG_AGO = 1_000_000_000
+#: 2100-01-01T00:00:00Z: an ``exp`` a verifier that reads only the claims accepts.
+_FAR_FUTURE = 4_102_444_800
 #: Signature bytes of each algorithm a plausible token names.
 _ALGORITHMS = {"HS256": 32, "RS256": 256, "ES256": 64}
 
@@ -101,6 +115,21 @@ def _token_value(rng: random.Random, kind: str) -> str | None:
         header, payload, _ = _jwt_parts(rng)
         return f"{header}.{payload}"
     raise AssertionError(f"unhandled kind {kind!r}")  # pragma: no cover - kinds are checked first
+
+
+def forged_jwt(rng: random.Random, kind: str) -> str:
+    """A JWT with plausible claims (``sub``, ``iat``, ``exp``) forged by nobody, whatever the real token
+    looks like: ``alg_none``, unsigned (header ``{"alg":"none"}``, empty signature, ``exp`` in the
+    future); ``expired``, HS256 with a random signature and an ``exp`` long past."""
+    check_kinds((kind,), FORGED_JWT_KINDS)
+    subject = f"{rng.getrandbits(128):032x}"
+    if kind == "alg_none":
+        issued = rng.randint(1_700_000_000, 1_800_000_000)
+        claims = {"sub": subject, "iat": issued, "exp": _FAR_FUTURE}
+        return f"{_json_segment({'alg': 'none', 'typ': 'JWT'})}.{_json_segment(claims)}."
+    claims = {"sub": subject, "iat": _LONG_AGO - 3600, "exp": _LONG_AGO}
+    signature = _base64url(rng.randbytes(_ALGORITHMS["HS256"]))
+    return f"{_json_segment({'alg': 'HS256', 'typ': 'JWT'})}.{_json_segment(claims)}.{signature}"
 
 
 def _bad_token(kinds: tuple[str, ...], rng: random.Random) -> InvalidValue:

@@ -24,6 +24,8 @@ EXPECTED_STATUS = {
     Expectation.NOT_FOUND: 404,
     Expectation.EITHER: 400,  # the refusal it may get (D34); a 2xx is the other documented outcome
 }
+# the lease refusal: to a request without valid credentials, it shows the request got past authentication
+PAST_AUTHENTICATION = 404
 DOCUMENTED_REFUSALS = frozenset(EXPECTED_STATUS.values())  # what an Expectation.REFUSED case may get (D18)
 
 
@@ -127,17 +129,31 @@ def check_negative_data_accepted(ctx: CheckContext, exchange: Exchange) -> Itera
 def check_auth_enforced(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """A request without valid credentials is refused."""
     response = exchange.response
-    if response is None or exchange.case.expectation is not Expectation.AUTH:
+    case = exchange.case
+    if response is None or case.expectation is not Expectation.AUTH:
         return
     if _is_success(response.status):
         yield ctx.deviation(
             "auth_enforced",
             exchange,
-            severity=Severity.ERROR,
+            severity=case.severity,
             title="Request without valid credentials was accepted",
-            detail=f"{exchange.case.kind}: answered HTTP {response.status}; X-Auth-Token is required (S1).",
+            detail=f"{case.kind}: answered HTTP {response.status}; X-Auth-Token is required (S1).",
             expected="HTTP 401",
             actual=f"HTTP {response.status}",
+        )
+    elif response.status == PAST_AUTHENTICATION:
+        yield ctx.deviation(
+            "auth_enforced",
+            exchange,
+            severity=Severity.WARNING,
+            title="Request without valid credentials got past authentication to the lease check",
+            detail=f"{case.kind}: answered HTTP 404, the refusal of an account's unleased sender, so the "
+            "credentials were taken as an account's or not asked for. A confirmation from the leased "
+            "sender decides whether it sends (D57).",
+            expected="HTTP 401",
+            actual="HTTP 404",
+            evidence=Evidence(source=case.evidence or "S1", decision="D57"),
         )
 
 
@@ -161,6 +177,31 @@ def check_valid_data_rejected(ctx: CheckContext, exchange: Exchange) -> Iterator
     )
 
 
+_TEMPLATE_NOTE = " It matches the seed's error template (HTTP 500 with fields), documented variant."
+_TEMPLATE_EVIDENCE = Evidence(
+    source="S1 error tabs (status 500)", decision="D11", variant="validation-as-500"
+)
+
+
+def _is_validation_template(body: object) -> bool:
+    """The seed's error template: an envelope with ``fields`` (S1 error tabs, status 500)."""
+    return isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping)
+
+
+def _validation_as_500(ctx: CheckContext, exchange: Exchange, what: str) -> Deviation:
+    """A refusal answered as the seed's template, HTTP 500 with fields: the documented variant (D11)."""
+    return ctx.deviation(
+        "rejection_status",
+        exchange,
+        severity=Severity.WARNING,
+        title="validation rejection answered with an unexpected status",
+        detail=f"{what} {_summary(exchange)}.{_TEMPLATE_NOTE}",
+        expected="HTTP 400, 401 or 404",
+        actual="HTTP 500",
+        evidence=_TEMPLATE_EVIDENCE,
+    )
+
+
 @register("rejection_status")
 def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """A rejected request got the status documented (or decided) for its kind of problem."""
@@ -172,7 +213,9 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
         return
     status = response.status
     if case.expectation is Expectation.REFUSED:
-        if not (_is_success(status) or status in (*DOCUMENTED_REFUSALS, RATE_LIMITED)):
+        if status == 500 and _is_validation_template(response.json_or_none()):
+            yield _validation_as_500(ctx, exchange, f"{case.kind}: expected a documented refusal, got")
+        elif not (_is_success(status) or status in (*DOCUMENTED_REFUSALS, RATE_LIMITED)):
             yield ctx.deviation(
                 "rejection_status",
                 exchange,
@@ -189,17 +232,15 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     validation = case.expectation in (Expectation.VALIDATION, Expectation.EITHER)
     if _is_success(status) or status in (expected, RATE_LIMITED):
         return
+    if case.expectation is Expectation.AUTH and status == PAST_AUTHENTICATION:
+        return  # auth_enforced's verdict: the request got past authentication (D57)
     severity = Severity.ERROR
     evidence = Evidence(source=case.evidence or "S1", decision="D11")
     note = ""
-    if validation and status == 500:
-        body = response.json_or_none()
-        if isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping):
-            severity = Severity.WARNING
-            note = " It matches the seed's error template (HTTP 500 with fields), documented variant."
-            evidence = Evidence(
-                source="S1 error tabs (status 500)", decision="D11", variant="validation-as-500"
-            )
+    if validation and status == 500 and _is_validation_template(response.json_or_none()):
+        severity = Severity.WARNING
+        note = _TEMPLATE_NOTE
+        evidence = _TEMPLATE_EVIDENCE
     elif validation and status == 404 and "FROM" in case.invalid_params:
         severity = Severity.WARNING
         note = (

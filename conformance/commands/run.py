@@ -21,7 +21,7 @@ from conformance.commands.exit_codes import (
 )
 from conformance.commands.options import HelpFormatter, add_ca_bundle_option, add_generation_and_gate_options
 from conformance.commands.report_dir import ReportDirError, claimed_report_dir
-from conformance.engine.phases import PHASES, PROBE_PHASE, REPEAT_PHASE
+from conformance.engine.phases import PHASES, PROBE_PHASE, RACE_PHASE, REPEAT_PHASE
 from conformance.model.coverage import coverage_note
 from conformance.model.deviations import Severity
 from conformance.model.results import RunResults, TargetInfo
@@ -70,11 +70,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--phase",
         action="append",
-        choices=(*PHASES, PROBE_PHASE, REPEAT_PHASE),
+        choices=(*PHASES, PROBE_PHASE, RACE_PHASE, REPEAT_PHASE),
         default=[],
         help=f"only these phases (repeatable; default: all); '{PROBE_PHASE}' re-sends refused documented "
-        f"requests in the other documented forms; '{REPEAT_PHASE}' sends a few requests twice for the "
-        "run-level checks",
+        f"requests in the other documented forms; '{RACE_PHASE}' sends the race burst (D59); "
+        f"'{REPEAT_PHASE}' sends a few requests twice for the run-level checks",
     )
     parser.add_argument(
         "--check", action="append", default=[], metavar="ID", help="only these checks (default: all)"
@@ -101,6 +101,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="PCT",
         help="share of planned cases (percent) the run must send; below it the verdict is INCOMPLETE, "
         "exit 1 (default: 100 on the mock or loopback, 0 on a live target; D55)",
+    )
+    parser.add_argument(
+        "--race-burst",
+        type=int,
+        metavar="N",
+        help="distinct valid sends put in flight at once after the main phase, 0-16 (default 4; 0: none; "
+        "overrides the profile's race_burst key; D59)",
     )
     add_ca_bundle_option(parser)
     parser.add_argument("--list-checks", action="store_true", help="list the checks and exit")
@@ -221,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
             senders=args.sender,
             concurrency=args.concurrency,
             ca_bundle=args.ca_bundle,
+            race_burst=args.race_burst,
         )
         baseline = load_results(args.baseline) if args.baseline else None
         if args.max_examples < 0:
@@ -237,9 +245,10 @@ def run(args: argparse.Namespace) -> int:
             fail_on=Severity.parse(args.fail_on),
             allow_live=args.live,
             negative_only=args.negative_only,
-            phases=tuple(p for p in args.phase if p not in (PROBE_PHASE, REPEAT_PHASE)) or PHASES,
+            phases=tuple(p for p in args.phase if p not in (PROBE_PHASE, RACE_PHASE, REPEAT_PHASE)) or PHASES,
             probe_variants=not args.phase or PROBE_PHASE in args.phase,
             send_repeats=not args.phase or REPEAT_PHASE in args.phase,
+            send_race=not args.phase or RACE_PHASE in args.phase,
             checks=tuple(args.check),
             shard=args.shard,
             min_coverage=args.min_coverage,

@@ -25,8 +25,10 @@ from conformance.engine.tls_roots import CARootsError, verifying_context
 from conformance.mock.faults import UnknownFaultError, resolve_faults
 
 __all__ = [
+    "DEFAULT_RACE_BURST",
     "LOOPBACK_CONCURRENCY",
     "MAX_CONCURRENCY",
+    "MAX_RACE_BURST",
     "MOCK_PROFILE_NAME",
     "AuthConfig",
     "FollowPlan",
@@ -54,6 +56,8 @@ MAX_PROFILE_NODES = 10_000  # values after YAML aliases are expanded (an alias b
 URL_SCHEMES = ("http", "https")
 MAX_CONCURRENCY = 64
 LOOPBACK_CONCURRENCY = 8  # default in flight against a loopback URL (D42)
+DEFAULT_RACE_BURST = 4  # distinct valid sends in flight at once after the main phase (D59)
+MAX_RACE_BURST = 16
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -96,6 +100,13 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "maximum": MAX_CONCURRENCY,
             "description": f"a whole number of requests in flight at once, 1 to {MAX_CONCURRENCY} "
             "(e.g. concurrency: 8), or leave the key out for the default",
+        },
+        "race_burst": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_RACE_BURST,
+            "description": f"distinct valid sends in flight at once after the main phase, 0 to "
+            f"{MAX_RACE_BURST} (e.g. race_burst: 4; 0 sends none, D59)",
         },
         "ca_bundle": {
             "type": "string",
@@ -187,6 +198,7 @@ class Profile:
     negative_only: bool = False
     time_budget_s: float | None = None  # wall-clock limit of a run, waits for 429s included
     concurrency: int | None = None  # requests in flight at once; None: the default of the target (D42)
+    race_burst: int = DEFAULT_RACE_BURST  # distinct valid sends in flight at once, every run (D59)
     source: str = "<built-in>"
     embedded_mock: bool = False  # start the reference mock and fill base_url at run time
     mock_faults: tuple[str, ...] = ()
@@ -225,18 +237,24 @@ class Profile:
         senders: Sequence[str] = (),
         concurrency: int | None = None,
         ca_bundle: Path | None = None,
+        race_burst: int | None = None,
     ) -> Profile:
         """The profile as changed by command-line options."""
         profile = self
+        if race_burst is not None:
+            meaning = "the number of valid sends to put in flight at once"
+            profile = replace(
+                profile,
+                race_burst=_option_in_range("--race-burst", race_burst, 0, MAX_RACE_BURST, meaning, 4),
+            )
         if ca_bundle is not None:
             profile = replace(profile, ca_bundle=checked_ca_bundle(ca_bundle, where="--ca-bundle"))
         if concurrency is not None:
-            if not 1 <= concurrency <= MAX_CONCURRENCY:
-                raise ProfileError(
-                    f"--concurrency {concurrency} is out of range: give a whole number of requests in "
-                    f"flight at once, 1 to {MAX_CONCURRENCY} (e.g. --concurrency 8)."
-                )
-            profile = replace(profile, concurrency=concurrency)
+            meaning = "a whole number of requests in flight at once"
+            profile = replace(
+                profile,
+                concurrency=_option_in_range("--concurrency", concurrency, 1, MAX_CONCURRENCY, meaning, 8),
+            )
         if base_url is not None:
             validate_base_url(base_url, where="--base-url")
             profile = replace(profile, base_url=base_url, embedded_mock=False, name=f"{profile.name}@cli")
@@ -245,6 +263,15 @@ class Profile:
         if senders:
             profile = replace(profile, senders=tuple(senders))
         return profile
+
+
+def _option_in_range(option: str, value: int, low: int, high: int, meaning: str, example: int) -> int:
+    """``value``, or a ProfileError naming the option, its range and an example."""
+    if not low <= value <= high:
+        raise ProfileError(
+            f"{option} {value} is out of range: give {meaning}, {low} to {high} (e.g. {option} {example})."
+        )
+    return value
 
 
 def parse_rate_limit(text: str) -> float:
@@ -340,6 +367,7 @@ def profile_from_mapping(data: Any, *, source: str) -> Profile:
         negative_only=bool(data.get("negative_only", False)),
         time_budget_s=data.get("time_budget_s"),
         concurrency=None if data.get("concurrency") is None else int(data["concurrency"]),
+        race_burst=int(data.get("race_burst", DEFAULT_RACE_BURST)),
         source=source,
         ca_bundle=ca_bundle,
         proxy_from_environment=bool(data.get("proxy_from_environment", True)),

@@ -28,6 +28,7 @@ error envelope without being read whole. Faults only ever change ``POST /rest/sm
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
@@ -39,7 +40,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.mock.config import MAX_ERRORS_KEPT, MockConfig
-from conformance.mock.credentials import presented_tokens
+from conformance.mock.credentials import presented_tokens, undocumented_tokens
 from conformance.mock.fault_effects import FaultEffects
 from conformance.mock.identifiers import IdentifierSource
 from conformance.mock.life import DROP_AFTER, lookup_payload
@@ -53,9 +54,10 @@ from conformance.mock.payloads import (
     throttled_body,
     validation_error_body,
 )
+from conformance.mock.race import SharedSlot
 from conformance.mock.responses import json_response
 from conformance.mock.store import MessageStore, StoredMessage
-from conformance.mock.validation import Rejection, read_send_request, validate_send
+from conformance.mock.validation import Rejection, ValidSend, read_send_request, validate_send
 
 __all__ = ["LOOKUP_PATH", "SEND_PATH", "create_app"]
 
@@ -71,6 +73,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     effects = FaultEffects(config.faults)
     store = MessageStore(config.max_stored_messages)
     identifiers = IdentifierSource(config.seed)
+    shared: SharedSlot[ValidSend] = SharedSlot()
 
     def now() -> datetime:
         return config.clock() if config.clock is not None else datetime.now(UTC)
@@ -87,11 +90,13 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             return json_response(throttled_body(), 429)
         account = _account(request, config)
         refusal = None if account == 2 else _refuse_credentials(request, config.token, effects)
-        if refusal is not None:
+        if refusal is not None and not effects.reads_body_before_auth(request.query_params):
             return refusal
         body = await _bounded_body(request, config.max_body_bytes)
         if body is None:
             return json_response(_too_large_body(config.max_body_bytes), 413)
+        if refusal is not None and not effects.skips_auth(request.query_params, body):
+            return refusal
         if effects.crashes_on_repeated(request.query_params.multi_items()):
             return json_response(server_error_body(), 500)
         checked = validate_send(
@@ -105,10 +110,14 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         )
         if isinstance(checked, Rejection):
             return effects.error_response(Outcome.INVALID, validation_error_body(checked.fields))
-        if not effects.is_leased(int(checked.sender), config.leased_numbers):
+        sender = effects.leased_sender(checked.sender, config.leased_numbers)
+        if sender is None:
             return effects.error_response(Outcome.NOT_LEASED, not_found_body())
+        checked = replace(checked, sender=sender)
         if effects.fails_intermittently(number):
             return json_response(server_error_body(), 500)
+        if effects.races:
+            checked = await shared.swap(checked)
         moment = now()
         recipient = effects.recipient(checked.to)
         payload = success_payload(
@@ -262,6 +271,8 @@ def _refuse_credentials(request: Request, token: str, effects: FaultEffects) -> 
         jwt_query=effects.honours_jwt_query,
         bearer=effects.honours_bearer,
     )
+    if effects.reads_undocumented_carriers:
+        tokens += undocumented_tokens(request.headers, request.query_params)
     if not tokens:
         if effects.admits_anonymous:
             return None

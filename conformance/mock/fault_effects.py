@@ -8,9 +8,12 @@ the documented behaviour. Each fault changes exactly what its catalogue descript
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import decimal
 import hashlib
+import json
 import math
 import re
 import uuid
@@ -89,6 +92,11 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "intermittent_500",
         "flaky_backend_500",
         "throttle_without_retry_after",
+        "auth_skipped_for_json_body",
+        "alg_none_accepted",
+        "undocumented_carriers_accepted",
+        "loose_sender_matching",
+        "shared_state_race",
         # auth refusals
         "wrong_token_403",
         "auth_401_empty",
@@ -169,10 +177,38 @@ class FaultEffects:
     def admits_anonymous(self) -> bool:
         return self._on("auth_not_enforced")
 
+    @property
+    def reads_undocumented_carriers(self) -> bool:
+        return self._on("undocumented_carriers_accepted")
+
+    @property
+    def races(self) -> bool:
+        return self._on("shared_state_race")
+
     def admits_token(self, token: str, expected: str) -> bool:
         if self._on("wrong_token_accepted"):
             return bool(token)
+        if self._on("alg_none_accepted") and _unsigned_jwt(token):
+            return True
         return token == expected
+
+    def reads_body_before_auth(self, query: Mapping[str, str]) -> bool:
+        """``auth_skipped_for_json_body``: no query parameter names the send, so the body is read first."""
+        return self._on("auth_skipped_for_json_body") and not any(name in query for name in _SEND_PARAMS)
+
+    def skips_auth(self, query: Mapping[str, str], body: bytes) -> bool:
+        """``auth_skipped_for_json_body``: the send parameters come in a JSON body (no query names them)."""
+        return self.reads_body_before_auth(query) and body.lstrip()[:1] == b"{"
+
+    def leased_sender(self, sender: str, leased: frozenset[int]) -> str | None:
+        """The leased number a send goes out from, or None when ``sender`` is not leased: the same
+        number, or under ``loose_sender_matching`` any leased number with the same last 10 digits."""
+        if self._on("unleased_sender_sends") or int(sender) in leased:
+            return sender
+        if self._on("loose_sender_matching"):
+            tail = sender.lstrip("0")[-10:]
+            return next((str(number) for number in sorted(leased) if str(number)[-10:] == tail), None)
+        return None
 
     def validation_rules(self) -> ValidationRules:
         lenient = self._on("lenient_numbers")
@@ -201,9 +237,6 @@ class FaultEffects:
         """Whether this query (all its pairs) makes the handler fail: a send parameter given twice."""
         names = [name for name, _ in query if name in _SEND_PARAMS]
         return self._on("repeated_parameter_500") and len(names) != len(set(names))
-
-    def is_leased(self, sender: int, leased: frozenset[int]) -> bool:
-        return self._on("unleased_sender_sends") or sender in leased
 
     def delay_seconds(self, request_number: int) -> float:
         """Delay before answering the ``request_number``-th ``POST /rest/sms`` (1-based)."""
@@ -353,6 +386,18 @@ def _message_location(body: Mapping[str, Any]) -> str:
     payload = body.get("payload")
     uuid_text = payload.get("uuid", "") if isinstance(payload, Mapping) else ""
     return f"/rest/sms/outbound/{uuid_text}"
+
+
+def _unsigned_jwt(token: str) -> bool:
+    """``alg_none_accepted``: a ``header.payload.`` token whose header says ``"alg": "none"``."""
+    parts = token.split(".")
+    if len(parts) != 3 or parts[2]:
+        return False
+    try:
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(header, dict) and str(header.get("alg", "")).lower() == "none"
 
 
 def _utf16_units(text: str) -> int:

@@ -200,6 +200,24 @@ FAULTS: tuple[Fault, ...] = (
         "valid_data_rejected",
     ),
     Fault(
+        "auth_skipped_for_json_body",
+        "auth",
+        "a request whose send parameters come in a JSON body (S2/S3 forms) is not authenticated at all",
+        "auth_enforced",
+    ),
+    Fault(
+        "alg_none_accepted",
+        "auth",
+        "an unsigned JWT (header alg: none, empty signature) is accepted whatever its claims",
+        "auth_enforced",
+    ),
+    Fault(
+        "undocumented_carriers_accepted",
+        "auth",
+        "the token is also taken from a cookie, from Basic auth and from ?token, ?access_token, ?api_key",
+        "auth_enforced",
+    ),
+    Fault(
         "requires_json_body",
         "valid data rejected",
         "only the S3 JSON body is read; the documented query parameters get 400 (D2)",
@@ -222,6 +240,13 @@ FAULTS: tuple[Fault, ...] = (
         "lenient_numbers",
         "negative data accepted",
         "numbers with Unicode digits, surrounding whitespace, a leading + or any length are accepted",
+        "negative_data_accepted",
+    ),
+    Fault(
+        "loose_sender_matching",
+        "negative data accepted",
+        "a sender matches a lease on its last 10 digits and sends from the leased number "
+        "(442017771234 or 2017771234 send from 12017771234)",
         "negative_data_accepted",
     ),
     Fault(
@@ -318,6 +343,12 @@ FAULTS: tuple[Fault, ...] = (
     # latency
     Fault("slow_responses", "latency", "every 10th send is answered after a 400 ms delay", "response_time"),
     # across the run (run-level checks, and the validation echo)
+    Fault(
+        "shared_state_race",
+        "concurrency",
+        "valid sends share one slot: a send answered while another is in flight describes the other one",
+        "semantic_echo",
+    ),
     Fault(
         "uuid_from_content",
         "across the run",

@@ -43,6 +43,11 @@ class AuthPlacement(enum.Enum):
     HEADER = "header"  # X-Auth-Token
     JWT_QUERY = "jwt-query"  # ?jwt=
     BEARER = "bearer"  # Authorization: Bearer (documented variant, S2/S3)
+    BEARER_QUERY = "bearer-query"  # ?bearer= (documented variant, S19)
+    # undocumented carriers (D57): no page names them; a target must not take a token from them
+    COOKIE = "cookie"  # Cookie: jwt=…; token=…; access_token=…
+    BASIC = "basic"  # Authorization: Basic base64("<token>:")
+    QUERY_NAMES = "query-names"  # ?token=…&access_token=…&api_key=…
     NONE = "none"
 
 
@@ -81,6 +86,8 @@ class Case:
     classes: tuple[str, ...] = ()
     method: str = "POST"
     path: str = ""
+    # sent in flight with others on purpose (the race burst, D59): its latency is not the target's at rest
+    in_burst: bool = False
 
     def query_values(self, name: str) -> tuple[str, ...]:
         """Every value this case sends for query parameter ``name``, in wire order."""

@@ -7,9 +7,11 @@ the answer differs.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -625,6 +627,74 @@ def probe_foreign_message_readable(pair: Pair) -> None:
         assert lookup(pair.faulty, uuid, other).status_code == 200
     owner = (lookup(pair.faulty, theirs, second), lookup(pair.clean, theirs, second))
     assert [response.status_code for response in owner] == [200, 200]
+
+
+def probe_auth_skipped_for_json_body(pair: Pair) -> None:
+    body = {"tn": int(VALID["FROM"]), "to": VALID["TO"], "message": VALID["Message"]}
+    clean = pair.clean.post("/rest/sms", json=body)
+    faulty = pair.faulty.post("/rest/sms", json=body)
+    assert (clean.status_code, faulty.status_code) == (401, 200)
+    assert faulty.json()["payload"]["message"] == VALID["Message"]
+    assert pair.faulty.post("/rest/sms", params=VALID).status_code == 401  # the query form still asks
+
+
+UNSIGNED_HEADER = base64.urlsafe_b64encode(b'{"alg":"none"}').decode().rstrip("=")
+
+
+def _unsigned(claims: str) -> str:
+    return f"{UNSIGNED_HEADER}.{claims}."
+
+
+def probe_alg_none_accepted(pair: Pair) -> None:
+    unsigned = _unsigned("eyJzdWIiOiIxIn0")
+    clean, faulty = pair.send(VALID, {"X-Auth-Token": unsigned})
+    assert (clean.status_code, faulty.status_code) == (401, 200)
+    signed_wrong = unsigned + "c2ln"  # a signature present: not an unsigned token, still refused
+    assert (
+        pair.faulty.post("/rest/sms", params=VALID, headers={"X-Auth-Token": signed_wrong}).status_code == 401
+    )
+
+
+def probe_undocumented_carriers_accepted(pair: Pair) -> None:
+    basic = base64.b64encode(f"{DEFAULT_TOKEN}:".encode()).decode()
+    for headers, query in (
+        ({"Cookie": f"session={DEFAULT_TOKEN}"}, {}),
+        ({"Authorization": f"Basic {basic}"}, {}),
+        ({}, {"access_token": DEFAULT_TOKEN}),
+    ):
+        clean, faulty = pair.send({**VALID, **query}, headers)
+        assert (clean.status_code, faulty.status_code) == (401, 200), (headers, query)
+    assert pair.faulty.post("/rest/sms", params=VALID, headers={"Cookie": "token=wrong"}).status_code == 401
+
+
+def probe_loose_sender_matching(pair: Pair) -> None:
+    for spelling in ("442017771234", "2017771234", "02017771234"):
+        clean, faulty = pair.send({**VALID, "FROM": spelling})
+        assert (clean.status_code, faulty.status_code) == (404, 200), spelling
+        assert faulty.json()["payload"]["from"] == VALID["FROM"]  # sent from the leased number
+    clean, faulty = pair.send({**VALID, "FROM": "12017771235"})  # another last digit: not matched
+    assert clean.status_code == faulty.status_code == 404
+
+
+def probe_shared_state_race(pair: Pair) -> None:
+    for text in ("first alone", "second alone"):  # one at a time: each answer is its own
+        assert (
+            pair.faulty.post("/rest/sms", params={**VALID, "Message": text}, headers=AUTH).json()["payload"][
+                "message"
+            ]
+            == text
+        )
+    texts = [f"together {n}" for n in range(4)]
+    with ThreadPoolExecutor(len(texts)) as pool:
+        answers = list(
+            pool.map(
+                lambda text: pair.faulty.post(
+                    "/rest/sms", params={**VALID, "Message": text}, headers=AUTH
+                ).json()["payload"]["message"],
+                texts,
+            )
+        )
+    assert set(answers) <= set(texts) and answers != texts  # in flight together, one got another's
 
 
 PROBES: dict[str, Callable[[Pair], None]] = {

@@ -48,6 +48,17 @@ def test_the_clean_mock_gives_no_deviation_and_every_request_is_classified() -> 
     assert results.verdict == "pass"
 
 
+#: faults the fixed traffic cannot meet, and why
+NOT_IN_THIS_TRAFFIC = {
+    "shared_state_race": "it shows only with two requests in flight at once; the traffic is sequential",
+    "auth_skipped_for_json_body": "the traffic sends the query form only, never a JSON body",
+    "loose_sender_matching": "traffic classification cannot tell an unleased sender from one the profile "
+    "does not list (D39), so such a request is not judged",
+    "undocumented_carriers_accepted": "traffic classification reads the documented placements only, so a "
+    "token in a cookie reads as no credentials (an error) where the run's matrix gives a warning (D57)",
+}
+
+
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 def test_each_fault_is_flagged_in_the_traffic_by_its_named_check(fault: Fault) -> None:
     """That ``run`` gives the same fault that check at these severities is proven beside the fault's one
@@ -58,6 +69,8 @@ def test_each_fault_is_flagged_in_the_traffic_by_its_named_check(fault: Fault) -
     if APPLIES[fault.check] is Applies.NEVER:
         assert observed == set(), f"{fault.check} cannot apply to traffic (D38) yet fired"
         return
+    if fault.name in NOT_IN_THIS_TRAFFIC:
+        return  # NOT_IN_THIS_TRAFFIC says why; the gate run catches it (tests/engine/test_auth_matrix.py)
     assert observed, f"{fault.name}: {fault.check} did not fire on the traffic; fired: " + ", ".join(
         sorted({d.check for d in results.deviations})
     )
@@ -112,8 +125,9 @@ def test_without_the_profiles_token_a_refused_token_leaves_the_request_unclassif
     checker, _ = observed_run("jwt_query_ignored", token=None)
     results = checker.results(partial=False)
     assert fired(results.deviations, "valid_data_rejected") == set()
-    assert results.stats["unclassified_by_reason"] == {"an unverifiable token was refused": 2}
-    # the wrong-token request is no longer known to be wrong: 401 withdraws it; no-credentials stays AUTH
+    # the jwt query refused, the wrong token and the unsigned JWT
+    assert results.stats["unclassified_by_reason"] == {"an unverifiable token was refused": 3}
+    # the wrong-token requests are no longer known to be wrong: 401 withdraws them; no-credentials stays AUTH
     assert results.stats["expectations"]["auth"] == 1
 
 

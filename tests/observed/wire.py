@@ -33,7 +33,7 @@ class Request:
 
     label: str
     query: tuple[tuple[str, str], ...]
-    auth: str = "header"  # header | lower-header | bearer | jwt | none | wrong
+    auth: str = "header"  # header | lower-header | bearer | jwt | none | wrong | unsigned
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -62,7 +62,10 @@ REQUESTS: tuple[Request, ...] = (
     _send("unleased sender", sender=DEFAULT_UNLEASED_SENDER),
     Request("TO twice", (("FROM", SENDER), ("TO", DEST), ("TO", "qwerty"), ("Message", "twice"))),
     *(_send(f"valid #{n}", to=f"1415555{n:04d}", sender=(SENDER, OTHER_SENDER)[n % 2]) for n in range(11)),
+    _send("unsigned alg:none JWT", auth="unsigned"),
 )
+# header {"alg":"none"}, claims {"sub":"1"}, no signature (RFC 7519 §6)
+UNSIGNED_JWT = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0."
 
 
 def _headers(request: Request) -> dict[str, str]:
@@ -71,6 +74,7 @@ def _headers(request: Request) -> dict[str, str]:
         "lower-header": {"x-auth-token": TOKEN},
         "bearer": {"Authorization": f"Bearer {TOKEN}"},
         "wrong": {"X-Auth-Token": "not-the-token-" + "9" * 12},
+        "unsigned": {"X-Auth-Token": UNSIGNED_JWT},
     }.get(request.auth, {})
     return {**chosen, **request.headers}
 

@@ -100,7 +100,8 @@ class _LenientHandler(BaseHTTPRequestHandler):
             traffic = self.server.traffic
             traffic.requests += 1
             traffic.naming_leased += int(named)
-            traffic.seen.append({"query": query, "headers": {k.lower(): v for k, v in self.headers.items()}})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            traffic.seen.append({"query": query, "headers": headers, "text": text})
             sends = sender is not None and bool(careless_readings(sender) & leased)
             sends = sends and to is not None and bool(careless_readings(to))
             if sends:

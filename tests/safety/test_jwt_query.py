@@ -14,12 +14,12 @@ pytestmark = pytest.mark.slow
 
 
 def _placements(server: LenientSmsServer) -> list[tuple[bool, bool, str]]:
-    """Per request: valid token in ?jwt=, valid token in X-Auth-Token, and its Message."""
+    """Per request: valid token in ?jwt=, valid token in X-Auth-Token, and its text (query or body)."""
     return [
         (
             seen["query"].get("jwt") == TOKEN,
             seen["headers"].get("x-auth-token") == TOKEN,
-            seen["query"].get("Message", ""),
+            seen["text"],
         )
         for seen in server.traffic.seen
     ]

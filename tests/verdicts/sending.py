@@ -35,7 +35,8 @@ Identity = tuple[str, str, str, str | None, str]
 def cases(seed: int = 3) -> tuple[Case, ...]:
     """Every documented answer a response fault can touch: 200, 400, 404 and a non-ASCII echo."""
     options = GenerationOptions(seed=seed, max_examples=1, phases=("examples", "not_found", "boundaries"))
-    generated = generate_cases(mock_profile(), load_spec(), options)
+    # the documented 404 is the unleased sender's; the spellings of the leased one (D58) only repeat it
+    generated = [c for c in generate_cases(mock_profile(), load_spec(), options) if c.decision != "D58"]
     boundaries = [c for c in generated if c.phase == "boundaries"]
     return (*[c for c in generated if c.phase != "boundaries"], boundaries[0], boundaries[4])
 

@@ -137,7 +137,14 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
         ),
     ),
     "D12": (
-        Situation("2xx without credentials", "auth_enforced", "error", ("auth_not_enforced",)),
+        # the auth phase's own case; the matrix's cells are D57's
+        Situation(
+            "2xx without credentials",
+            "auth_enforced",
+            "error",
+            ("auth_not_enforced",),
+            case_kind="no credentials",
+        ),
         Situation("403 for a wrong token", "rejection_status", "warning", ("wrong_token_403",)),
         Situation("the Bearer probe refused", "valid_data_rejected", "info", ("bearer_refused",)),
     ),
@@ -299,6 +306,49 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             title_has="twice",
         ),
     ),
+    "D57": (
+        Situation(
+            "JSON bodies are not authenticated: the confirmation from the leased sender sends",
+            "auth_enforced",
+            "error",
+            ("auth_skipped_for_json_body",),
+            phases=("auth",),
+            case_kind="confirmed from the leased sender",
+        ),
+        Situation(
+            "an unsigned alg:none JWT is accepted: the confirmation sends",
+            "auth_enforced",
+            "error",
+            ("alg_none_accepted",),
+            phases=("auth",),
+            case_kind="confirmed from the leased sender",
+        ),
+        Situation(
+            "the real token read from a cookie, Basic auth and other query names",
+            "auth_enforced",
+            "warning",
+            ("undocumented_carriers_accepted",),
+            phases=("auth",),
+        ),
+    ),
+    "D58": (
+        Situation(
+            "a sender matched on its last 10 digits",
+            "negative_data_accepted",
+            "error",
+            ("loose_sender_matching",),
+            phases=("not_found",),
+        ),
+    ),
+    "D59": (
+        Situation(
+            "one shared slot for every send, seen only in flight together",
+            "semantic_echo",
+            "error",
+            ("shared_state_race",),
+            phases=("examples",),
+        ),
+    ),
 }
 
 NOT_DRIVEN: dict[str, str] = {
@@ -319,6 +369,8 @@ NOT_DRIVEN: dict[str, str] = {
     "the same check's branch on the status, held by tests/engine/test_header_checks.py",
     "D51 (number beyond the double range)": "no mock fault sends 1e400; the warning is the same check's "
     "branch on the finding's kind, held by tests/hostile/test_strict_json.py",
+    "D59 (two answers of the burst share a uuid)": "the same uuid_unique rule as D26's situation, over "
+    "every exchange of the run, the burst's included",
     "D16 (429 with Retry-After)": "'none' is a promise of silence: the clean mock's zero deviations "
     "(tests/engine/test_selftest.py) and the 429 storm test of tests/client hold it",
 }

@@ -58,7 +58,7 @@ FORMAT = 1  # of an entry file; part of the key
 _PREFIX = "cases-"
 _ENUMS: dict[str, type[Any]] = {"expectation": Expectation, "auth": AuthPlacement, "severity": Severity}
 _BYTES = frozenset({"body"})
-_ROOT = Path(__file__).resolve().parents[2]
+_ROOT = Path(__file__).resolve().parents[3]  # the checkout: conformance/engine/generation/cache.py
 # the source whose changes can change the cases (conservative: whole packages)
 _SOURCES = ("conformance/engine", "conformance/contract", "conformance/model", "strategies")
 # the installed packages whose code or data shapes the cases: phonenumberslite's metadata decides which

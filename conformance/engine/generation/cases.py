@@ -21,6 +21,7 @@ from conformance.contract.classify import classify_params, is_valid_number_param
 from conformance.contract.operation import OPERATION_PATH
 from conformance.contract.specfile import Spec
 from conformance.engine.generation import cache as case_cache
+from conformance.engine.generation.auth_matrix import auth_matrix_cases
 from conformance.engine.generation.case_builder import CaseBuilder
 from conformance.engine.generation.coverage import COVERAGE_PHASE, coverage_cases
 from conformance.engine.generation.drawing import Draw, draw_queries
@@ -93,7 +94,7 @@ def _examples(b: CaseBuilder, spec: Spec) -> Iterator[Case]:
     )
 
 
-def _auth(b: CaseBuilder, seed: int) -> Iterator[Case]:
+def _auth(b: CaseBuilder, seed: int, token_kinds: tuple[str, ...]) -> Iterator[Case]:
     documented_method = AuthPlacement.HEADER if b.profile.auth.method == "header" else AuthPlacement.JWT_QUERY
     other = AuthPlacement.JWT_QUERY if documented_method is AuthPlacement.HEADER else AuthPlacement.HEADER
     ok = {"FROM": b.sender(), "TO": b.destination(1, "14155550100"), "Message": "auth check"}
@@ -149,6 +150,7 @@ def _auth(b: CaseBuilder, seed: int) -> Iterator[Case]:
         evidence="S2, S3, S12: Authorization Bearer (variant auth-bearer-header)",
         decision="D12",
     )
+    yield from auth_matrix_cases(b, "auth", seed + 1, token_kinds)
 
 
 def _not_found(b: CaseBuilder) -> Iterator[Case]:
@@ -165,6 +167,28 @@ def _not_found(b: CaseBuilder) -> Iterator[Case]:
             params,
             evidence="S1 404 tab",
             decision="D11",
+        )
+    yield from _not_owned(b)
+
+
+def _not_owned(b: CaseBuilder) -> Iterator[Case]:
+    """Numbers that are not the leased sender but look like it (D58): another spelling that denotes
+    another number, or a number of the same shape. A 2xx sends from a number the account does not
+    own, or from the leased one for a ``FROM`` that is not exactly it."""
+    leased = b.profile.senders[0]
+    for spelling in sms.other_numbers_like(leased):
+        if spelling.value is None or spelling.value in b.profile.senders:
+            continue
+        plus = spelling.value.startswith("+")
+        yield b.case(
+            "not_found",
+            f"FROM {spelling.name} of the leased sender ({spelling.value})",
+            Expectation.REFUSED if plus else Expectation.NOT_FOUND,
+            {"FROM": spelling.value, "TO": b.destination(0, "14155550100"), "Message": "sender ownership"},
+            invalid_params=("FROM",),
+            classes=(f"sender:{spelling.name}",),
+            evidence="S1 404 tab; S13, S14: a send needs the account's lease of that number (D58)",
+            decision="D58",
         )
 
 
@@ -303,7 +327,7 @@ def _generate(profile: Profile, spec: Spec, options: GenerationOptions) -> list[
     producers: dict[str, Callable[[], Iterator[Case]]] = {
         "examples": lambda: _examples(b, spec),
         COVERAGE_PHASE: lambda: coverage_cases(b, seed + 7, options.token_kinds),
-        "auth": lambda: _auth(b, seed + 1),
+        "auth": lambda: _auth(b, seed + 1, options.token_kinds),
         "not_found": lambda: _not_found(b),
         "negative": lambda: _negative(b, seed + 2),
         "positive": lambda: _positive(b, seed + 3, count),

@@ -25,6 +25,7 @@ from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import Spec, load_spec
 from conformance.contract.variants import load_variants, response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
+from conformance.engine.generation.race import RACE_PHASE, race_cases
 from conformance.engine.phases import LIFECYCLE_PHASE
 from conformance.engine.profiles import (
     Profile,
@@ -34,6 +35,7 @@ from conformance.engine.profiles import (
     resolve_second_token,
     resolve_token,
 )
+from conformance.engine.run.auth_confirm import confirmation_cases
 from conformance.engine.run.lifecycle import FollowOutcome, follow_messages
 from conformance.engine.run.preflight import AuthWatch, PreflightError, first_valid_send, refusal
 from conformance.engine.run.progress import ProgressTick
@@ -85,6 +87,7 @@ class RunOptions:
     # embedded mock or loopback, 0 on a live target (D55)
     min_coverage: float | None = None
     follow_messages: bool = True  # the `lifecycle` phase, where the profile asks for it (D68)
+    send_race: bool = True  # the `race` phase: the profile's race burst (D59)
     progress: ProgressCallback | None = field(default=None, compare=False)
     # the command's secrets: the run adds its token and the tokens derived from it (kept off the console)
     known_secrets: KnownSecrets = field(default_factory=KnownSecrets, compare=False)
@@ -173,6 +176,7 @@ class _Tally:
         self.exchanges: list[Exchange] = []  # every checked exchange and repeat, for the run-level checks
         self.throttle = ThrottleTally()
         self.classes: dict[str, set[str]] = defaultdict(set)  # phase -> domain classes of sent cases
+        self.burst: Counter[str] = Counter()  # cases of the bursts after the main phase, by phase
 
     def record(self, exchange: Exchange, ctx: CheckContext, check_names: tuple[str, ...]) -> None:
         case, response = exchange.case, exchange.response
@@ -206,6 +210,7 @@ class _Tally:
         planned[PROBE_PHASE] = self.sent[PROBE_PHASE]
         planned[REPEAT_PHASE] = self.sent[REPEAT_PHASE] + self.skipped[REPEAT_PHASE]
         planned[LIFECYCLE_PHASE] = self.sent[LIFECYCLE_PHASE]
+        planned[RACE_PHASE] = self.burst[RACE_PHASE]
         return tuple(
             PhaseStats(
                 name=p,
@@ -215,7 +220,7 @@ class _Tally:
                 status_counts=dict(self.status_counts[p]),
                 classes=tuple(sorted(self.classes[p])),
             )
-            for p in (*PHASES, PROBE_PHASE, REPEAT_PHASE, LIFECYCLE_PHASE)
+            for p in (*PHASES, PROBE_PHASE, RACE_PHASE, REPEAT_PHASE, LIFECYCLE_PHASE)
             if planned[p]
         )
 
@@ -265,6 +270,45 @@ def _coverage(tally: _Tally, cases: list[Case], budget: SendBudget, options: Run
         ),
         "negative_only": options.negative_only or options.profile.negative_only,
     }
+
+
+def _confirmations_and_race(options: RunOptions, tally: _Tally) -> list[list[Case]]:
+    """The leaks of the authentication matrix confirmed from the leased sender (D57), then the race
+    burst (D59, on the first shard only): each list is sent all at once."""
+    profile = options.profile
+    batches = []
+    if "auth_enforced" in (options.checks or all_check_names()):
+        leased = profile.senders[0]
+        batches.append(confirmation_cases(tally.exchanges, profile.unleased_sender, leased))
+    if options.send_race and profile.race_burst and (options.shard is None or options.shard[0] == 1):
+        batches.append(race_cases(profile, options.seed + 11, profile.race_burst))
+    return [batch for batch in batches if batch]
+
+
+def _send_probes(
+    sender: Sender,
+    tally: _Tally,
+    ctx: CheckContext,
+    check_names: tuple[str, ...],
+    batches: list[list[Case]],
+) -> list[Case]:
+    """Each batch in flight at once (``Sender.burst``), every answer checked as a case's is; a case the
+    budget refuses is counted as skipped. Returns the cases sent."""
+    sent_cases: list[Case] = []
+    for batch in batches:
+        if sender.out_of_time():
+            break
+        tally.burst.update(case.phase for case in batch)
+        for sent in sender.burst(batch):
+            tally.throttle.merge(sent.throttle)
+            for replaced in sent.superseded:
+                tally.record_superseded(replaced, ctx, check_names)
+            if sent.exchange is None:
+                tally.skipped[sent.case.phase] += 1
+            else:
+                tally.record(sent.exchange, ctx, check_names)
+                sent_cases.append(sent.case)
+    return sent_cases
 
 
 def _send_repeats(sender: Sender, tally: _Tally, superseded: Callable[[Exchange], None]) -> None:
@@ -480,6 +524,10 @@ def _send_and_check(
                 for offset, sent in enumerate(answers):
                     if not settle(start + offset, sent):
                         break  # stop now, as sending does, not when the next answer comes
+        negative_only = options.negative_only or profile.negative_only
+        probed: list[Case] = []
+        if not partial_reason and not negative_only:
+            probed = _send_probes(sender, tally, ctx, check_names, _confirmations_and_race(options, tally))
         if not partial_reason and options.probe_variants and "valid_data_rejected" in check_names:
 
             def probe(case: Case) -> Exchange | None:
@@ -497,7 +545,7 @@ def _send_and_check(
 
             tally.deviations = downgrade_rescued(
                 tally.deviations,
-                {c.id: c for c in cases},
+                {c.id: c for c in (*cases, *probed)},
                 request_variants(load_variants()),
                 probe,
                 secrets=credential_secrets(token),

@@ -9,6 +9,7 @@ environment (``environment_proxy``) unless the profile turns that off."""
 
 from __future__ import annotations
 
+import base64
 import ssl
 import threading
 import time
@@ -286,6 +287,8 @@ class TargetClient:
             query.append(("jwt", token))
         elif placement is AuthPlacement.BEARER:
             headers.append(("Authorization", f"Bearer {token}"))
+        else:
+            _undocumented_carrier(placement, token, query, headers)
         headers += [(k, self.token if v == "profile" else v) for k, v in case.extra_headers.items()]
         if case.body is not None:
             headers.append(("Content-Type", "application/json"))
@@ -372,6 +375,25 @@ class TargetClient:
             wait = parse_retry_after(recorded.headers.get("retry-after"))
             self.limiter.delay(min(DEFAULT_RETRY_AFTER_S if wait is None else wait, MAX_RETRY_AFTER_S))
         return Exchange(case=case, request=request, response=recorded, sent_at=sent_at)
+
+
+UNDOCUMENTED_COOKIES = ("jwt", "token", "access_token")
+UNDOCUMENTED_QUERY_NAMES = ("token", "access_token", "api_key")
+
+
+def _undocumented_carrier(
+    placement: AuthPlacement, token: str, query: list[tuple[str, str]], headers: list[tuple[str, str]]
+) -> None:
+    """The token where no page puts it (D57): the ``bearer`` query variant, or an undocumented carrier,
+    each request carrying it under several common names at once (one request per carrier)."""
+    if placement is AuthPlacement.BEARER_QUERY:
+        query.append(("bearer", token))
+    elif placement is AuthPlacement.COOKIE:
+        headers.append(("Cookie", "; ".join(f"{name}={token}" for name in UNDOCUMENTED_COOKIES)))
+    elif placement is AuthPlacement.BASIC:
+        headers.append(("Authorization", "Basic " + base64.b64encode(f"{token}:".encode()).decode("ascii")))
+    elif placement is AuthPlacement.QUERY_NAMES:
+        query.extend((name, token) for name in UNDOCUMENTED_QUERY_NAMES)
 
 
 def _failure(exc: httpx.HTTPError | UnicodeEncodeError) -> str:

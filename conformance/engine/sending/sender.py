@@ -91,12 +91,14 @@ class _Slots:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        self.narrowed = False  # a 429 narrowed it to one
         self._busy = 0
         self._free = threading.Condition()
 
     def narrow(self) -> None:
         with self._free:
             self.limit = 1
+            self.narrowed = True
 
     def __enter__(self) -> None:
         with self._free:
@@ -257,6 +259,28 @@ class Sender:
     ) -> contextlib.closing[Generator[Sent, None, None]]:
         """Each job's ``Sent`` in job order, this target's ``workers`` in flight (see ``in_flight``)."""
         return in_flight(jobs, self.workers, settled, started=started)
+
+    def burst(self, cases: Sequence[Case]) -> list[Sent]:
+        """Cases sent all at once, whatever the concurrency (D59), the rate limit respected; a case
+        answered 429 is re-sent as any case is (D16), one request at a time from then on (D42). A case
+        the budget refuses is settled unsent."""
+
+        def jobs() -> Generator[Callable[[], Sent], None, None]:
+            for case in cases:
+                try:
+                    reservation = self.client.reserve(case)
+                except BudgetExhaustedError:
+                    yield Ready(Sent(case, None))
+                    continue
+                yield Job(partial(self._at_once, reservation), partial(self.client.release, reservation))
+
+        workers = 1 if self._slots.narrowed else max(1, len(cases))
+        with contextlib.closing(in_order(jobs(), workers, abandoned=_abandoned)) as answers:
+            return list(answers)
+
+    def _at_once(self, first: Reservation) -> Sent:
+        """A burst's request: sent without waiting for a place among the run's workers."""
+        return self._resent_until_processed(first.case, self._deliver(first))
 
     def each(self, cases: Sequence[Case]) -> list[Exchange | None]:
         """Probes: each case sent once (no 429 re-send), in order; None from the first the budget refuses on
