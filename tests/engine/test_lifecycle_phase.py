@@ -82,6 +82,7 @@ def run(profile: Profile, seed: int = 1, phases: tuple[str, ...] = SENDING_PHASE
             phases=phases,
             probe_variants=False,
             send_repeats=False,
+            send_race=False,
         )
     )
 
