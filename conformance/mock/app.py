@@ -69,6 +69,10 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         return config.clock() if config.clock is not None else datetime.now(UTC)
 
     async def send_sms(request: Request) -> Response:
+        presented = presented_tokens(request.headers, request.query_params)
+        return effects.every_answer(await answer_send(request, presented), presented)
+
+    async def answer_send(request: Request, presented: tuple[str, ...]) -> Response:
         number = store.count_request()
         delay = effects.delay_seconds(number)
         if delay:
@@ -114,7 +118,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         )
         shaped = effects.shape_payload(payload, checked, moment, sequence=store.accepted + 1)
         store.add(StoredMessage(payload["uuid"], checked.sender, checked.to, checked.message, shaped))
-        return effects.success_response(success_body(shaped), config.success_status)
+        caller = next((token for token in presented if token == config.token), "")
+        return effects.success_response(success_body(shaped), config.success_status, caller=caller)
 
     async def list_messages(request: Request) -> Response:
         refusal = _refuse_credentials(request, config.token, _CLEAN)
