@@ -75,8 +75,12 @@ def check_token_exposure(ctx: CheckContext, exchange: Exchange) -> Iterator[Devi
     sent, renewed = sent_texts(exchange), _cookies_sent(exchange)
     inside_sent = functools.partial(_inside_sent, sent=sent)
     secrets = (*ctx.secrets, *exchange.credentials())
+    headers = list(header_places(response))
+    wire = "\n".join([*(place.text for place in headers), response.body.decode("utf-8", "surrogateescape")])
+    if not find_secrets(wire, tokens):
+        return  # one pass over the answer as it came first (the patterns know JSON escapes): most hold none
     reported = 0
-    for place in (*header_places(response), *body_places(response)):
+    for place in (*headers, *body_places(response)):
         wanted = [t for t in tokens if place.where != "header set-cookie" or t not in renewed]
         found = [f for f in find_secrets(place.text, wanted) if not inside_sent(place.text[f.start : f.end])]
         if not found:
@@ -113,47 +117,53 @@ class InternalDetail:
     pattern: re.Pattern[str]
 
 
+# every repeat is bounded and every pattern opens on a literal: a megabyte body is read in linear time
 INTERNAL_DETAILS: tuple[InternalDetail, ...] = (
     InternalDetail(
-        "Python traceback", re.compile(r"Traceback \(most recent call last\)|File \"[^\"\n]+\", line \d+")
+        "Python traceback",
+        re.compile(r"Traceback \(most recent call last\)|File \"[^\"\n]{1,300}\", line \d+"),
     ),
     InternalDetail(
         "Java stack trace",
         re.compile(
-            r"\bat (?:[\w$]+\.)+[\w$<>]+\((?:[\w$]+\.(?:java|kt|scala):\d+|Native Method|Unknown Source)\)"
+            r"\bat (?:[\w$]{1,100}\.){1,30}[\w$<>]{1,100}"
+            r"\((?:[\w$]{1,100}\.(?:java|kt|scala):\d+|Native Method|Unknown Source)\)"
         ),
     ),
     InternalDetail(
         ".NET stack trace",
         re.compile(
-            r"\bat [\w.`<>\[\]]+\([^)\n]*\) in [^\n]+:line \d+|\bSystem\.(?:[A-Z]\w*\.)*[A-Z]\w*Exception\b"
+            r"\bat [\w.`<>\[\]]{1,200}\([^)\n]{0,300}\) in [^\n]{1,300}?:line \d+"
+            r"|\bSystem\.(?:[A-Z]\w{0,60}\.){0,10}[A-Z]\w{0,60}Exception\b"
         ),
     ),
     InternalDetail(
         "Node.js stack trace",
         re.compile(
-            r"\bat (?:[\w$.<>\[\] ]+ \()?(?:/|[A-Za-z]:\\|node:|file://)[^\s()]*\.[cm]?[jt]s:\d+:\d+\)?"
+            r"\bat (?:[\w$.<>\[\] ]{1,200} \()?(?:/|[A-Za-z]:\\|node:|file://)[^\s()]{0,300}\.[cm]?[jt]s:\d+:\d+"
         ),
     ),
     InternalDetail(
         "PHP error",
-        re.compile(r"\bin (?:/|[A-Za-z]:\\)\S*\.php on line \d+|#\d+ (?:/|[A-Za-z]:\\)\S*\.php\(\d+\)"),
+        re.compile(
+            r"\bin (?:/|[A-Za-z]:\\)\S{0,300}\.php on line \d+|#\d+ (?:/|[A-Za-z]:\\)\S{0,300}\.php\(\d+\)"
+        ),
     ),
-    InternalDetail("Go panic", re.compile(r"\bgoroutine \d+ \[[a-z ]+\]:|\S+\.go:\d+ \+0x[0-9a-f]+")),
-    InternalDetail("Ruby backtrace", re.compile(r"\S+\.rb:\d+:in [`'][^'\n]+'")),
+    InternalDetail("Go panic", re.compile(r"\bgoroutine \d+ \[[a-z ]{1,40}\]:|\.go:\d+ \+0x[0-9a-f]+")),
+    InternalDetail("Ruby backtrace", re.compile(r"\.rb:\d+:in [`'][^'\n]{1,200}'")),
     InternalDetail(
         "server file path",
         re.compile(
-            r"(?<![\w/.:~-])(?:/(?:home|var|usr|opt|srv|etc|root|tmp|app|Users|inetpub)/[\w.@-]+"
-            r"|[A-Za-z]:\\(?:[\w .-]+\\)+[\w.-]*)"
+            r"(?<![\w/.:~-])(?:/(?:home|var|usr|opt|srv|etc|root|tmp|app|Users|inetpub)/[\w.@-]{1,200}"
+            r"|[A-Za-z]:\\(?:[\w .-]{1,100}\\){1,30}[\w.-]{0,100})"
         ),
     ),
     InternalDetail(
         "SQL error text",
         re.compile(
             r"SQLSTATE\[|You have an error in your SQL syntax|syntax error at or near \"|\bORA-\d{5}\b|"
-            r"unterminated quoted string|Unclosed quotation mark|\bSQLITE_[A-Z]+\b|sqlite3\.\w*Error|"
-            r"\bpsycopg2?\.(?:errors\.)?\w+|\bPG::\w+Error|near \"[^\"\n]*\": syntax error",
+            r"unterminated quoted string|Unclosed quotation mark|\bSQLITE_[A-Z]+\b|sqlite3\.\w{0,60}Error|"
+            r"\bpsycopg2?\.(?:errors\.)?\w+|\bPG::\w{0,60}Error|near \"[^\"\n]{0,200}\": syntax error",
         ),
     ),
 )
@@ -174,7 +184,10 @@ def check_internal_details(ctx: CheckContext, exchange: Exchange) -> Iterator[De
         return
     sent, secrets = sent_texts(exchange), (*ctx.secrets, *exchange.credentials())
     places = list(body_places(response))
+    every_text = "\n".join(place.text for place in places)  # one pass first: most bodies hold none
     for detail in INTERNAL_DETAILS:
+        if detail.pattern.search(every_text) is None:
+            continue
         for place in places:
             shown = _first_internal(place, detail, sent)
             if shown is None:
