@@ -2,7 +2,9 @@
 
 Holds: ``base`` (the two registries and the context every check receives), one module per concern
 of the per-exchange checks — ``schema``, ``status``, ``content``, ``headers``, ``envelope``, ``semantics``,
-``validation_echo`` — and the run-level checks, which look across every exchange of a run:
+``validation_echo``, ``exposure`` (the token and server internals in a response), ``hardening``
+(CORS and caching headers), with ``response_text`` (a response's text and what the request sent) —
+and the run-level checks, which look across every exchange of a run:
 ``run_level`` (uuids, threads, leases, the automated flag), ``run_outcomes`` (equal requests,
 equal answers), ``run_clock`` (timestamps against the response's Date header); and the life-cycle
 checks, ``lifecycle``, on what the lookups of the sent messages showed later (D67, D68).
@@ -14,6 +16,8 @@ pytest or schemathesis: a check is unit-testable with hand-built exchanges.
 from conformance.checks import (
     content,
     envelope,
+    exposure,
+    hardening,
     headers,
     lifecycle,
     run_clock,
@@ -56,6 +60,8 @@ __all__ = [
     "content",
     "describe",
     "envelope",
+    "exposure",
+    "hardening",
     "headers",
     "lifecycle",
     "register",

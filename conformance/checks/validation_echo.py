@@ -4,6 +4,10 @@
 null (or empty) value for a parameter that was sent is judged only when the run shows that the target
 reads that parameter name: some request carrying it was accepted. A target that reads other names
 (the lowercase variant) rightly reports them missing; that refusal is ``valid_data_rejected``'s.
+
+A long rejected value echoed cut to its first characters (at least ``MIN_CUT_ECHO``, the rest left
+out, an ellipsis allowed) is faithful as far as it goes: no client is misled, so it is **info**
+(D63), where a null, empty or different value stays an error.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 
-__all__ = ["check_field_value_echo", "echoes", "names_read"]
+__all__ = ["MIN_CUT_ECHO", "check_field_value_echo", "cut_echo", "echoes", "names_read"]
+
+MIN_CUT_ECHO = 16  # a shorter prefix of a rejected number could be read as another number
+_ELLIPSES = ("…", "...")
 
 
 def _sent(exchange: Exchange, name: str) -> list[tuple[str, str]]:
@@ -45,6 +52,15 @@ def echoes(value: Any, sent: list[str]) -> bool:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value) in sent
     return isinstance(value, str) and value in sent
+
+
+def cut_echo(value: Any, sent: list[str]) -> bool:
+    """``value`` is one sent value cut short: a proper prefix of at least ``MIN_CUT_ECHO`` characters,
+    with or without an ellipsis after it."""
+    if not isinstance(value, str):
+        return False
+    kept = next((value[: -len(mark)] for mark in _ELLIPSES if value.endswith(mark)), value)
+    return len(kept) >= MIN_CUT_ECHO and any(len(s) > len(kept) and s.startswith(kept) for s in sent)
 
 
 @register_run_check("field_value_echo")
@@ -77,13 +93,21 @@ def _judge(ctx: CheckContext, exchange: Exchange, read: set[str]) -> Iterator[De
             continue
         if entry["value"] in (None, "") and not any(key in read for key, _ in pairs):
             continue  # the target never accepted this name: it may read another one (D3)
+        cut = cut_echo(entry["value"], sent)
         yield ctx.deviation(
             "field_value_echo",
             exchange,
-            severity=Severity.ERROR,
-            title="fields.*.value is not the rejected value",
+            severity=Severity.INFO if cut else Severity.ERROR,
+            title="fields.*.value is the rejected value cut short"
+            if cut
+            else "fields.*.value is not the rejected value",
             detail=f"{case.kind}: fields[{str(location)!r}].value is {entry['value']!r}, but "
-            + (f"{name} was sent as {sent[0]!r}." if sent else f"no {name} was sent (null expected)."),
+            + (f"{name} was sent as {sent[0]!r}." if sent else f"no {name} was sent (null expected).")
+            + (
+                f" It is the first {len(str(entry['value']))} characters of it: faithful, shortened (D63)."
+                if cut
+                else ""
+            ),
             path=f"$.fields['{location}'].value",
             expected=sent[0] if len(sent) == 1 else (sent or None),
             actual=entry["value"],

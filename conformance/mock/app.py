@@ -79,6 +79,10 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         return config.clock() if config.clock is not None else datetime.now(UTC)
 
     async def send_sms(request: Request) -> Response:
+        presented = presented_tokens(request.headers, request.query_params)
+        return effects.every_answer(await answer_send(request, presented), presented)
+
+    async def answer_send(request: Request, presented: tuple[str, ...]) -> Response:
         number = store.count_request()
         delay = effects.delay_seconds(number)
         if delay:
@@ -145,7 +149,8 @@ def create_app(config: MockConfig | None = None) -> Starlette:
                     born=config.life_clock(),
                 )
             )
-        return effects.success_response(success_body(shaped), config.success_status)
+        caller = next((token for token in presented if token == config.token), "")
+        return effects.success_response(success_body(shaped), config.success_status, caller=caller)
 
     async def lookup_sms(request: Request) -> Response:
         store.count_lookup()

@@ -56,6 +56,14 @@ STALE_TIME = datetime(2001, 1, 4, 7, 52, 58, 127000, tzinfo=UTC)
 # a proxy-style error page; its script proves reports show server bodies as text
 HTML_NOT_FOUND = "<html><body><h1>404 Not Found</h1><script>window.__pwned=1</script></body></html>"
 EXTRA_FIELD = ("debug_route", "POST /rest/sms -> mock.send")
+CUT_ECHO_AT = 40  # field_value_cut: a rejected value longer than this is echoed cut to it
+# stack_trace_in_error: what an unhandled exception page of a Python backend shows
+PYTHON_TRACE = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/opentact/sms/handlers.py", line 88, in send\n'
+    "    number = int(params['TO'])\n"
+    "ValueError: invalid literal for int() with base 10"
+)
 _LETTERS_OR_DIGITS = re.compile(r"[0-9A-Za-z]{3,15}")
 # lenient_numbers: what int() accepts: digits of any script, a sign, surrounding whitespace, any length
 _LENIENT_NUMBER = re.compile(r"\s*\+?\d+\s*")
@@ -140,6 +148,13 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
         "error_status_mismatch",
         "validation_without_fields",
         "field_value_null",
+        "field_value_cut",
+        "stack_trace_in_error",
+        # every answer, success payload
+        "token_in_header",
+        "token_in_body_base64",
+        "cors_any_origin_credentials",
+        "cache_public_success",
         # the life cycle's, on the lookup (conformance.mock.life)
         *LIFE_FAULTS,
     }
@@ -340,7 +355,11 @@ class FaultEffects:
         shaped["created_on"] = format_timestamp(created, millis=millis)
         shaped["modified_on"] = format_timestamp(modified, millis=millis)
 
-    def success_response(self, body: Mapping[str, Any], status: int) -> Response:
+    def success_response(self, body: Mapping[str, Any], status: int, *, caller: str = "") -> Response:
+        """The 2xx answer; ``caller``: the token the request was admitted with."""
+        if self._on("token_in_body_base64"):
+            reference = base64.b64encode(f"caller:{caller}".encode()).decode("ascii")
+            body = {**body, "payload": {**body["payload"], "request_ref": reference}}
         if self._on("nan_in_body"):
             body = {**body, "payload": {**body["payload"], "price": math.nan}}
         content = encode_json(body)
@@ -350,8 +369,19 @@ class FaultEffects:
             content = content[: len(content) // 2]
         media_type = "text/plain; charset=utf-8" if self._on("content_type_text") else "application/json"
         status = 202 if self._on("success_status_202") else status
-        headers = {"Location": _message_location(body)} if self._on("location_header") else None
+        headers = {"Location": _message_location(body)} if self._on("location_header") else {}
+        if self._on("cache_public_success"):
+            headers["Cache-Control"] = "public, max-age=300"
         return Response(content, status_code=status, media_type=media_type, headers=headers)
+
+    def every_answer(self, response: Response, presented: Sequence[str]) -> Response:
+        """The headers some faults add to every answer of ``POST /rest/sms``; ``presented``: its tokens."""
+        if self._on("token_in_header") and presented:
+            response.headers["X-Request-Context"] = f"caller={presented[0]}"
+        if self._on("cors_any_origin_credentials"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Credentials"] = "true"
+        return response
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -373,6 +403,16 @@ class FaultEffects:
             and isinstance(shaped.get("fields"), dict)
         ):
             shaped["fields"] = {key: {**entry, "value": None} for key, entry in shaped["fields"].items()}
+        if (
+            outcome is Outcome.INVALID
+            and self._on("field_value_cut")
+            and isinstance(shaped.get("fields"), dict)
+        ):
+            shaped["fields"] = {
+                key: {**entry, "value": _cut(entry.get("value"))} for key, entry in shaped["fields"].items()
+            }
+        if outcome is Outcome.INVALID and self._on("stack_trace_in_error"):
+            shaped["trace"] = PYTHON_TRACE
         if self._on("error_success_true"):
             shaped["success"] = True
         if self._on("error_status_mismatch"):
@@ -398,6 +438,11 @@ def _unsigned_jwt(token: str) -> bool:
     except (ValueError, binascii.Error):
         return False
     return isinstance(header, dict) and str(header.get("alg", "")).lower() == "none"
+
+
+def _cut(value: Any) -> Any:
+    """``field_value_cut``: a long string value cut to its first characters, as a log-minded server does."""
+    return value[:CUT_ECHO_AT] if isinstance(value, str) else value
 
 
 def _utf16_units(text: str) -> int:

@@ -440,6 +440,44 @@ FAULTS: tuple[Fault, ...] = (
         "a message of one account is readable with the other account's token",
         "lifecycle_foreign_message",
     ),
+    Fault(
+        "field_value_cut",
+        "across the run",
+        "validation errors give a rejected value longer than 40 characters cut to its first 40 (D63: info)",
+        "field_value_echo",
+    ),
+    # what a response reveals (D61)
+    Fault(
+        "token_in_header",
+        "exposure",
+        "every answer carries the presented token in an X-Request-Context header",
+        "token_exposure",
+    ),
+    Fault(
+        "token_in_body_base64",
+        "exposure",
+        "success payloads carry a request_ref member: base64 of 'caller:' and the token",
+        "token_exposure",
+    ),
+    Fault(
+        "stack_trace_in_error",
+        "exposure",
+        "validation errors carry a Python traceback naming a server file under /srv",
+        "internal_details",
+    ),
+    # response hardening (D62)
+    Fault(
+        "cors_any_origin_credentials",
+        "response hardening",
+        "every answer allows any origin (*) with Access-Control-Allow-Credentials: true",
+        "cors_policy",
+    ),
+    Fault(
+        "cache_public_success",
+        "response hardening",
+        "successful sends are answered Cache-Control: public, max-age=300",
+        "shared_cache",
+    ),
 )
 
 _BY_NAME = {fault.name: fault for fault in FAULTS}

@@ -8,7 +8,11 @@ forms a target might echo it back in, alone or mixed within one occurrence:
   HTML character references (``&#77;``, ``&#x4d;``, ``&amp;``);
 * base64 and base64url of the secret's bytes at any alignment inside a longer encoded text
   (the part of the encoding that depends on the secret alone, padding or not);
-* hexadecimal of the secret's bytes, in either case.
+* hexadecimal of the secret's bytes, in either case;
+* for a JWT (``header.payload.signature``), its signature alone: the part that makes it a credential.
+
+:func:`find_secrets` reports where a text holds a secret and in which of these forms (the
+``token_exposure`` check, D61), with the same patterns the redactor replaces.
 
 :meth:`Redactor.data` applies it to every string *and every key* of a JSON-like value, so a
 results document is scrubbed in one walk; :class:`RedactingStream` applies it to a console
@@ -26,13 +30,17 @@ import base64
 import binascii
 import contextlib
 import functools
+import html
 import io
+import json
 import os
 import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
+from urllib.parse import unquote
 
 from conformance.model.jsontext import LONE_SURROGATE
 
@@ -41,13 +49,17 @@ __all__ = [
     "KnownSecrets",
     "RedactingStream",
     "Redactor",
+    "SecretFound",
     "console_redaction",
+    "find_secrets",
 ]
 
 REDACTED = "***REDACTED***"
 MIN_ENCODED_LENGTH = 6  # shorter secrets: their base64/hex forms would match ordinary text
 _HTML_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _JSON_SHORT = {'"': '\\\\"', "\\": "\\\\\\\\", "/": "\\\\/"}
+MIN_SIGNATURE_LENGTH = 16  # a JWT signature shorter than this is no secret worth a pattern
+_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)")
 _STREAM_HOLD_LIMIT = 65_536  # a console line longer than this is flushed without waiting for "\n"
 
 
@@ -119,7 +131,17 @@ def _secret_patterns(secret: str) -> list[str]:
             for form in dict.fromkeys((core, urlsafe)):
                 patterns.append(_text_pattern(form, fold_case=False))
         patterns.append(_either_case(binascii.hexlify(raw).decode("ascii")))
+    signature = jwt_signature(secret)
+    if signature:
+        patterns.append(_text_pattern(signature, fold_case=False))
     return patterns
+
+
+def jwt_signature(secret: str) -> str:
+    """The signature of a JWT-shaped secret (long enough to be one), else the empty string."""
+    match = _JWT.fullmatch(secret)
+    signature = match.group(1) if match else ""
+    return signature if len(signature) >= MIN_SIGNATURE_LENGTH else ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -184,6 +206,73 @@ class Redactor:
             else:
                 parent[slot] = item
         return root[0]
+
+
+@dataclass(frozen=True)
+class SecretFound:
+    """One occurrence of a secret in a text: where (character offsets) and in which form, never what."""
+
+    start: int
+    end: int
+    form: str
+
+
+def find_secrets(text: str, secrets: Iterable[str]) -> list[SecretFound]:
+    """Every occurrence of any secret in ``text``, in any form :class:`Redactor` replaces, in text order.
+
+    Longer secrets are looked for first; an occurrence overlapping one already found (a derived token
+    inside the real one) is not reported again.
+    """
+    found: list[SecretFound] = []
+    for secret in sorted(dict.fromkeys(s for s in secrets if s), key=len, reverse=True):
+        for match in _secret_regex(secret).finditer(text):
+            if any(match.start() < f.end and f.start < match.end() for f in found):
+                continue
+            found.append(SecretFound(match.start(), match.end(), _form(match.group(), secret)))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _form(found: str, secret: str) -> str:
+    """The name of the form ``found`` (a match of ``secret``'s pattern) writes the secret in."""
+    escapes: list[str] = []
+    text = found
+    if "%" in text:
+        text, escapes = unquote(text), [*escapes, "percent-encoded"]
+    if "\\" in text:
+        text, escapes = _json_unescaped(text), [*escapes, "JSON-escaped"]
+    if "&" in text:
+        text, escapes = html.unescape(text), [*escapes, "HTML-escaped"]
+    plain = _plain_form(text, secret)
+    return ", ".join(escapes) if plain == "raw" and escapes else ", ".join([plain, *escapes])
+
+
+def _json_unescaped(text: str) -> str:
+    try:
+        value = json.loads(f'"{text}"')
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
+
+
+def _plain_form(text: str, secret: str) -> str:
+    raw = secret.encode("utf-8")
+    cores = base64_cores(raw) if len(raw) >= MIN_ENCODED_LENGTH else []
+    urlsafe = [core.replace("+", "-").replace("/", "_") for core in cores]
+    if text == secret:
+        return "raw"
+    if text.casefold() == secret.casefold():
+        return "case changed"
+    if text.lower() == raw.hex():
+        return "hex"
+    if text in cores and text in urlsafe:
+        return "base64 or base64url"
+    if text in cores:
+        return "base64"
+    if text in urlsafe:
+        return "base64url"
+    if text == jwt_signature(secret):
+        return "JWT signature alone"
+    return "encoded"
 
 
 class KnownSecrets:

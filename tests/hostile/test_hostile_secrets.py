@@ -115,3 +115,40 @@ def test_diff_writes_and_prints_no_form_of_either_token(tmp_path: Path) -> None:
     assert sent > 20
     assert shown > 0  # the console summary did print the paths named after the tokens, redacted
     assert found == {}
+
+
+def test_token_exposure_says_where_and_in_which_form_and_never_what(tmp_path: Path) -> None:
+    """The new evidence (D61) is the most exposed of all: it is about the token. Against the echo target
+    and the mock's two token faults, every deviation names its place and form, and no artefact or
+    console line holds any form of the token."""
+    report_dir = tmp_path / "out"
+    with hostile("echo", token=TOKEN) as server:
+        done = run_cli(
+            "run", "--profile", str(_profile(tmp_path, "echo", server.url, ENV)),
+            "--max-examples", "3", "--check", "token_exposure", "--report-dir", str(report_dir),
+            cwd=tmp_path, env={ENV: TOKEN},
+        )
+    assert done.returncode == 1, done.stderr
+    results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    exposures = [d for d in inline_exchanges(results) if d["check"] == "token_exposure"]  # type: ignore[arg-type]
+    places = {d["path"].split(" ", 1)[0] for d in exposures}
+    forms = " ".join(d["actual"] for d in exposures)
+    print(f"{len(exposures)} token_exposure deviations at {sorted({d['path'] for d in exposures})[:8]}…")
+    assert {d["severity"] for d in exposures} == {"error"}
+    assert places == {"header", "body"}
+    wanted = ("raw", "case changed", "percent-encoded", "base64", "hex")
+    assert [form for form in wanted if form not in forms] == []
+    assert occurrences(artefacts(report_dir, done.stdout, done.stderr), TOKEN) == {}
+
+
+def test_the_mocks_token_faults_leave_no_form_of_the_token_in_any_artefact(tmp_path: Path) -> None:
+    report_dir = tmp_path / "out"
+    done = run_cli(
+        "run", "--profile", "mock:token_in_header,token_in_body_base64", "--max-examples", "3",
+        "--report-dir", str(report_dir), cwd=tmp_path, env={"OPENTACT_MOCK_TOKEN": TOKEN},
+    )
+    assert done.returncode == 1, done.stderr
+    results = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    paths = {d["path"] for d in inline_exchanges(results) if d["check"] == "token_exposure"}  # type: ignore[arg-type]
+    assert {"header x-request-context", "body /payload/request_ref"} <= paths
+    assert occurrences(artefacts(report_dir, done.stdout, done.stderr), TOKEN) == {}

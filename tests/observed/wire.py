@@ -59,6 +59,7 @@ REQUESTS: tuple[Request, ...] = (
     _send("TO with a plus", to="+14155550100"),
     _send("Message empty", text=""),
     Request("Message missing", (("FROM", SENDER), ("TO", DEST))),
+    _send("Message over 918 characters", text="y" * 919),
     _send("unleased sender", sender=DEFAULT_UNLEASED_SENDER),
     Request("TO twice", (("FROM", SENDER), ("TO", DEST), ("TO", "qwerty"), ("Message", "twice"))),
     *(_send(f"valid #{n}", to=f"1415555{n:04d}", sender=(SENDER, OTHER_SENDER)[n % 2]) for n in range(11)),

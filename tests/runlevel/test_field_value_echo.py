@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conformance.checks import run_run_checks
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Severity
@@ -87,3 +89,28 @@ def test_a_deliberate_repeat_is_not_judged_twice() -> None:
     again = exchange(400, body, query=BAD_TO, expectation=Expectation.VALIDATION, repeat_of=original.case.id)
     found, _ = run_run_checks(CTX, [exchange(), original, again], ["field_value_echo"])
     assert [d.case_id for d in found] == [original.case.id]
+
+
+LONG = "A long message a faithful server logs only the start of, " * 20  # 1140 characters: over 918
+LONG_MESSAGE = (("FROM", SENT["FROM"]), ("TO", SENT["TO"]), ("Message", LONG))
+
+
+@pytest.mark.parametrize("echoed", [LONG[:40], LONG[:16], LONG[:40] + "…", LONG[:100] + "..."])
+def test_a_long_value_echoed_cut_to_its_start_is_info_not_error(echoed: str) -> None:
+    found = rejected({"params.message": {"message": "too long", "value": echoed}}, LONG_MESSAGE)
+    assert [(d.severity, d.title) for d in found] == [
+        (Severity.INFO, "fields.*.value is the rejected value cut short")
+    ]
+    assert found[0].evidence.decision == "D29"
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [None, "", LONG[:15], LONG[1:41], "Another message entirely, long enough to be a cut one"],
+    ids=["null", "empty", "prefix-too-short", "not-a-prefix", "different"],
+)
+def test_a_null_short_or_different_echo_of_a_long_value_stays_an_error(echoed: str | None) -> None:
+    found = rejected({"params.message": {"message": "too long", "value": echoed}}, LONG_MESSAGE)
+    assert [(d.severity, d.title) for d in found] == [
+        (Severity.ERROR, "fields.*.value is not the rejected value")
+    ]

@@ -288,6 +288,47 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             title_has="Location",
         ),
     ),
+    "D61": (
+        Situation(
+            "the token in a header", "token_exposure", "error", ("token_in_header",), title_has="header"
+        ),
+        Situation(
+            "the token base64-encoded in a success body",
+            "token_exposure",
+            "error",
+            ("token_in_body_base64",),
+            phases=("examples", "positive"),
+            title_has="body",
+        ),
+        Situation(
+            "a Python traceback in a validation error",
+            "internal_details",
+            "warning",
+            ("stack_trace_in_error",),
+        ),
+    ),
+    "D62": (
+        Situation(
+            "credentialed CORS for every origin", "cors_policy", "warning", ("cors_any_origin_credentials",)
+        ),
+        Situation(
+            "Cache-Control: public on a success",
+            "shared_cache",
+            "warning",
+            ("cache_public_success",),
+            phases=("examples", "positive"),
+        ),
+    ),
+    "D63": (
+        Situation(
+            "a long rejected value echoed cut to 40 characters",
+            "field_value_echo",
+            "info",
+            ("field_value_cut",),
+            phases=("negative", "boundaries"),
+            title_has="cut short",
+        ),
+    ),
     "D51": (
         Situation(
             "NaN in a success payload",
