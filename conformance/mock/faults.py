@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["FAULTS", "Fault", "UnknownFaultError", "fault_names", "resolve_faults"]
 
@@ -25,7 +25,15 @@ class Fault:
     category: str
     description: str
     check: str
-    severity: FaultSeverity  # the highest severity ``check`` gives this fault in a default run
+    severity: FaultSeverity  # the highest severity ``check`` gives this fault in a default run (required)
+
+    def __post_init__(self) -> None:
+        allowed = get_args(FaultSeverity)
+        if self.severity not in allowed:
+            raise ValueError(
+                f"fault {self.name!r}: severity {self.severity!r} is not one of {', '.join(allowed)}; give "
+                "the highest severity its check reports in a default run (tests/engine/test_selftest.py)"
+            )
 
     @property
     def gate_verdict(self) -> Literal["fail", "pass"]:
