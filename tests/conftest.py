@@ -3,7 +3,11 @@
 The case cache (``conformance.engine.generation.cache``) of every run the tests start, in this process or in a
 subprocess, goes into a temporary folder of the session, never into the user's ``~/.cache``: both the
 tool's own override and ``XDG_CACHE_HOME`` point there (the latter also survives the helpers that drop
-``OPENTACT_*`` variables from a child's environment).
+``OPENTACT_*`` variables from a child's environment). Under ``pytest -n`` the workers of a session share
+that folder (entries are written atomically, D43), so a case list is drawn once per session, not once
+per worker. Runs a test starts in this process (``execute``) use the cache as ``run`` does, unless the
+test is marked ``fresh_cases``: the tests that prove generation itself (the same seed draws the same
+cases, the cache's own behaviour) generate every time.
 """
 
 from __future__ import annotations
@@ -12,24 +16,40 @@ import contextlib
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from conformance.engine.generation.cache import CACHE_DIR_ENV
+from conformance.engine.generation.cache import CACHE_DIR_ENV, caching
+
+
+def _session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's temporary root: under xdist, the parent of every worker's own base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _case_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    folder = tmp_path_factory.mktemp("xdg-cache")
+    folder = _session_folder(tmp_path_factory) / "xdg-cache"
+    folder.mkdir(exist_ok=True)
     saved = {name: os.environ.get(name) for name in (CACHE_DIR_ENV, "XDG_CACHE_HOME")}
     os.environ[CACHE_DIR_ENV] = str(folder / "opentact-conformance")
     os.environ["XDG_CACHE_HOME"] = str(folder)
-    yield
+    with caching():  # fixtures of any scope and tests: ``execute`` in this process caches as ``run`` does
+        yield
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cases_when_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``fresh_cases`` generates its cases every time, as a library caller does."""
+    with caching(request.node.get_closest_marker("fresh_cases") is None):
+        yield
 
 
 # ---------------------------------------------------------------------------------------------------

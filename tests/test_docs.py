@@ -17,6 +17,8 @@ from conformance.mock.faults import FAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = ("docs/faults.md", "docs/checks.md", "spec/SOURCES.md")
+# How docs/faults.md's gate column reads for each severity: only an error fails the default gate.
+GATE_CELL = {"error": "FAIL", "warning": "PASS (warnings)", "info": "PASS (info)"}
 
 
 def load_generator() -> ModuleType:
@@ -54,12 +56,13 @@ def test_an_edited_generated_page_is_found_stale(tmp_path: Path, monkeypatch: py
     assert generator.main(["--check"]) == 1
 
 
-def test_every_fault_has_its_row_with_category_description_and_check() -> None:
+def test_every_fault_has_its_row_with_category_description_check_severity_and_gate() -> None:
     generator = load_generator()
     for fault in FAULTS:
         line = row("docs/faults.md", f"| `{fault.name}` |")
         assert f"| {fault.category} | {generator.cell(fault.description)} |" in line
-        assert line.endswith(f"| [`{fault.check}`](checks.md#{fault.check}) |")
+        gate = GATE_CELL[fault.severity]
+        assert line.endswith(f"| [`{fault.check}`](checks.md#{fault.check}) | {fault.severity} | {gate} |")
 
 
 def test_every_check_has_its_row_with_its_description() -> None:

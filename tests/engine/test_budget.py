@@ -26,6 +26,11 @@ def loopback_profile(server: MockServer, **changes: object) -> Profile:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+# Seeds change which cases a run holds, not how the sender counts them: a few seeds (each case list drawn
+# once, then read from the session's case cache) against budgets from 0 to 40 exercise the count.
+BUDGET_SEEDS = (0, 1, 2, 1000)
+
+
 # the engine draws its own cases with @given inside: nesting is the point here, not a mistake
 @pytest.mark.slow
 @settings(
@@ -33,7 +38,7 @@ def loopback_profile(server: MockServer, **changes: object) -> Profile:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.nested_given],
 )
-@given(max_sends=st.integers(min_value=0, max_value=40), seed=st.integers(min_value=0, max_value=1000))
+@given(max_sends=st.integers(min_value=0, max_value=40), seed=st.sampled_from(BUDGET_SEEDS))
 def test_send_budget_is_never_exceeded(
     shared_mock: MockServer, token_env: str, max_sends: int, seed: int
 ) -> None:

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import os
+import shutil
 import sys
 import urllib.parse
 from dataclasses import replace
@@ -21,11 +22,14 @@ from conformance.engine.generation import cache as case_cache
 from conformance.engine.generation.cases import GenerationOptions, generate_cases, profile_inputs
 from conformance.engine.profiles import Profile, mock_profile
 from conformance.mock.server import MockServer
+from conformance.model.cases import Case
 from strategies.derived_tokens import derived_token_kinds, derived_tokens
 
 from .conftest import TOKEN, TOKEN_ENV
 
 SMALL = GenerationOptions(seed=3, max_examples=3)
+# the cache is off unless a test switches it on, as for any library caller of generate_cases
+pytestmark = pytest.mark.fresh_cases
 
 
 @pytest.fixture
@@ -64,6 +68,18 @@ def test_the_second_generation_reads_the_entry_the_first_wrote(cache: Path) -> N
     assert generate_cases(profile, spec, SMALL) == first  # outside caching(): generated afresh
 
 
+@pytest.fixture(scope="module")
+def written_entry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Case]]:
+    """The entry a first run writes into an empty cache, and the cases it generated (no entry to read:
+    a fresh generation), made once for the corrupt-entry tests below."""
+    folder = tmp_path_factory.mktemp("written") / "cache"
+    with pytest.MonkeyPatch.context() as patch, case_cache.caching():
+        patch.setenv(case_cache.CACHE_DIR_ENV, str(folder))
+        fresh = generate_cases(mock_profile(), load_spec(), SMALL)
+    [entry] = entries(folder)
+    return entry, fresh
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -75,12 +91,14 @@ def test_the_second_generation_reads_the_entry_the_first_wrote(cache: Path) -> N
     ],
 )
 @pytest.mark.slow  # generates cases: the drawing child is a process
-def test_a_corrupt_entry_is_ignored_and_replaced(cache: Path, damage: bytes) -> None:
+def test_a_corrupt_entry_is_ignored_and_replaced(
+    cache: Path, written_entry: tuple[Path, list[Case]], damage: bytes
+) -> None:
     spec, profile = load_spec(), mock_profile()
-    fresh = generate_cases(profile, spec, SMALL)
-    with case_cache.caching():
-        generate_cases(profile, spec, SMALL)
-    [entry] = entries(cache)
+    written, fresh = written_entry
+    cache.mkdir()
+    entry = cache / written.name
+    shutil.copyfile(written, entry)
     if damage.startswith(b'{"format": 1, "cases"'):
         key = json.loads(entry.read_text(encoding="utf-8"))["key"]
         damage = json.dumps({"format": 1, "key": key, "cases": 7}).encode()

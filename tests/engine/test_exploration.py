@@ -17,6 +17,9 @@ from conformance.engine.generation.cases import GenerationOptions, generate_case
 from conformance.engine.generation.drawing import TESTED_HYPOTHESIS, Draw, DrawingFailed, draw_queries
 from conformance.engine.profiles import mock_profile
 
+# the same seed drawing the same cases is what these tests prove: every draw is a fresh generation
+pytestmark = pytest.mark.fresh_cases
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = range(1, 6)
 EXPLORED = ("negative", "positive", "boundaries", "generated")

@@ -22,6 +22,7 @@ def keys(results: RunResults) -> set[str]:
     return {d.key for d in results.deviations}
 
 
+@pytest.mark.fresh_cases  # each run draws its cases again: generation is part of what repeats
 def test_same_seed_gives_the_same_deviation_keys_three_runs_in_a_row() -> None:
     runs = [
         execute(RunOptions(profile=mock_profile(faults=FAULTS), seed=21, max_examples=8)) for _ in range(3)

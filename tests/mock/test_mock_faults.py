@@ -25,7 +25,7 @@ from conformance.mock.fault_effects import (
     SLOW_EVERY,
     FaultEffects,
 )
-from conformance.mock.faults import FAULTS, fault_names
+from conformance.mock.faults import FAULTS, Fault, fault_names
 from conformance.mock.server import MockServer
 from conformance.model.jsontext import DUPLICATE_MEMBER, NON_JSON_NUMBER, loads_bounded
 
@@ -729,6 +729,16 @@ def test_the_catalogue_holds_at_least_20_uniquely_named_faults() -> None:
     assert len(names) >= 20
     assert len(set(names)) == len(names)
     assert all(fault.description and fault.check and fault.category for fault in FAULTS)
+
+
+def test_a_fault_needs_a_severity_the_suite_knows() -> None:
+    assert {fault.severity for fault in FAULTS} <= {"error", "warning", "info"}
+    assert Fault("f", "c", "d", "content_type", "warning").gate_verdict == "pass"
+    assert Fault("f", "c", "d", "content_type", "error").gate_verdict == "fail"
+    with pytest.raises(TypeError, match="severity"):
+        Fault("f", "c", "d", "content_type")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="fault 'f': severity 'fatal' is not one of error, warning, info"):
+        Fault("f", "c", "d", "content_type", "fatal")  # type: ignore[arg-type]
 
 
 def test_every_fault_is_implemented_and_probed() -> None:
