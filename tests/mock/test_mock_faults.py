@@ -697,6 +697,67 @@ def probe_shared_state_race(pair: Pair) -> None:
     assert set(answers) <= set(texts) and answers != texts  # in flight together, one got another's
 
 
+# -- what a response reveals (D61), response hardening (D62), a cut echo (D63) ----------------------
+
+
+def probe_field_value_cut(pair: Pair) -> None:
+    from conformance.mock.fault_effects import CUT_ECHO_AT
+
+    long_text = "x" * 919
+    clean, faulty = pair.send({**VALID, "Message": long_text})
+    assert clean.status_code == faulty.status_code == 400
+    assert differing_paths(clean.json(), faulty.json()) == {"$.fields.params.message.value"}
+    assert faulty.json()["fields"]["params.message"]["value"] == long_text[:CUT_ECHO_AT]
+    short, short_faulty = pair.send(INVALID)  # a value within the limit is echoed whole
+    assert short.json() == short_faulty.json()
+
+
+def probe_token_in_header(pair: Pair) -> None:
+    for params in (VALID, INVALID):
+        clean, faulty = pair.send(params)
+        assert clean.status_code == faulty.status_code
+        assert "x-request-context" not in clean.headers
+        assert faulty.headers["x-request-context"] == f"caller={DEFAULT_TOKEN}"
+        assert clean.content == faulty.content
+    _, anonymous = pair.send(VALID, headers={})
+    assert anonymous.status_code == 401 and "x-request-context" not in anonymous.headers
+
+
+def probe_token_in_body_base64(pair: Pair) -> None:
+    reference = only_payload_members_differ(pair, "request_ref")["request_ref"]
+    assert base64.b64decode(reference) == f"caller:{DEFAULT_TOKEN}".encode()
+    clean, faulty = pair.send(INVALID)  # errors are left alone
+    assert clean.json() == faulty.json()
+
+
+def probe_stack_trace_in_error(pair: Pair) -> None:
+    clean, faulty = pair.send(INVALID)
+    assert clean.status_code == faulty.status_code == 400
+    assert differing_paths(clean.json(), faulty.json()) == {"$.trace"}
+    assert faulty.json()["trace"].startswith("Traceback (most recent call last):")
+    assert "/srv/" in faulty.json()["trace"]
+    assert differing_paths(*success_pair(pair)) == set()
+
+
+def probe_cors_any_origin_credentials(pair: Pair) -> None:
+    for params in (VALID, INVALID):
+        clean, faulty = pair.send(params)
+        assert "access-control-allow-origin" not in clean.headers
+        assert faulty.headers["access-control-allow-origin"] == "*"
+        assert faulty.headers["access-control-allow-credentials"] == "true"
+        assert clean.content == faulty.content
+
+
+def probe_cache_public_success(pair: Pair) -> None:
+    clean, faulty = pair.send(VALID)
+    assert clean.status_code == faulty.status_code == 200
+    assert "public" not in clean.headers.get("cache-control", "")
+    assert faulty.headers["cache-control"] == "public, max-age=300"
+    assert clean.content == faulty.content
+    refused, refused_faulty = pair.send(INVALID)  # only successful sends
+    assert refused.headers.get("cache-control") == refused_faulty.headers.get("cache-control")
+
+
 PROBES: dict[str, Callable[[Pair], None]] = {
     name.removeprefix("probe_"): probe
     for name, probe in list(globals().items())
