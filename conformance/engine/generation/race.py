@@ -15,15 +15,23 @@ from conformance.engine.phases import RACE_PHASE
 from conformance.engine.profiles import Profile
 from conformance.model.cases import Case, Expectation
 
-__all__ = ["RACE_PHASE", "race_cases"]
+__all__ = ["RACE_PHASE", "is_race_case", "race_cases"]
+
+_SEED_OFFSET = 11  # the burst's draws are its own: other phases' cases do not move them
 
 _FALLBACK_DESTINATIONS = ("14155550100", "12125550123")
 _WORDS = ("amber", "birch", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo", "juniper")
 
 
+def is_race_case(case_id: str) -> bool:
+    """Whether ``case_id`` names a case of the race burst (``race-0001``)."""
+    return case_id.startswith(f"{RACE_PHASE}-")
+
+
 def race_cases(profile: Profile, seed: int, count: int) -> list[Case]:
-    """``count`` valid sends, each with its own text (and destination when there are several)."""
-    rng = random.Random(seed)
+    """``count`` valid sends of the run with ``seed``, each with its own text (and destination when
+    there are several); the same seed and profile give the same cases (``replay`` relies on it)."""
+    rng = random.Random(seed + _SEED_OFFSET)
     destinations = profile.destinations or _FALLBACK_DESTINATIONS
     cases = []
     for index in range(count):

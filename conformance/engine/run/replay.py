@@ -28,7 +28,8 @@ from conformance.contract.schemas import load_contract
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import response_variants
 from conformance.engine.generation.cases import PHASES, GenerationOptions, generate_cases
-from conformance.engine.profiles import Profile, SendBudget, resolve_token
+from conformance.engine.generation.race import RACE_PHASE, is_race_case, race_cases
+from conformance.engine.profiles import MAX_RACE_BURST, Profile, SendBudget, resolve_token
 from conformance.engine.run.runner import check_safety, resolved_target
 from conformance.engine.sending.client import credential_secrets
 from conformance.engine.sending.sender import Sender, Sent
@@ -254,6 +255,16 @@ def _pick(cases: list[Case], wanted: tuple[str, ...]) -> list[Case]:
     return [by_id[case_id] for case_id in wanted]
 
 
+def _race(results: RunResults, profile: Profile, wanted: Sequence[str]) -> list[Case]:
+    """The run's race burst (D59), drawn again from its seed, when a wanted case belongs to it."""
+    if not any(is_race_case(case_id) for case_id in wanted):
+        return []
+    count = next((phase.cases for phase in results.phases if phase.name == RACE_PHASE), 0)
+    if not _whole(count) or not 0 <= count <= MAX_RACE_BURST:
+        raise _field_error("phases[race].cases", count, f"a whole number from 0 to {MAX_RACE_BURST}")
+    return race_cases(profile, results.seed, count)
+
+
 def replay(options: ReplayOptions) -> ReplayOutcome:
     """Re-send the chosen cases ``attempts`` times each within the profile's budgets; judge each case."""
     results, profile = options.results, options.profile
@@ -268,7 +279,7 @@ def replay(options: ReplayOptions) -> ReplayOutcome:
     generation = replace(generation, token_kinds=derived_token_kinds(token) if token else ())
     spec = load_spec()
     wanted = options.case_ids or failing_case_ids(results, threshold)
-    cases = _pick(generate_cases(profile, spec, generation), wanted)
+    cases = _pick(generate_cases(profile, spec, generation) + _race(results, profile, wanted), wanted)
     check_names = tuple(name for name in results.checks if name in CHECKS) or tuple(CHECKS)
     budget = SendBudget(profile.max_sends)
     tried: dict[str, list[Attempt]] = {case.id: [] for case in cases}
@@ -329,12 +340,20 @@ def _round(
                 return
             yield sender.job(case)
 
+    burst = [case for case in cases if case.in_burst]  # the race's cases go together, as they went
+    cases = [case for case in cases if not case.in_burst]
     done = 0
     with sender.answers(jobs(), []) as answers:
         for sent in answers:
             tried[sent.case.id].append(attempt(sent))
             done += 1
     for case in cases[done:]:  # the time budget ended the round before these were sent
+        tried[case.id].append(Attempt(NOT_SENT, why=OUT_OF_TIME))
+    if burst and not stopped:
+        stopped = sender.time_spent(0, len(burst))
+    for sent in [] if stopped else sender.burst(burst):
+        tried[sent.case.id].append(attempt(sent))
+    for case in burst if stopped else ():
         tried[case.id].append(Attempt(NOT_SENT, why=OUT_OF_TIME))
     return stopped
 

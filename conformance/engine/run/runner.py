@@ -281,7 +281,7 @@ def _confirmations_and_race(options: RunOptions, tally: _Tally) -> list[list[Cas
         leased = profile.senders[0]
         batches.append(confirmation_cases(tally.exchanges, profile.unleased_sender, leased))
     if options.send_race and profile.race_burst and (options.shard is None or options.shard[0] == 1):
-        batches.append(race_cases(profile, options.seed + 11, profile.race_burst))
+        batches.append(race_cases(profile, options.seed, profile.race_burst))
     return [batch for batch in batches if batch]
 
 
