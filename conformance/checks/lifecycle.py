@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.checks.base import CheckContext, register_lifecycle_check
 from conformance.checks.run_level import parse_time
+from conformance.checks.schema_wording import word_problem
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
 from conformance.model.lifecycle import ORDER, TERMINAL, FollowedMessage, Lifecycle, seconds_between
@@ -291,8 +292,10 @@ def check_envelope(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviatio
             response = read.response
             if response is None or not 200 <= response.status < 300:
                 continue
-            problems = list(ctx.contract.validate_lookup(response.json_or_none()))
+            body = response.json_or_none()
+            problems = list(ctx.contract.validate_lookup(body))
             if problems:
+                worded = word_problem(problems[0], body)  # fixed per kind and place: one problem
                 yield _deviation(
                     ctx,
                     "lifecycle_envelope",
@@ -300,9 +303,12 @@ def check_envelope(ctx: CheckContext, lifecycle: Lifecycle) -> Iterator[Deviatio
                     follows=message.send,
                     severity=Severity.WARNING,
                     decision="D66",
-                    title="The lookup's answer is not S4's shape",
-                    detail="; ".join(f"{p.path}: {p.message}" for p in problems[:5]),
-                    path=problems[0].path,
+                    title=f"The message lookup's answer: {worded.title}",
+                    detail=f"HTTP {response.status} body of the lookup: "
+                    + "; ".join(p.message for p in problems[:5]),
+                    path=worded.path,
+                    expected=worded.expected,
+                    actual=worded.actual,
                 )
                 break
 
