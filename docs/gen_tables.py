@@ -109,8 +109,10 @@ def checks_page() -> str:
             "",
             f"{len(CHECKS)} checks judge each exchange; {len(RUN_CHECKS)} run-level checks look across every "
             "checked exchange of a run once the last one is in (a shard's own only), and those marked *with "
-            "repeats* make the runner send a few requests twice. `--check ID` selects checks and "
-            "`--list-checks` lists them. Each check's severity follows the documentation's strength "
+            f"repeats* make the runner send a few requests twice; {len(LIFECYCLE_CHECKS)} life-cycle checks "
+            "judge what the lookups of the accepted sends showed later (the `lifecycle` phase, D66-D68). "
+            "`--check ID` selects checks and `--list-checks` lists them, in these three sections. Each "
+            "check's severity follows the documentation's strength "
             "([Decisions](decisions.md)); [What a run does](run.md#checks-and-severities) tells how a run "
             "applies them.",
             "",

@@ -23,3 +23,17 @@ def run_cli(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def listed_checks(stdout: str) -> dict[str, set[str]]:
+    """The check ids `run --list-checks` printed, by section: ``""`` for the per-exchange checks (listed
+    first), then each heading's first word (``run-level``, ``life-cycle``) for the ids listed under it."""
+    sections: dict[str, set[str]] = {"": set()}
+    heading = ""
+    for line in filter(None, stdout.splitlines()):
+        if line.endswith(":"):
+            heading = line.split()[0]
+            sections[heading] = set()
+        else:
+            sections[heading].add(line.split()[0])
+    return sections

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import listed_checks
 
 pytestmark = pytest.mark.slow
 
@@ -82,12 +83,13 @@ def test_a_subcommand_still_gets_its_engine_when_it_runs() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    listed = {
-        line.split()[0] for line in done.stdout.splitlines() if line and not line.startswith("run-level")
-    }
-    from conformance.checks import CHECKS, RUN_CHECKS
+    from conformance.checks import CHECKS, LIFECYCLE_CHECKS, RUN_CHECKS
 
-    assert listed == set(CHECKS) | set(RUN_CHECKS)
+    assert listed_checks(done.stdout) == {
+        "": set(CHECKS),
+        "run-level": set(RUN_CHECKS),
+        "life-cycle": set(LIFECYCLE_CHECKS),
+    }
 
 
 def _loaded_modules(code: str) -> set[str]:

@@ -236,8 +236,9 @@ def check_timestamps(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviatio
 
 @register("response_time")
 def check_response_time(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
-    """The response came within the profile's latency budget (optional; warning). A request of the race
-    burst is not judged: it was sent under load on purpose (D59)."""
+    """The response came within the profile's latency budget (optional; warning; not the race burst's).
+
+    A request of the race burst is not judged: it was sent under load on purpose (D59)."""
     response = exchange.response
     budget = ctx.latency_budget_ms
     if response is None or budget is None or response.elapsed_ms <= budget or exchange.case.in_burst:

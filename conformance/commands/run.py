@@ -195,12 +195,15 @@ def _with_invocation(results: RunResults, args: argparse.Namespace, options: Run
 
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
-        from conformance.checks import CHECKS, RUN_CHECKS, describe
+        from conformance.checks import CHECKS, LIFECYCLE_CHECKS, RUN_CHECKS, describe
 
         for name in sorted(CHECKS):
             print(f"{name:<28} {describe(name)}")
         print("run-level (after the last exchange, across all of them):")
         for name in sorted(RUN_CHECKS):
+            print(f"{name:<28} {describe(name)}")
+        print("life-cycle (on what the lookups of the accepted sends showed later, D67, D68):")
+        for name in sorted(LIFECYCLE_CHECKS):
             print(f"{name:<28} {describe(name)}")
         return EXIT_CLEAN
     from conformance.contract.specfile import SpecError

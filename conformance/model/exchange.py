@@ -92,11 +92,23 @@ def _request_credentials(request: RecordedRequest) -> tuple[str, ...]:
 
 
 def _lean(error: ValueError) -> ValueError:
-    """``error`` without what would keep the decoded body alive: the text a ``JSONDecodeError`` holds
-    and the traceback (whose frames hold it too)."""
+    """``error`` without what would keep the decoded body alive: the text a ``JSONDecodeError`` holds,
+    the traceback (whose frames hold it too) and the exception it was raised from or during (the
+    ``StopIteration`` json's scanner raised keeps the frame of ``raw_decode``, the text among its locals)."""
     if isinstance(error, json.JSONDecodeError):
         error.doc = ""
+    error.__context__ = error.__cause__ = None
     return error.with_traceback(None)
+
+
+def _fresh(error: ValueError) -> ValueError:
+    """A copy of the cached ``error`` to raise: raising the cached one would give it a traceback whose
+    frames hold the response (``self``), a cycle that keeps the body alive until the garbage collector
+    runs. The copy keeps the message and the attributes (``lineno``, ``depth``...)."""
+    fresh = error.__class__.__new__(error.__class__)
+    fresh.args = error.args
+    fresh.__dict__.update(error.__dict__)
+    return fresh
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,7 @@ class RecordedResponse:
                 result = _lean(exc)
             object.__setattr__(self, "_json", result)
         if isinstance(self._json, ValueError):
-            raise self._json.with_traceback(None)
+            raise _fresh(self._json)
         assert isinstance(self._json, ParsedJSON)
         return self._json
 

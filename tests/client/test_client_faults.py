@@ -99,9 +99,15 @@ def test_a_ten_megabyte_body_is_cut_and_memory_stays_bounded() -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert {d.title for d in results.deviations} >= {"Response body larger than the client keeps"}
-    # one 10 MB body held whole would pass 10 MiB; what a run keeps besides the cut bodies (the checks'
-    # compiled state, httpx's buffers) measured 7.6-8.3 MB on a loaded machine
-    assert peak < 10 * 1024 * 1024, f"peak {peak} bytes for three 10 MB bodies"
+    assert [(p.name, p.sent) for p in results.phases if p.name in ("examples", "race")] == [
+        ("examples", 3),
+        ("race", 4),
+    ]
+    # one 10 MB body held whole would pass 10 MiB. Seven bodies are checked, the race burst's four in
+    # flight at once whatever the concurrency (D59): four cut bodies, one check's copy of the text and
+    # what a run keeps besides (the checks' compiled state, httpx's buffers) measured 7.8-8.3 MB; a body
+    # kept past its check (a failed parse that held its text) passed the bound at once
+    assert peak < 10 * 1024 * 1024, f"peak {peak} bytes for seven 10 MB bodies, four at once"
 
 
 def test_429_storm_finishes_within_the_time_budget_with_the_right_number_of_sends(tmp_path: Path) -> None:

@@ -68,9 +68,15 @@ def run_coverage(server: SloppyServer, seed: int) -> tuple[RunResults, dict[str,
         max_sends=1000,
         source="test",
     )
-    # the coverage phase's own requests: this server has no lookup, so no message is followed (D68)
+    # the coverage phase's own requests, as `run --phase coverage` sends them: no race burst (D59), and
+    # this server has no lookup, so no message is followed (D68)
     options = RunOptions(
-        profile=profile, seed=seed, phases=("coverage",), progress=remember, follow_messages=False
+        profile=profile,
+        seed=seed,
+        phases=("coverage",),
+        progress=remember,
+        follow_messages=False,
+        send_race=False,
     )
     return execute(options), cases
 
@@ -83,9 +89,10 @@ def test_every_habit_is_catalogued_with_its_catch() -> None:
 def test_a_faithful_target_gets_no_deviation_from_the_coverage_phase(jwt_env: str, seed: int) -> None:
     with sloppy_server(JWT, SENDERS) as server:
         results, cases = run_coverage(server, seed)
-    assert results.phases[0].name == "coverage"
-    # every coverage case was sent (besides the few repeats the run-level checks ask for)
-    assert results.stats["sent"] - results.stats["repeats_sent"] == len(cases) > 40
+    # every coverage case was sent, and nothing else but the few repeats the run-level checks ask for
+    assert [p.name for p in results.phases] == ["coverage", "repeats"]
+    assert results.phases[0].sent == results.phases[0].cases == len(cases) > 40
+    assert results.stats["sent"] - results.stats["repeats_sent"] == len(cases)
     assert [(d.check, d.severity.value, d.title, cases[d.case_id].kind) for d in results.deviations] == []
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import listed_checks
 
 from conformance.mock.server import MockServer
 
@@ -61,10 +62,12 @@ def test_the_embedded_mock_s_process_is_gone_when_the_run_returns_and_a_fault_ex
 
 
 def test_the_command_line_process_lists_its_checks_completely_and_exits_0(tmp_path: Path) -> None:
-    from conformance.checks import CHECKS, RUN_CHECKS
+    from conformance.checks import CHECKS, LIFECYCLE_CHECKS, RUN_CHECKS
 
     done = _process(["-m", "conformance", "run", "--list-checks"], tmp_path)
     assert done.returncode == 0, done.stderr
-    lines = [line for line in done.stdout.splitlines() if line and not line.startswith("run-level")]
-    listed = {line.split()[0] for line in lines}
-    assert listed == set(CHECKS) | set(RUN_CHECKS)
+    assert listed_checks(done.stdout) == {
+        "": set(CHECKS),
+        "run-level": set(RUN_CHECKS),
+        "life-cycle": set(LIFECYCLE_CHECKS),
+    }

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.engine.phases import RACE_PHASE
 from conformance.engine.profiles import mock_profile
+from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.runner import RunOptions, execute, shard_budget
+from conformance.model.results import RunResults
 from reports.merge import merge_results
 
 from .test_cli import cli
@@ -21,21 +24,54 @@ MOCK_WITH_FAULTS = "mock:" + ",".join(FAULTS)
 
 def planned_sent(results: dict[str, object]) -> dict[str, int]:
     """Requests sent per generated phase (the `variants` probes depend on each shard's first refusal,
-    the `repeats` on each shard's own answers: every shard repeats its own)."""
-    return {p["name"]: p["sent"] for p in results["phases"] if p["name"] not in ("variants", "repeats")}  # type: ignore[attr-defined]
+    the `repeats` on each shard's own answers: every shard repeats its own; the `lifecycle` reads on
+    each shard's own messages, how often each is read on when it settles, and every shard sends its own
+    two guard probes: the life cycle is compared by its rule below)."""
+    others = ("variants", "repeats", "lifecycle")
+    return {p["name"]: p["sent"] for p in results["phases"] if p["name"] not in others}  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow
 def test_two_shards_merged_equal_one_unsharded_run() -> None:
-    def run(shard: tuple[int, int] | None):  # type: ignore[no-untyped-def]
-        return execute(RunOptions(profile=mock_profile(faults=FAULTS), seed=9, max_examples=8, shard=shard))
+    sent: dict[tuple[int, int] | None, set[str]] = {}
+
+    def run(shard: tuple[int, int] | None) -> RunResults:
+        ids = sent.setdefault(shard, set())
+
+        def progress(tick: ProgressTick) -> None:  # the planned cases the shard sent
+            assert tick.case is not None
+            ids.add(tick.case.id)
+
+        options = RunOptions(
+            profile=mock_profile(faults=FAULTS), seed=9, max_examples=8, shard=shard, progress=progress
+        )
+        return execute(options)
 
     whole = run(None)
-    merged = merge_results([run((1, 2)), run((2, 2))])
+    shards = ((1, 2), (2, 2))
+    parts = [run(shard) for shard in shards]
+    merged = merge_results(parts)
     assert {d.key for d in merged.deviations} == {d.key for d in whole.deviations} != set()
     assert len(merged.deviations) == len(whole.deviations)
     # each shard probes documented variants for its own first refusal, so compare the planned phases
     assert planned_sent(merged.to_dict()) == planned_sent(whole.to_dict())
+    # the life cycle (D68): a shard follows only the messages it sent (the race burst's on the first
+    # shard), within its share of the plan's messages and reads; the shares add up to one run's plan
+    plan = mock_profile().follow_plan()
+    assert plan is not None
+    for shard, part in zip(shards, parts, strict=True):
+        followed = part.stats["lifecycle"]
+        for timeline in followed["timelines"]:
+            case_id = timeline["case_id"].split("~")[0]  # a repeat follows its own message, of its case
+            assert case_id in sent[shard] or (shard[0] == 1 and case_id.startswith(f"{RACE_PHASE}-"))
+        assert followed["followed"] == len(followed["timelines"]) == shard_budget(plan.max_messages, shard)
+        assert followed["read_budget"] == shard_budget(plan.max_reads, shard)
+        assert followed["reads"] == next(p.sent for p in part.phases if p.name == "lifecycle")
+        assert followed["reads"] <= followed["read_budget"]
+    together, alone = merged.stats["lifecycle"], whole.stats["lifecycle"]
+    assert together["followed"] == alone["followed"] == plan.max_messages
+    assert together["found"] == alone["found"] == plan.max_messages
+    assert together["read_budget"] == alone["read_budget"] == plan.max_reads
 
 
 def test_shard_budgets_add_up_to_the_profile_budget() -> None:

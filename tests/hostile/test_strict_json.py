@@ -4,8 +4,10 @@ too), the strict_json check on a fault and on clean bodies, and output that neve
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import msgspec
 import pytest
 from engine.test_checks_unit import CTX, exchange, payload
 
+import conformance.model.exchange as exchange_module
 from conformance.checks import run_checks
 from conformance.engine.traffic.files import TrafficFileError, read_traffic
 from conformance.model.deviations import Severity
@@ -23,6 +26,7 @@ from conformance.model.jsontext import (
     NON_JSON_NUMBER,
     NUMBER_OUT_OF_RANGE,
     JSONTooDeepError,
+    ParsedJSON,
     depth_scan,
     dumps_strict,
     loads_bounded,
@@ -108,19 +112,52 @@ def test_lone_surrogates_are_replaced_and_counted_alongside_findings() -> None:
     assert parsed.count(NON_JSON_NUMBER) == 1
 
 
-def test_a_response_is_parsed_once_and_a_failure_is_kept_too() -> None:
+def test_a_response_is_parsed_once_and_a_failure_is_kept_too(monkeypatch: pytest.MonkeyPatch) -> None:
     good = exchange(200, payload()).response
     bad = exchange(200, b'{"success": tru').response
     assert good is not None and bad is not None
     assert good.parsed() is good.parsed()
-    with pytest.raises(ValueError) as first:
+    parses: list[str] = []
+
+    def counted(text: str) -> ParsedJSON:
+        parses.append(text)
+        return loads_bounded(text)
+
+    monkeypatch.setattr(exchange_module, "loads_bounded", counted)
+    with pytest.raises(json.JSONDecodeError) as first:
         bad.parsed()
-    with pytest.raises(ValueError) as second:
+    with pytest.raises(json.JSONDecodeError) as second:
         bad.json()
-    assert first.value is second.value  # the same error: the body was not parsed twice
-    assert first.value.doc == ""  # type: ignore[attr-defined]  # the kept error holds no copy of the body
+    assert len(parses) == 1  # the body was not parsed twice: the failure is kept and raised again
+    assert (str(first.value), first.value.lineno, first.value.pos) == (
+        str(second.value),
+        second.value.lineno,
+        second.value.pos,
+    )
+    assert first.value.doc == ""  # the kept error holds no copy of the body
     cut = replace(bad, body=b'{"success": true}')  # a changed body is parsed afresh
     assert cut.json() == {"success": True}
+
+
+def test_a_failed_parse_keeps_nothing_of_the_body_once_the_response_is_dropped() -> None:
+    """The kept error holds no decoded text (not in a ``JSONDecodeError``'s ``doc``, not in the frames of the
+    ``StopIteration`` it was raised during), and raising it again makes no cycle through the response:
+    a megabyte body that is not JSON is freed as soon as its response is, without the garbage collector."""
+    gc.disable()
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        response = exchange(200, b" " * MIB).response  # "Expecting value": raised during a StopIteration
+        assert response is not None
+        for _ in range(3):
+            with pytest.raises(ValueError):
+                response.json()
+        del response
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    assert after - before < 100_000, f"{after - before} bytes still held"
 
 
 def _strict(body: bytes, status: int = 200) -> list[tuple[str, Severity, str]]:

@@ -11,9 +11,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import listed_checks, run_cli
 
-from conformance.checks import RUN_CHECKS, all_check_names
+from conformance.checks import CHECKS, LIFECYCLE_CHECKS, RUN_CHECKS, all_check_names
 from conformance.checks.base import register_run_check
 from conformance.engine.profiles import mock_profile
 from conformance.engine.run.runner import RunOptions, execute
@@ -67,13 +67,13 @@ def test_check_selects_run_level_checks_by_id_and_repeats_only_go_out_for_checks
 
 @pytest.mark.slow
 def test_list_checks_names_the_run_level_checks(tmp_path: Path) -> None:
+    """Every check a run accepts (``--check ID``) is listed, each under its kind: per exchange first,
+    then the run-level and the life-cycle sections, each opened by a heading line."""
     done = run_cli("run", "--list-checks", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    listed = {
-        line.split()[0] for line in done.stdout.splitlines() if line and not line.startswith("run-level")
-    }
-    assert listed == set(all_check_names())
-    assert "run-level" in done.stdout
+    sections = listed_checks(done.stdout)
+    assert sections == {"": set(CHECKS), "run-level": set(RUN_CHECKS), "life-cycle": set(LIFECYCLE_CHECKS)}
+    assert set().union(*sections.values()) == set(all_check_names())
 
 
 @pytest.fixture

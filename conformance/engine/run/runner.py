@@ -28,6 +28,7 @@ from conformance.engine.generation.cases import PHASES, GenerationOptions, gener
 from conformance.engine.generation.race import RACE_PHASE, race_cases
 from conformance.engine.phases import LIFECYCLE_PHASE
 from conformance.engine.profiles import (
+    FollowPlan,
     Profile,
     ProfileError,
     SendBudget,
@@ -159,6 +160,19 @@ def shard_budget(max_sends: int, shard: tuple[int, int] | None) -> int:
         return max_sends
     index, count = shard
     return max_sends // count + (1 if index <= max_sends % count else 0)
+
+
+def shard_follow_plan(plan: FollowPlan, shard: tuple[int, int] | None) -> FollowPlan:
+    """How a shard follows messages: only the ones it sent (it knows no other uuid), within its share of
+    the plan's messages and reads, so all shards together follow and read no more than one run does,
+    as their send budgets add up to ``max_sends`` (D17, D68). Deadline and waits hold per shard."""
+    if shard is None:
+        return plan
+    return replace(
+        plan,
+        max_messages=shard_budget(plan.max_messages, shard),
+        max_reads=shard_budget(plan.max_reads, shard),
+    )
 
 
 class _Tally:
@@ -555,6 +569,7 @@ def _send_and_check(
         if not partial_reason and options.send_repeats and repeats_checked:
             _send_repeats(sender, tally, lambda ex: tally.record_superseded(ex, ctx, check_names))
         plan = profile.follow_plan()
+        plan = None if plan is None else shard_follow_plan(plan, options.shard)
         lifecycle_checked = LIFECYCLE_CHECKS.keys() & set(check_names)
         if plan is not None and lifecycle_checked and options.follow_messages and not partial_reason:
             followed = follow_messages(
