@@ -61,6 +61,8 @@ _INTERNAL = (  # our vocabulary in a text written for the vendor, and what repla
     (re.compile(r"\s*\((?:D\d+(?:,\s*)?)+(?:[^)]*)\)"), ""),  # "(D23)", "(D12, D25)"
     (re.compile(r"\s*\((?:schema|variant) [^)]*\)"), ""),  # "(schema #/…)", "(variant auth-bearer-header)"
     (re.compile(r"\s*\bD\d+\b"), ""),
+    (re.compile(r"\s*\((?:S\d+(?:,\s*)?)+\)"), ""),  # "(S1)", "(S1, S4, S10)": the pages are linked instead
+    (re.compile(r"\$\.([A-Za-z_][\w.\[\]-]*)"), r"`\1`"),  # "$.payload.to" -> "`payload.to`"
     (re.compile(r"#/\S+"), ""),
     (re.compile(r"^schemathesis [a-z]+: "), ""),  # the generator's phase naming the case
     (re.compile(r"was sent as \S+ and \S+:"), "was sent twice:"),  # two case ids

@@ -104,7 +104,8 @@ def target_access(results: RunResults) -> Any:
         base_url = f"http://127.0.0.1:{DEFAULT_PORT}"
         start = f"start it with `{' '.join(command)}` (it listens on {base_url})."
         return TargetAccess(MOCK_TOKEN_ENV, base_url=base_url, start=start)
-    variable = invocation.get("token_env")
+    # the --token-env option, else the variable the profile names
+    variable = invocation.get("token_env") or invocation.get("token_variable")
     if not isinstance(variable, str) or not _VARIABLE.match(variable):
         variable = DEFAULT_TOKEN_VARIABLE
     return TargetAccess(variable)

@@ -101,6 +101,8 @@ def record_invocation(
         "profile": profile_fingerprint(profile),
         "base_url": args.base_url,
         "token_env": args.token_env,
+        # the variable the token was read from (a name, never the value): what a reproduction reads
+        "token_variable": profile.auth.token_env,
         "senders": list(args.sender),
         "seed": args.seed,
         "max_examples": args.max_examples,

@@ -32,6 +32,8 @@ INTERNAL = {
     "JSON pointer": re.compile(r"#/"),
     "DECISIONS number": re.compile(r"\bD\d+\b"),
     "redaction marker": re.compile(r"REDACTED"),
+    "source label": re.compile(r"\(S\d+\b"),
+    "JSON path": re.compile(r"(?<![\w`])\$\.[A-Za-z]"),
 }
 
 

@@ -177,3 +177,26 @@ def test_detail_and_title_lose_internal_numbers() -> None:
     assert problem.title.startswith("`payload.to` differs from the API reference")
     assert "response-s3" not in _body_text(render_markdown(export))
     assert [link.title for link in problem.docs] == ["Send SMS with Number", "Sending an SMS"]
+
+
+def test_source_labels_and_json_paths_become_plain_words() -> None:
+    deviation = replace(
+        make_deviation("lifecycle_state_order", Severity.WARNING, "$.payload.state"),
+        detail="The message read 'sending', then 'created' at $.payload.state; "
+        "states never go back (S1, S4, S10).",
+    )
+    export = build_export(run_results((deviation,)), PAGES, TargetAccess("T"))
+    body = _body_text(render_markdown(export))
+    assert "`payload.state`" in body
+    assert not re.search(r"\(S\d+|\$\.payload", body), body
+
+
+def test_a_run_names_the_profile_s_token_variable_for_the_reproduction() -> None:
+    from conformance.commands.export import target_access
+
+    recorded = run_results(())
+    by_profile = replace(recorded, invocation={"token_env": None, "token_variable": "CATALOGUE_TOKEN"})
+    by_option = replace(recorded, invocation={"token_env": "CI_TOKEN", "token_variable": "CATALOGUE_TOKEN"})
+    assert target_access(by_profile).token_variable == "CATALOGUE_TOKEN"
+    assert target_access(by_option).token_variable == "CI_TOKEN"  # --token-env overrides the profile
+    assert target_access(replace(recorded, invocation={})).token_variable == "OPENTACT_TOKEN"
