@@ -101,6 +101,17 @@ def check_negative_data_accepted(ctx: CheckContext, exchange: Exchange) -> Itera
             expected="HTTP 400 validation error",
             actual=f"HTTP {response.status}",
         )
+    elif case.expectation is Expectation.REFUSED and "FROM" in case.invalid_params:
+        yield ctx.deviation(
+            "negative_data_accepted",
+            exchange,
+            severity=case.severity,
+            title="A sender that is not a valid number was accepted",
+            detail=f"{case.kind}: FROM={exchange.sent.get('FROM')!r} is not a Number as documented (D4) and "
+            f"answered HTTP {response.status}; any documented refusal (400, 401, 404) was expected.",
+            expected="HTTP 400, 401 or 404",
+            actual=f"HTTP {response.status}",
+        )
     elif case.expectation is Expectation.REFUSED:
         yield ctx.deviation(
             "negative_data_accepted",

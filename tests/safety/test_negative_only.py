@@ -87,7 +87,10 @@ def test_negative_only_cases_never_carry_a_value_read_as_the_leased_sender() -> 
         for case in cases:
             for value in case.params.values():
                 assert LEASED not in careless_readings(value), (case.kind, value)
-        rewritten = [c for c in cases if c.expectation is Expectation.REFUSED]
+        # the cases moved to the unleased sender (a REFUSED case may also be one whose own FROM is
+        # an invalid spelling no parser reads as the leased sender, D4: it stays as generated)
+        rewritten = [c for c in cases if c.kind.endswith("(from the unleased sender, D18)")]
+        assert all(c.expectation in (Expectation.REFUSED, Expectation.NOT_FOUND) for c in rewritten)
         assert rewritten and all(c.params["FROM"] == profile.unleased_sender for c in rewritten)
 
 

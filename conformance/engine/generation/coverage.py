@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from urllib.parse import urlencode
 
 import strategies as sms
-from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params
+from conformance.contract.classify import MAX_MESSAGE_LENGTH, classify_params, strongest
 from conformance.contract.operation import OPERATION_PATH
 from conformance.engine.generation.case_builder import CaseBuilder
 from conformance.engine.phases import COVERAGE_PHASE
@@ -142,6 +142,7 @@ def _numbers(b: CaseBuilder, rng: random.Random) -> Iterator[Case]:
                 decision="D33",
                 evidence="spec PhoneDigits ^[0-9]{3,15}$; S1 TO Number",
             )
+    yield from _sender_spellings(b, rng, base)
     junk = _JUNK_VALUE if rng.random() < 0.5 else destination + "abc"
     for order, (first, second) in enumerate(((destination, junk), (junk, destination))):
         yield b.case(
@@ -153,6 +154,33 @@ def _numbers(b: CaseBuilder, rng: random.Random) -> Iterator[Case]:
             classes=("number:repeated-parameter",),
             evidence="S1 TO* is one Number; a repeated parameter is undocumented (D34)",
             decision="D34",
+        )
+
+
+def _sender_spellings(b: CaseBuilder, rng: random.Random, base: Mapping[str, str]) -> Iterator[Case]:
+    """``FROM`` is a Number as ``TO`` is (D4): the leased sender in each spelling the contract refuses
+    (a ``+``, letters, spaces, other digits, a decimal point …). Any documented refusal passes (a
+    strict server may look the lease up before it checks the format, D58); a 2xx is the spelling's D4
+    severity. The spellings a lenient parser reads as the leased number can send an SMS: they count
+    against the budget (D17) and ``--negative-only`` leaves them out (D18)."""
+    sender = base["FROM"]
+    for spelling in number_class_values(rng, sender):
+        params = {k: v for k, v in base.items() if k != "FROM"}
+        if spelling.value is not None:
+            params["FROM"] = spelling.value
+        problems = classify_params(params)
+        if not problems:  # digits only (leading zeros): the same number under D33, nothing to refuse
+            continue
+        yield b.case(
+            COVERAGE_PHASE,
+            f"FROM (the leased sender) of class {spelling.name}",
+            Expectation.REFUSED,
+            params,
+            severity=strongest(problems),
+            invalid_params=tuple(p.param for p in problems),
+            classes=(spelling.name.replace("number:", "sender:", 1),),
+            decision="D4",
+            evidence="S1 FROM* Number; S1 error example (invalid integer number)",
         )
 
 
