@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from conformance.model.deviations import Deviation
+from conformance.model.deviations import ABSENT, Deviation
 from conformance.model.problems import Problem, distinct_problems, problem_id, problem_status
 from conformance.model.results import RunResults
 from reports.baseline import compare
@@ -171,7 +171,7 @@ def _server_did(example: Deviation) -> str:
         return plain(example.detail)
     if example.path in ("", "$"):
         return f"The server answered {_code(actual)}."
-    if example.path.startswith("$.") and actual == "(absent)":
+    if example.path.startswith("$.") and actual == ABSENT:
         return f"The server left out {_where(example.path)}."
     if example.path.startswith("$."):
         return f"The server sent {_where(example.path)} as {_code(actual)}."

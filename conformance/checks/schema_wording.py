@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.contract.schemas import SchemaProblem
-from conformance.model.deviations import normalise_path
+from conformance.model.deviations import ABSENT, normalise_path
 from conformance.model.jsontext import json_type
 
 __all__ = ["ABSENT", "SchemaWording", "json_type", "member_path", "value_at", "word_problem"]
 
-ABSENT = "(absent)"
 _ACTUAL_LIMIT = 300
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 _UNEXPECTED = re.compile(r"\('(.+?)'(?:, '.+?')* (?:was|were) unexpected\)")

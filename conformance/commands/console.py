@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from conformance.engine.phases import LIFECYCLE_PHASE
 from conformance.engine.run.progress import ProgressTick
+from conformance.model.deviations import ABSENT
 from conformance.model.problems import against_baseline, distinct_problems, problem_id, problem_status
 from conformance.model.results import RunResults
 
@@ -187,8 +188,6 @@ def problem_lines(results: RunResults, limit: int = MAX_PROBLEM_LINES) -> list[s
 
 def _got(actual: str, limit: int = 60) -> str:
     """`` (got text/html; charset=utf-8)``: what the target did instead, on one short line."""
-    from conformance.checks.schema_wording import ABSENT  # here: `--help` imports no check
-
     text = " ".join(actual.split())
     if not text or text == ABSENT:  # "… is missing" already says what came back
         return ""

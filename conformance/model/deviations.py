@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "ABSENT",
     "Deviation",
     "Evidence",
     "Severity",
@@ -21,6 +22,9 @@ __all__ = [
     "severity_rank",
     "worst_severity",
 ]
+
+
+ABSENT = "(absent)"  # a deviation's ``actual`` when the member it is about is missing
 
 
 class Severity(enum.Enum):
