@@ -101,25 +101,21 @@ def check_negative_data_accepted(ctx: CheckContext, exchange: Exchange) -> Itera
             expected="HTTP 400 validation error",
             actual=f"HTTP {response.status}",
         )
-    elif case.expectation is Expectation.REFUSED and "FROM" in case.invalid_params:
-        yield ctx.deviation(
-            "negative_data_accepted",
-            exchange,
-            severity=case.severity,
-            title="A sender that is not a valid number was accepted",
-            detail=f"{case.kind}: FROM={exchange.sent.get('FROM')!r} is not a Number as documented (D4) and "
-            f"answered HTTP {response.status}; any documented refusal (400, 401, 404) was expected.",
-            expected="HTTP 400, 401 or 404",
-            actual=f"HTTP {response.status}",
-        )
     elif case.expectation is Expectation.REFUSED:
+        sender = exchange.sent.get("FROM")
+        if "FROM" in case.invalid_params:  # the sender itself is misspelt (D4)
+            title = "A sender that is not a valid number was accepted"
+            sent = f"FROM={sender!r} is not a Number as documented (D4) and"
+        else:  # sent from the unleased sender, its defect elsewhere (D18)
+            title = "Request from an unleased sender with invalid data was accepted"
+            sent = f"sent from the unleased FROM={sender!r} (negative-only, D18) and"
         yield ctx.deviation(
             "negative_data_accepted",
             exchange,
             severity=case.severity,
-            title="Request from an unleased sender with invalid data was accepted",
-            detail=f"{case.kind}: sent from the unleased FROM={exchange.sent.get('FROM')!r} (negative-only, "
-            f"D18) and answered HTTP {response.status}; any documented refusal (400, 401, 404) was expected.",
+            title=title,
+            detail=f"{case.kind}: {sent} answered HTTP {response.status}; any documented refusal "
+            "(400, 401, 404) was expected.",
             expected="HTTP 400, 401 or 404",
             actual=f"HTTP {response.status}",
         )
