@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from conformance.contract.schemas import Contract
 from conformance.model.deviations import Deviation, Evidence, Severity
@@ -48,6 +48,7 @@ RUN_CHECKS: dict[str, RunCheckFunction] = {}
 LIFECYCLE_CHECKS: dict[str, LifecycleCheckFunction] = {}
 # run-level checks that need some requests sent twice on purpose (the runner sends repeats only for them)
 REPEAT_CHECKS: set[str] = set()
+_Check = TypeVar("_Check", CheckFunction, RunCheckFunction, LifecycleCheckFunction)
 
 _MAX_SHOWN = 300
 
@@ -56,10 +57,7 @@ def register(name: str) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under the id used in config, CLI, reports and the fault catalogue."""
 
     def wrap(func: CheckFunction) -> CheckFunction:
-        if _registered(name):
-            raise ValueError(f"check {name!r} registered twice")
-        CHECKS[name] = func
-        return func
+        return _add(CHECKS, name, func)
 
     return wrap
 
@@ -71,9 +69,7 @@ def register_run_check(name: str, *, repeats: bool = False) -> Callable[[RunChec
     """
 
     def wrap(func: RunCheckFunction) -> RunCheckFunction:
-        if _registered(name):
-            raise ValueError(f"check {name!r} registered twice")
-        RUN_CHECKS[name] = func
+        _add(RUN_CHECKS, name, func)
         if repeats:
             REPEAT_CHECKS.add(name)
         return func
@@ -85,16 +81,17 @@ def register_lifecycle_check(name: str) -> Callable[[LifecycleCheckFunction], Li
     """Register a life-cycle check: it receives what the life-cycle phase read (D67, D68)."""
 
     def wrap(func: LifecycleCheckFunction) -> LifecycleCheckFunction:
-        if _registered(name):
-            raise ValueError(f"check {name!r} registered twice")
-        LIFECYCLE_CHECKS[name] = func
-        return func
+        return _add(LIFECYCLE_CHECKS, name, func)
 
     return wrap
 
 
-def _registered(name: str) -> bool:
-    return name in CHECKS or name in RUN_CHECKS or name in LIFECYCLE_CHECKS
+def _add(registry: dict[str, _Check], name: str, func: _Check) -> _Check:
+    """``func`` under ``name`` in ``registry``; a name is one check across the three registries."""
+    if name in CHECKS or name in RUN_CHECKS or name in LIFECYCLE_CHECKS:
+        raise ValueError(f"check {name!r} registered twice")
+    registry[name] = func
+    return func
 
 
 def all_check_names() -> tuple[str, ...]:
