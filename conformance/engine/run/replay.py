@@ -329,31 +329,34 @@ def _round(
     tried: dict[str, list[Attempt]],
     attempt: Callable[[Sent], Attempt],
 ) -> str:
-    """Send each case once; record each attempt. Returns why the time budget stopped it ("" if not)."""
+    """Send each case once; record each attempt. Returns why the time budget stopped it ("" if not).
+    The race burst's cases go out together after the others, as they went in the run (D59)."""
     stopped = ""
+    one_by_one = [case for case in cases if not case.in_burst]
+    burst = [case for case in cases if case.in_burst]
 
     def jobs() -> Iterator[Callable[[], Sent]]:
         nonlocal stopped
-        for index, case in enumerate(cases):
-            stopped = sender.time_spent(index, len(cases))
+        for index, case in enumerate(one_by_one):
+            stopped = sender.time_spent(index, len(one_by_one))
             if stopped:
                 return
             yield sender.job(case)
 
-    burst = [case for case in cases if case.in_burst]  # the race's cases go together, as they went
-    cases = [case for case in cases if not case.in_burst]
     done = 0
     with sender.answers(jobs(), []) as answers:
         for sent in answers:
             tried[sent.case.id].append(attempt(sent))
             done += 1
-    for case in cases[done:]:  # the time budget ended the round before these were sent
-        tried[case.id].append(Attempt(NOT_SENT, why=OUT_OF_TIME))
-    if burst and not stopped:
-        stopped = sender.time_spent(0, len(burst))
-    for sent in [] if stopped else sender.burst(burst):
-        tried[sent.case.id].append(attempt(sent))
-    for case in burst if stopped else ():
+    unsent = one_by_one[done:]  # the time budget ended the round before these were sent
+    if burst:
+        stopped = stopped or sender.time_spent(0, len(burst))
+        if stopped:
+            unsent += burst
+        else:
+            for sent in sender.burst(burst):
+                tried[sent.case.id].append(attempt(sent))
+    for case in unsent:
         tried[case.id].append(Attempt(NOT_SENT, why=OUT_OF_TIME))
     return stopped
 
