@@ -20,6 +20,7 @@ from strategies.derived_tokens import (
     derived_tokens,
 )
 from strategies.invalid_value import InvalidValue
+from strategies.json_spellings import NOT_JSON_KINDS, NotJSON, not_json_bodies, not_json_texts
 from strategies.number_classes import NUMBER_CLASSES, ClassNumber, number_class_values, other_numbers_like
 from strategies.numbers import (
     INVALID_NUMBER_KINDS,
@@ -65,6 +66,7 @@ __all__ = [
     "LENGTH_CLASSES",
     "MAX_MESSAGE_LENGTH",
     "MESSAGE_ALPHABETS",
+    "NOT_JSON_KINDS",
     "NUMBER_CLASSES",
     "PHONE_DIGITS_FORMAT",
     "PHONE_DIGITS_PATTERN",
@@ -74,6 +76,7 @@ __all__ = [
     "ClassNumber",
     "ClassText",
     "InvalidValue",
+    "NotJSON",
     "bad_token",
     "bad_tokens",
     "boundary_texts",
@@ -88,6 +91,8 @@ __all__ = [
     "length_class_texts",
     "message_text",
     "message_texts",
+    "not_json_bodies",
+    "not_json_texts",
     "number_class_values",
     "other_numbers_like",
     "register_schemathesis_formats",

@@ -3,7 +3,8 @@
 Holds: ``base`` (the two registries and the context every check receives), one module per concern
 of the per-exchange checks — ``schema``, ``status``, ``content``, ``headers``, ``envelope``, ``semantics``,
 ``validation_echo``, ``exposure`` (the token and server internals in a response), ``hardening``
-(CORS and caching headers), with ``response_text`` (a response's text and what the request sent) —
+(CORS and caching headers), ``request_body`` (a request body that is not JSON, D69), with
+``response_text`` (a response's text and what the request sent) —
 and the run-level checks, which look across every exchange of a run:
 ``run_level`` (uuids, threads, leases, the automated flag), ``run_outcomes`` (equal requests,
 equal answers), ``run_clock`` (timestamps against the response's Date header); and the life-cycle
@@ -20,6 +21,7 @@ from conformance.checks import (
     hardening,
     headers,
     lifecycle,
+    request_body,
     run_clock,
     run_level,
     run_outcomes,
@@ -67,6 +69,7 @@ __all__ = [
     "register",
     "register_lifecycle_check",
     "register_run_check",
+    "request_body",
     "run_checks",
     "run_clock",
     "run_level",

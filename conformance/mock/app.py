@@ -107,8 +107,11 @@ def create_app(config: MockConfig | None = None) -> Starlette:
             read_send_request(
                 request.query_params,
                 body,
+                content_type=request.headers.get("content-type", ""),
                 canonical_names=effects.reads_canonical_names,
                 query_form=effects.reads_query_form,
+                any_media_type=effects.reads_any_media_type,
+                read_json=effects.json_reader,
             ),
             effects.validation_rules(),
         )

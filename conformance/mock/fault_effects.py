@@ -17,7 +17,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,9 @@ from conformance.mock.validation import (
     NumberRule,
     ValidationRules,
     ValidSend,
+    lenient_json,
     recipient_number,
+    strict_json,
 )
 
 __all__ = [
@@ -187,6 +189,15 @@ class FaultEffects:
     @property
     def reads_query_form(self) -> bool:
         return not self._on("requires_json_body")
+
+    @property
+    def reads_any_media_type(self) -> bool:
+        return self._on("json_body_any_media_type")
+
+    @property
+    def json_reader(self) -> Callable[[bytes], object]:
+        """The reader of a JSON body: strict JSON, or a forgiving one (a fault, D69)."""
+        return lenient_json if self._on("lenient_json_body") else strict_json
 
     @property
     def admits_anonymous(self) -> bool:

@@ -315,6 +315,21 @@ FAULTS: tuple[Fault, ...] = (
         "error",
     ),
     Fault(
+        "lenient_json_body",
+        "negative data accepted",
+        "a body that is not JSON is read as the send: NaN, repeated members (the last wins), trailing "
+        "commas, single quotes, bare names, comments, bytes that are not UTF-8 (D69)",
+        "strict_request_body",
+        "warning",
+    ),
+    Fault(
+        "json_body_any_media_type",
+        "negative data accepted",
+        "a JSON body is read whatever its Content-Type, text/plain and form-urlencoded too (D69)",
+        "strict_request_body",
+        "warning",
+    ),
+    Fault(
         "unleased_sender_sends",
         "negative data accepted",
         "any sender is accepted, leased or not",

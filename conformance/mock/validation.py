@@ -3,7 +3,9 @@
 Parameters come from the query string (canonical ``FROM``/``TO``/``Message`` per S1, lowercase
 aliases accepted); only when none of them is in the query, from a JSON body in one of the
 documented shapes ``{"to", "tn", "message", "custom_callback_url"}`` (S3) or
-``{"from", "to", "text"}`` (S2).
+``{"from", "to", "text"}`` (S2), sent as ``application/json`` and strict JSON: a body that is not JSON
+(``NaN``, a repeated member name, a trailing comma, bytes that are not UTF-8, …) or JSON sent as
+another media type is not read, so the request has no parameters and gets the validation error (D69).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import yaml
+
 __all__ = [
     "DIGITS",
     "MAX_MESSAGE_LENGTH",
@@ -24,8 +28,10 @@ __all__ = [
     "SendRequest",
     "ValidSend",
     "ValidationRules",
+    "lenient_json",
     "read_send_request",
     "recipient_number",
+    "strict_json",
     "validate_send",
 ]
 
@@ -90,19 +96,79 @@ class ValidationRules:
     message_length: Callable[[str], int] = len  # the unit the maximum counts: code points (D5)
 
 
+class _NotJSON(ValueError):
+    """A text Python's parser reads but JSON does not allow (RFC 8259 §6, RFC 7493 §2.3)."""
+
+
+def _no_constant(name: str) -> object:
+    raise _NotJSON(f"{name} is not a JSON number")
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise _NotJSON("a member is named twice")
+    return dict(pairs)
+
+
+def strict_json(body: bytes) -> object:
+    """The body as strict JSON: UTF-8, no NaN or Infinity, no repeated member name."""
+    return json.loads(body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_unique_members)
+
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def lenient_json(body: bytes) -> object:
+    """What a forgiving reader makes of a body (fault ``lenient_json_body``): undecodable bytes replaced,
+    Python's ``json`` (NaN, the last of repeated members), else YAML after comments are cut (trailing
+    commas, single quotes, bare names)."""
+    text = body.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return yaml.safe_load(_COMMENT.sub("", text))
+
+
+def _is_json_media_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _json_object(body: bytes, read: Callable[[bytes], object]) -> dict[str, Any] | None:
+    if not body.strip():
+        return None
+    try:
+        document = read(body)
+    except (ValueError, UnicodeDecodeError, RecursionError, yaml.YAMLError):  # not JSON here
+        return None
+    return document if isinstance(document, dict) else None
+
+
 def read_send_request(
-    query: Mapping[str, str], body: bytes, *, canonical_names: bool = True, query_form: bool = True
+    query: Mapping[str, str],
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    canonical_names: bool = True,
+    query_form: bool = True,
+    any_media_type: bool = False,
+    read_json: Callable[[bytes], object] = strict_json,
 ) -> SendRequest:
-    """Query parameters win; a JSON object body is read only when the query names none.
+    """Query parameters win; a JSON object body is read only when the query names none, and only when it
+    comes as ``application/json`` (or ``+json``) and is strict JSON (D69).
 
     ``canonical_names=False`` reads only the lowercase aliases (a fault: the documented names ignored);
-    ``query_form=False`` reads only a JSON body (a fault: the documented query form ignored).
+    ``query_form=False`` reads only a JSON body (a fault: the documented query form ignored);
+    ``any_media_type=True`` reads the body whatever its Content-Type, and ``read_json`` is the body's
+    reader (faults: a body that is not JSON, or not sent as JSON, read as the send).
     """
     aliases = {key: names if canonical_names else names[1:] for key, names in _QUERY_NAMES.items()}
     if query_form and any(name in query for names in aliases.values() for name in names):
         found = {key: _first_present(query, names) for key, names in aliases.items()}
         return SendRequest(found["from"], found["to"], found["message"], "query")
-    document = _json_object(body)
+    declared = any_media_type or _is_json_media_type(content_type)
+    document = _json_object(body, read_json) if declared else None
     if document is None:
         return SendRequest(None, None, None, "query")
     sender = document.get("tn", document.get("from"))
@@ -148,16 +214,6 @@ def _first_present(query: Mapping[str, str], names: tuple[str, ...]) -> str | No
         if name in query:
             return query[name]
     return None
-
-
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    if not body.strip():
-        return None
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past Python's stack: not JSON here
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def _as_text(value: object) -> object:

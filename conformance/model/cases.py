@@ -24,6 +24,9 @@ class Expectation(enum.Enum):
     # any documented refusal (400 validation, 401, 404): a negative-only case whose sender was
     # replaced by an unleased one, so that no parser can send it (D18)
     REFUSED = "refused"
+    # a body that is not JSON (RFC 8259), or JSON sent as another media type: refused before the send is
+    # read, with any 4xx but the lease refusal, which shows the body was read (D69)
+    NOT_JSON = "not_json"
 
     @property
     def rejects(self) -> bool:

@@ -390,6 +390,24 @@ SITUATIONS: dict[str, tuple[Situation, ...]] = {
             phases=("examples",),
         ),
     ),
+    "D69": (
+        Situation(
+            "a body that is not JSON read as a send",
+            "strict_request_body",
+            "warning",
+            ("lenient_json_body",),
+            phases=("negative",),
+            title_has="not JSON",
+        ),
+        Situation(
+            "a JSON body read as text/plain and form-urlencoded",
+            "strict_request_body",
+            "warning",
+            ("json_body_any_media_type",),
+            phases=("negative",),
+            title_has="sent as text/plain",
+        ),
+    ),
 }
 
 NOT_DRIVEN: dict[str, str] = {

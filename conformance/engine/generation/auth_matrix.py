@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import strategies as sms
 from conformance.contract.variants import Variant, load_variants
 from conformance.engine.generation.case_builder import CaseBuilder
-from conformance.engine.generation.forms import request_variants, variant_case
+from conformance.engine.generation.forms import in_form, request_variants
 from conformance.engine.sending.client import DERIVED_TOKEN_PREFIX
 from conformance.model.cases import AuthPlacement, Case, Expectation
 from conformance.model.deviations import Severity
@@ -96,16 +96,6 @@ def _other_placements(documented: AuthPlacement) -> tuple[AuthPlacement, ...]:
     return (other, AuthPlacement.BEARER, AuthPlacement.BEARER_QUERY)
 
 
-def _in_form(case: Case, form: Variant | None) -> Case:
-    """The cell in a documented body form (the case's id, phase and wording kept), or as it is."""
-    if form is None:
-        return case
-    wire = variant_case(case, form)
-    return replace(
-        wire, id=case.id, phase=case.phase, kind=case.kind, evidence=case.evidence, decision=case.decision
-    )  # the cell's own wording, not the variant probe's
-
-
 def auth_matrix_cases(
     b: CaseBuilder, phase: str, seed: int, token_kinds: tuple[str, ...] = ()
 ) -> Iterator[Case]:
@@ -141,4 +131,4 @@ def auth_matrix_cases(
                 evidence=_CARRIER_EVIDENCE if state.severity is Severity.WARNING else _EVIDENCE,
                 decision="D57",
             )
-            yield _in_form(case, form)
+            yield case if form is None else in_form(case, form)

@@ -25,6 +25,7 @@ from conformance.engine.generation.auth_matrix import auth_matrix_cases
 from conformance.engine.generation.case_builder import CaseBuilder
 from conformance.engine.generation.coverage import COVERAGE_PHASE, coverage_cases
 from conformance.engine.generation.drawing import Draw, draw_queries
+from conformance.engine.generation.strict_body import strict_body_cases
 from conformance.engine.leases import value_names_leased
 from conformance.engine.phases import PHASES
 from conformance.engine.profiles import Profile
@@ -215,6 +216,7 @@ def _negative(b: CaseBuilder, seed: int) -> Iterator[Case]:
         {**base, "Message": "x" * (sms.MAX_MESSAGE_LENGTH + 1)},
         evidence="S3 message [1 .. 918]",
     )
+    yield from strict_body_cases(b, "negative")
 
 
 def _positive(b: CaseBuilder, seed: int, count: int) -> Iterator[Case]:

@@ -16,7 +16,7 @@ from conformance.model.digits import integer_or_text
 if TYPE_CHECKING:
     from conformance.contract.variants import Variant
 
-__all__ = ["ROLES", "request_variants", "variant_case"]
+__all__ = ["ROLES", "in_form", "request_variants", "variant_case"]
 
 ROLES = {"sender": "FROM", "destination": "TO", "text": "Message"}
 
@@ -56,3 +56,11 @@ def variant_case(case: Case, variant: Variant) -> Case:
     if request.get("location") == "query":
         return replace(probe, params={k: str(v) for k, v in fields.items()}, body=None)
     return replace(probe, params={}, body=json.dumps(fields, ensure_ascii=False).encode())
+
+
+def in_form(case: Case, variant: Variant) -> Case:
+    """The case in the variant's form, keeping its own id, phase and wording (not the variant probe's)."""
+    wire = variant_case(case, variant)
+    return replace(
+        wire, id=case.id, phase=case.phase, kind=case.kind, evidence=case.evidence, decision=case.decision
+    )

@@ -290,7 +290,7 @@ class TargetClient:
         else:
             _undocumented_carrier(placement, token, query, headers)
         headers += [(k, self.token if v == "profile" else v) for k, v in case.extra_headers.items()]
-        if case.body is not None:
+        if case.body is not None and not any(k.lower() == "content-type" for k in case.extra_headers):
             headers.append(("Content-Type", "application/json"))
         path = case.path or OPERATION_PATH
         return RecordedRequest(case.method, self.base_url, path, tuple(query), tuple(headers), case.body)

@@ -81,6 +81,7 @@ APPLIES: dict[str, Applies] = {
     "thread_per_pair": Applies.CLASSIFIED,
     "field_value_echo": Applies.CLASSIFIED,
     "equal_requests_same_outcome": Applies.NEVER,
+    "strict_request_body": Applies.NEVER,  # bodies that are not JSON, sent on purpose (D69)
     # after the sends: lookups the suite makes on purpose (D67, D68)
     "lifecycle_found": Applies.NEVER,
     "lifecycle_stored_as_sent": Applies.NEVER,
