@@ -9,7 +9,7 @@ but the lease refusal. The lease refusal (404) or a 2xx shows the body was read 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from conformance.checks.base import CheckContext, register
 from conformance.model.cases import Expectation
@@ -26,6 +26,16 @@ _EVIDENCE = "RFC 8259 §§2, 4, 6, 7, 8.1; RFC 7493 §2.3; S3 Content-Type: appl
 def _declared_type(exchange: Exchange) -> str:
     """The media type the case set instead of JSON's, or '' when the body went as application/json."""
     return next((v for k, v in exchange.case.extra_headers.items() if k.lower() == "content-type"), "")
+
+
+def _validation_template(exchange: Exchange) -> bool:
+    """The seed's error template, HTTP 500 with ``fields``: a documented refusal (D11), not a failure."""
+    body = exchange.response.json_or_none() if exchange.response is not None else None
+    return (
+        exchange.response is not None
+        and exchange.response.status == 500
+        and (isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping))
+    )
 
 
 @register("strict_request_body")
@@ -62,7 +72,7 @@ def check_strict_request_body(ctx: CheckContext, exchange: Exchange) -> Iterator
             actual=f"HTTP {status}",
             evidence=Evidence(source=case.evidence or _EVIDENCE, decision="D69"),
         )
-    elif status >= 500:
+    elif status >= 500 and not _validation_template(exchange):
         yield ctx.deviation(
             "strict_request_body",
             exchange,

@@ -83,6 +83,8 @@ IMPLEMENTED_FAULTS: frozenset[str] = frozenset(
     {
         # request side
         "auth_not_enforced",
+        "lenient_json_body",
+        "json_body_any_media_type",
         "wrong_token_accepted",
         "jwt_query_ignored",
         "requires_lowercase_names",

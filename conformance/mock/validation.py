@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import yaml
-
 __all__ = [
     "DIGITS",
     "MAX_MESSAGE_LENGTH",
@@ -123,11 +121,17 @@ def lenient_json(body: bytes) -> object:
     """What a forgiving reader makes of a body (fault ``lenient_json_body``): undecodable bytes replaced,
     Python's ``json`` (NaN, the last of repeated members), else YAML after comments are cut (trailing
     commas, single quotes, bare names)."""
+    import yaml  # only this fault reads YAML; `--help` and `--version` load no YAML parser
+
     text = body.decode("utf-8", "replace")
     try:
         return json.loads(text)
     except ValueError:
+        pass
+    try:
         return yaml.safe_load(_COMMENT.sub("", text))
+    except yaml.YAMLError as error:
+        raise ValueError(f"neither JSON nor YAML: {error}") from error
 
 
 def _is_json_media_type(content_type: str) -> bool:
@@ -140,7 +144,7 @@ def _json_object(body: bytes, read: Callable[[bytes], object]) -> dict[str, Any]
         return None
     try:
         document = read(body)
-    except (ValueError, UnicodeDecodeError, RecursionError, yaml.YAMLError):  # not JSON here
+    except (ValueError, RecursionError):  # not JSON here (a UnicodeDecodeError is a ValueError)
         return None
     return document if isinstance(document, dict) else None
 

@@ -18,7 +18,13 @@ CTX = CheckContext(contract=load_contract(), secrets=())
 BODY = b'{"tn": 19995550100, "to": "14155550100", "message": "strict body check", "probe": NaN}'
 
 
-def exchange(status: int, *, media: str = "", expectation: Expectation = Expectation.NOT_JSON) -> Exchange:
+def exchange(
+    status: int,
+    *,
+    media: str = "",
+    expectation: Expectation = Expectation.NOT_JSON,
+    answer: dict[str, object] | None = None,
+) -> Exchange:
     headers = {"Content-Type": media} if media else {}
     case = Case(
         id="negative-0001",
@@ -32,7 +38,7 @@ def exchange(status: int, *, media: str = "", expectation: Expectation = Expecta
     request = RecordedRequest(
         "POST", "http://127.0.0.1:1", "/rest/sms", (), (("Content-Type", media or "application/json"),), BODY
     )
-    body = {"success": status < 300, "status": status, "message": "answer"}
+    body = answer or {"success": status < 300, "status": status, "message": "answer"}
     response = RecordedResponse(status, {"content-type": "application/json"}, json.dumps(body).encode(), 3.0)
     return Exchange(case, request, response, sent_at=datetime(2026, 12, 7, 10, 0, 1, tzinfo=UTC))
 
@@ -79,3 +85,29 @@ def test_a_refusal_before_the_send_is_read_is_silent(status: int) -> None:
 @pytest.mark.parametrize("expectation", [e for e in Expectation if e is not Expectation.NOT_JSON])
 def test_other_cases_are_not_this_checks_business(expectation: Expectation) -> None:
     assert fired(exchange(404, expectation=expectation)) == []
+
+
+BODY_REFUSAL = {
+    "success": False,
+    "status": 400,
+    "message": "Validation failed",
+    "fields": {"body": {"message": "body is not JSON", "value": None}},
+}
+
+
+def test_a_refusal_of_the_body_may_name_the_body_in_fields() -> None:
+    """The docs key ``fields`` by parameter; a body that is not JSON has none to name (D69)."""
+    silent, _ = run_checks(CTX, exchange(400, answer=BODY_REFUSAL), ["response_schema"])
+    assert silent == []
+    # the same answer to a parameter's refusal breaks the documented key form
+    fired_for_params, _ = run_checks(
+        CTX, exchange(400, answer=BODY_REFUSAL, expectation=Expectation.VALIDATION), ["response_schema"]
+    )
+    assert [d.path for d in fired_for_params] == ["$.fields"]
+
+
+def test_the_seeds_validation_template_at_500_is_a_documented_refusal() -> None:
+    """The S1 error tabs answer a refusal as HTTP 500 with ``fields`` (D11): not a server failure."""
+    template = {**BODY_REFUSAL, "status": 500}
+    assert fired(exchange(500, answer=template)) == []
+    assert [d.title for d in fired(exchange(500))] == ["A request body that is not JSON made the server fail"]

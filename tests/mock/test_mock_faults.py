@@ -8,6 +8,7 @@ the answer differs.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+import strategies as sms
 from conformance.mock.config import DEFAULT_SECOND_TOKEN, DEFAULT_TOKEN
 from conformance.mock.fault_effects import (
     HTML_NOT_FOUND,
@@ -665,6 +667,32 @@ def probe_undocumented_carriers_accepted(pair: Pair) -> None:
         clean, faulty = pair.send({**VALID, **query}, headers)
         assert (clean.status_code, faulty.status_code) == (401, 200), (headers, query)
     assert pair.faulty.post("/rest/sms", params=VALID, headers={"Cookie": "token=wrong"}).status_code == 401
+
+
+S3_BODY = {"tn": int(VALID["FROM"]), "to": VALID["TO"], "message": VALID["Message"]}
+
+
+def post_body(client: httpx.Client, body: bytes, media: str = "application/json") -> httpx.Response:
+    return client.post("/rest/sms", content=body, headers={**AUTH, "Content-Type": media})
+
+
+def probe_lenient_json_body(pair: Pair) -> None:
+    for spelling in sms.not_json_texts(S3_BODY):
+        clean, faulty = post_body(pair.clean, spelling.text), post_body(pair.faulty, spelling.text)
+        assert (clean.status_code, faulty.status_code) == (400, 200), spelling.kind
+        assert faulty.json()["payload"]["to"] == int(VALID["TO"]), spelling.kind
+    well_formed = json.dumps(S3_BODY).encode()
+    assert post_body(pair.faulty, well_formed, "text/plain").status_code == 400  # only the reader is lenient
+
+
+def probe_json_body_any_media_type(pair: Pair) -> None:
+    well_formed = json.dumps(S3_BODY).encode()
+    for media in ("text/plain", "application/x-www-form-urlencoded", "application/octet-stream"):
+        clean, faulty = post_body(pair.clean, well_formed, media), post_body(pair.faulty, well_formed, media)
+        assert (clean.status_code, faulty.status_code) == (400, 200), media
+    assert post_body(pair.clean, well_formed, "application/json; charset=utf-8").status_code == 200
+    nan = sms.not_json_texts(S3_BODY)[0].text
+    assert post_body(pair.faulty, nan, "text/plain").status_code == 400  # the reader stays strict
 
 
 def probe_loose_sender_matching(pair: Pair) -> None:

@@ -5,7 +5,7 @@ The rules, as documented and decided:
 - ``FROM`` and ``TO`` are 3 to 15 ASCII digits, no ``+`` (D4; S1's error "invalid integer number").
 - ``Message`` is 1 to 918 characters, counted in code points (D5, S3 ``[1 .. 918]``).
 - A body in S3's (``to``, ``tn``, ``message``) or S2's (``from``, ``to``, ``text``) shape is read only
-  when the query carries none of the canonical names (D2).
+  when the query carries none of the canonical names (D2), sent as JSON and strict JSON (D69).
 """
 
 from __future__ import annotations
@@ -70,12 +70,22 @@ def parse_query(raw: str) -> dict[str, list[str]]:
     return pairs
 
 
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise ValueError("a member named twice")
+    return dict(pairs)
+
+
 def _from_body(body: bytes, content_type: str) -> dict[str, list[str]]:
     """S3 (to, tn, message) or S2 (from, to, text) JSON body, mapped onto the canonical names."""
     if "json" not in content_type.lower() or not body:
         return {}
-    try:
-        data = json.loads(body)
+    try:  # strict JSON (D69): UTF-8, no NaN or Infinity, no member named twice
+        data = json.loads(body.decode("utf-8"), parse_constant=_not_json, object_pairs_hook=_once_each)
     except ValueError:
         return {}
     if not isinstance(data, dict):
