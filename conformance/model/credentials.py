@@ -147,6 +147,7 @@ def _json_member_spans(text: str) -> list[tuple[int, int]]:
     the values, string or number, of the members whose names are carriers."""
     found: list[tuple[int, int]] = []
     position, value_next = 0, False
+    carriers: dict[str, bool] = {}  # a name's verdict, once per distinct name: bodies repeat their names
     while (start := text.find('"', position)) >= 0:
         string = _JSON_STRING.match(text, start)
         if string is None:
@@ -157,7 +158,12 @@ def _json_member_spans(text: str) -> list[tuple[int, int]]:
             value_next = False
             continue
         colon = _JSON_COLON.match(text, position)
-        if colon is None or not is_carrier(string.group(1), body=True):
+        if colon is None:
+            continue
+        name = string.group(1)
+        if name not in carriers:
+            carriers[name] = is_carrier(name, body=True)
+        if not carriers[name]:
             continue
         position = colon.end()
         value_next = text.startswith('"', position)
