@@ -1,9 +1,11 @@
-"""Request bodies that are not JSON, end to end on the embedded mock (D69).
+"""Strict JSON both ways, end to end on the embedded mock: request bodies that are not JSON (D69) and
+response bodies that are not strict JSON (D51).
 
 Each documented JSON body form goes out in every spelling that is not JSON and, well-formed, as
 ``text/plain`` and ``application/x-www-form-urlencoded``, from the unleased sender. The clean mock
 refuses each with 400 before reading the send; each fault is caught by ``strict_request_body`` at the
-severity D69 gives it on seeds 1 to 5, and no cell spends the budget.
+severity D69 gives it on seeds 1 to 5, and no cell spends the budget. A success body holding ``NaN`` or
+naming ``success`` twice is ``strict_json``'s error on the same seeds.
 """
 
 from __future__ import annotations
@@ -79,3 +81,19 @@ def test_no_cell_spends_the_send_budget() -> None:
     )
     assert len(fired(results)) == len(sms.NOT_JSON_KINDS) + 2  # every S3 cell read, none held back
     assert results.stats["sends_used"] == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("fault", "title"), [("nan_in_body", "NaN"), ("duplicate_member", "twice")])
+def test_a_success_body_that_is_not_strict_json_is_an_error(seed: int, fault: str, title: str) -> None:
+    profile = mock_profile(faults=(fault,))
+    options = RunOptions(profile=profile, seed=seed, max_examples=2, phases=("examples", "positive"))
+    found = [d for d in execute(options).deviations if d.check == "strict_json"]
+    assert found and {d.severity for d in found} == {Severity.ERROR}
+    assert all(title in d.title for d in found), {d.title for d in found}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_clean_mock_answers_in_strict_json(seed: int) -> None:
+    options = RunOptions(profile=mock_profile(), seed=seed, max_examples=2, phases=("examples", "positive"))
+    assert [d for d in execute(options).deviations if d.check == "strict_json"] == []
