@@ -118,7 +118,16 @@ class InternalDetail:
     pattern: re.Pattern[str]
 
 
-# every repeat is bounded and every pattern opens on a literal: a megabyte body is read in linear time
+def _word(pattern: str) -> str:
+    """``pattern`` (opening on a word character) only where a word starts: ``\\b`` written as a look back
+    after the first character. A leading ``\\b`` leaves Python's re no first characters to scan for, and
+    it tries every position: 30 to 40 times slower on a 600 KB body (the hostile deep bodies)."""
+    first = pattern[0]
+    return f"{first}(?<!\\w{re.escape(first)}){pattern[1:]}"
+
+
+# every repeat is bounded and every alternative opens on a literal character (a word boundary is checked
+# after it, ``_word``): a megabyte body is read in linear time, and fast
 INTERNAL_DETAILS: tuple[InternalDetail, ...] = (
     InternalDetail(
         "Python traceback",
@@ -127,44 +136,57 @@ INTERNAL_DETAILS: tuple[InternalDetail, ...] = (
     InternalDetail(
         "Java stack trace",
         re.compile(
-            r"\bat (?:[\w$]{1,100}\.){1,30}[\w$<>]{1,100}"
-            r"\((?:[\w$]{1,100}\.(?:java|kt|scala):\d+|Native Method|Unknown Source)\)"
+            _word(r"at (?:[\w$]{1,100}\.){1,30}[\w$<>]{1,100}")
+            + r"\((?:[\w$]{1,100}\.(?:java|kt|scala):\d+|Native Method|Unknown Source)\)"
         ),
     ),
     InternalDetail(
         ".NET stack trace",
         re.compile(
-            r"\bat [\w.`<>\[\]]{1,200}\([^)\n]{0,300}\) in [^\n]{1,300}?:line \d+"
-            r"|\bSystem\.(?:[A-Z]\w{0,60}\.){0,10}[A-Z]\w{0,60}Exception\b"
+            _word(r"at [\w.`<>\[\]]{1,200}\([^)\n]{0,300}\) in [^\n]{1,300}?:line \d+")
+            + "|"
+            + _word(r"System\.(?:[A-Z]\w{0,60}\.){0,10}[A-Z]\w{0,60}Exception\b")
         ),
     ),
     InternalDetail(
         "Node.js stack trace",
         re.compile(
-            r"\bat (?:[\w$.<>\[\] ]{1,200} \()?(?:/|[A-Za-z]:\\|node:|file://)[^\s()]{0,300}\.[cm]?[jt]s:\d+:\d+"
+            _word(
+                r"at (?:[\w$.<>\[\] ]{1,200} \()?(?:/|[A-Za-z]:\\|node:|file://)[^\s()]{0,300}\.[cm]?[jt]s:\d+:\d+"
+            )
         ),
     ),
     InternalDetail(
         "PHP error",
         re.compile(
-            r"\bin (?:/|[A-Za-z]:\\)\S{0,300}\.php on line \d+|#\d+ (?:/|[A-Za-z]:\\)\S{0,300}\.php\(\d+\)"
+            _word(r"in (?:/|[A-Za-z]:\\)\S{0,300}\.php on line \d+")
+            + r"|#\d+ (?:/|[A-Za-z]:\\)\S{0,300}\.php\(\d+\)"
         ),
     ),
-    InternalDetail("Go panic", re.compile(r"\bgoroutine \d+ \[[a-z ]{1,40}\]:|\.go:\d+ \+0x[0-9a-f]+")),
+    InternalDetail(
+        "Go panic", re.compile(_word(r"goroutine \d+ \[[a-z ]{1,40}\]:") + r"|\.go:\d+ \+0x[0-9a-f]+")
+    ),
     InternalDetail("Ruby backtrace", re.compile(r"\.rb:\d+:in [`'][^'\n]{1,200}'")),
     InternalDetail(
         "server file path",
         re.compile(
-            r"(?<![\w/.:~-])(?:/(?:home|var|usr|opt|srv|etc|root|tmp|app|Users|inetpub)/[\w.@-]{1,200}"
-            r"|[A-Za-z]:\\(?:[\w .-]{1,100}\\){1,30}[\w.-]{0,100})"
+            # not inside a word, a path or a URL: the look back is written after the first character
+            r"/(?<![\w/.:~-]/)(?:home|var|usr|opt|srv|etc|root|tmp|app|Users|inetpub)/[\w.@-]{1,200}"
+            r"|[A-Za-z](?<![\w/.:~-][A-Za-z]):\\(?:[\w .-]{1,100}\\){1,30}[\w.-]{0,100}"
         ),
     ),
     InternalDetail(
         "SQL error text",
         re.compile(
-            r"SQLSTATE\[|You have an error in your SQL syntax|syntax error at or near \"|\bORA-\d{5}\b|"
-            r"unterminated quoted string|Unclosed quotation mark|\bSQLITE_[A-Z]+\b|sqlite3\.\w{0,60}Error|"
-            r"\bpsycopg2?\.(?:errors\.)?\w+|\bPG::\w{0,60}Error|near \"[^\"\n]{0,200}\": syntax error",
+            r"SQLSTATE\[|You have an error in your SQL syntax|syntax error at or near \"|"
+            + _word(r"ORA-\d{5}\b")
+            + r"|unterminated quoted string|Unclosed quotation mark|"
+            + _word(r"SQLITE_[A-Z]+\b")
+            + r"|sqlite3\.\w{0,60}Error|"
+            + _word(r"psycopg2?\.(?:errors\.)?\w+")
+            + "|"
+            + _word(r"PG::\w{0,60}Error")
+            + r"|near \"[^\"\n]{0,200}\": syntax error",
         ),
     ),
 )

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import CheckContext, run_checks
+from conformance.checks.exposure import INTERNAL_DETAILS
 from conformance.contract.schemas import load_contract
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
@@ -281,3 +282,30 @@ def test_a_send_answer_a_shared_cache_may_store_is_a_warning(
 )
 def test_answers_no_shared_cache_may_keep_are_silent(status: int, cache_control: str) -> None:
     assert fired(exchange(status, headers={"cache-control": cache_control})) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "inside", "found"),
+    [
+        ("Java stack trace", "at com.acme.Sms.send(Sms.java:42)", True),
+        ("Java stack trace", "chat com.acme.Sms.send(Sms.java:42)", False),
+        (".NET stack trace", "System.InvalidOperationException", True),
+        (".NET stack trace", "MySystem.InvalidOperationException", False),
+        ("PHP error", "in /srv/app/index.php on line 7", True),
+        ("PHP error", "login /srv/app/index.php on line 7", False),
+        ("Go panic", "goroutine 1 [running]:", True),
+        ("Go panic", "nogoroutine 1 [running]:", False),
+        ("SQL error text", "ORA-00942", True),
+        ("SQL error text", "FLORA-00942", False),
+        ("server file path", "/home/deploy/app.py", True),
+        ("server file path", "see https://x.test/home/deploy", False),
+        ("server file path", r"C:\inetpub\wwwroot\app.dll", True),
+        ("server file path", r"ABC:\inetpub\wwwroot\app.dll", False),
+    ],
+)
+def test_a_word_boundary_written_after_the_first_character_still_holds(
+    kind: str, inside: str, found: bool
+) -> None:
+    """`_word` moves ``\\b`` behind the first character for speed; what matches is unchanged."""
+    detail = next(d for d in INTERNAL_DETAILS if d.kind == kind)
+    assert (detail.pattern.search(f'{{"meta": "{inside}"}}') is not None) is found
