@@ -29,15 +29,6 @@ def _session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` starts two workers per core: a test here spends much of its time waiting on a socket,
-    a child process or a poll (the self-test module at two workers on two cores kept them 60 % busy),
-    so a second worker per core fills that time. Measured on two cores: the whole suite 866-995 s at
-    ``-n 2``, 665 s at ``-n 4``, every test passing."""
-    cores = os.cpu_count() or 1
-    return 2 * cores
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _case_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     folder = _session_folder(tmp_path_factory) / "xdg-cache"
