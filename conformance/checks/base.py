@@ -30,6 +30,7 @@ __all__ = [
     "LifecycleCheckFunction",
     "RunCheckFunction",
     "all_check_names",
+    "is_validation_template",
     "register",
     "register_lifecycle_check",
     "register_run_check",
@@ -211,6 +212,11 @@ def run_lifecycle_checks(
         except Exception as exc:  # a crashing check must not stop the run
             crashes.append((name, f"{type(exc).__name__}: {exc}"))
     return deviations, crashes
+
+
+def is_validation_template(body: object) -> bool:
+    """The seed's error template: an envelope with ``fields`` (S1 error tabs, status 500, D11)."""
+    return isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping)
 
 
 def success_payload(exchange: Exchange) -> Mapping[str, Any] | None:

@@ -9,9 +9,9 @@ but the lease refusal. The lease refusal (404) or a 2xx shows the body was read 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from conformance.checks.base import CheckContext, register
+from conformance.checks.base import CheckContext, is_validation_template, register
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
@@ -28,16 +28,6 @@ def _declared_type(exchange: Exchange) -> str:
     return next((v for k, v in exchange.case.extra_headers.items() if k.lower() == "content-type"), "")
 
 
-def _validation_template(exchange: Exchange) -> bool:
-    """The seed's error template, HTTP 500 with ``fields``: a documented refusal (D11), not a failure."""
-    body = exchange.response.json_or_none() if exchange.response is not None else None
-    return (
-        exchange.response is not None
-        and exchange.response.status == 500
-        and (isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping))
-    )
-
-
 @register("strict_request_body")
 def check_strict_request_body(ctx: CheckContext, exchange: Exchange) -> Iterator[Deviation]:
     """A body that is not JSON, or JSON sent as another media type, is refused before the send is read."""
@@ -48,12 +38,14 @@ def check_strict_request_body(ctx: CheckContext, exchange: Exchange) -> Iterator
     status = response.status
     declared = _declared_type(exchange)
     what = f"A JSON body sent as {declared}" if declared else "A request body that is not JSON"
-    if 200 <= status < 300 or status == LEASE_REFUSAL:
-        how = "was accepted" if status != LEASE_REFUSAL else "was read as a send"
+    severity = case.severity
+    if status == LEASE_REFUSAL or 200 <= status < 300:
+        read = status == LEASE_REFUSAL
+        title = f"{what} {'was read as a send' if read else 'was accepted'}"
         reached = (
-            "the send was accepted"
-            if status != LEASE_REFUSAL
-            else "the unleased sender's refusal (404) shows the body was read as a send"
+            "the unleased sender's refusal (404) shows the body was read as a send"
+            if read
+            else "the send was accepted"
         )
         risk = (
             "A web page may post this media type to any site without a CORS preflight, so a server that "
@@ -62,25 +54,23 @@ def check_strict_request_body(ctx: CheckContext, exchange: Exchange) -> Iterator
             else "Parsers disagree on such text (which of two repeated members counts, what NaN is), so a "
             "gateway that checks one reading lets another through to the send."
         )
-        yield ctx.deviation(
-            "strict_request_body",
-            exchange,
-            severity=case.severity,
-            title=f"{what} {how}",
-            detail=f"{case.kind}: answered HTTP {status}; {reached}. {risk}",
-            expected="a 4xx refusal before the send is read (400, or 415 for the media type)",
-            actual=f"HTTP {status}",
-            evidence=Evidence(source=case.evidence or _EVIDENCE, decision="D69"),
+        detail = f"{case.kind}: answered HTTP {status}; {reached}. {risk}"
+    elif status >= 500 and not is_validation_template(response.json_or_none()):  # D11's 500 is a refusal
+        severity = Severity.WARNING
+        title = f"{what} made the server fail"
+        detail = (
+            f"{case.kind}: answered HTTP {status}. A client's malformed request is a 4xx; clients retry "
+            "a 5xx, and this request will never succeed."
         )
-    elif status >= 500 and not _validation_template(exchange):
-        yield ctx.deviation(
-            "strict_request_body",
-            exchange,
-            severity=Severity.WARNING,
-            title=f"{what} made the server fail",
-            detail=f"{case.kind}: answered HTTP {status}. A client's malformed request is a 4xx; clients "
-            "retry a 5xx, and this request will never succeed.",
-            expected="a 4xx refusal before the send is read (400, or 415 for the media type)",
-            actual=f"HTTP {status}",
-            evidence=Evidence(source=case.evidence or _EVIDENCE, decision="D69"),
-        )
+    else:
+        return
+    yield ctx.deviation(
+        "strict_request_body",
+        exchange,
+        severity=severity,
+        title=title,
+        detail=detail,
+        expected="a 4xx refusal before the send is read (400, or 415 for the media type)",
+        actual=f"HTTP {status}",
+        evidence=Evidence(source=case.evidence or _EVIDENCE, decision="D69"),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from conformance.checks.base import CheckContext, register
+from conformance.checks.base import CheckContext, is_validation_template, register
 from conformance.model.cases import Expectation
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange
@@ -190,11 +190,6 @@ _TEMPLATE_EVIDENCE = Evidence(
 )
 
 
-def _is_validation_template(body: object) -> bool:
-    """The seed's error template: an envelope with ``fields`` (S1 error tabs, status 500)."""
-    return isinstance(body, Mapping) and isinstance(body.get("fields"), Mapping)
-
-
 def _validation_as_500(ctx: CheckContext, exchange: Exchange, what: str) -> Deviation:
     """A refusal answered as the seed's template, HTTP 500 with fields: the documented variant (D11)."""
     return ctx.deviation(
@@ -220,7 +215,7 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
         return
     status = response.status
     if case.expectation is Expectation.REFUSED:
-        if status == 500 and _is_validation_template(response.json_or_none()):
+        if status == 500 and is_validation_template(response.json_or_none()):
             yield _validation_as_500(ctx, exchange, f"{case.kind}: expected a documented refusal, got")
         elif not (_is_success(status) or status in (*DOCUMENTED_REFUSALS, RATE_LIMITED)):
             yield ctx.deviation(
@@ -244,7 +239,7 @@ def check_rejection_status(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     severity = Severity.ERROR
     evidence = Evidence(source=case.evidence or "S1", decision="D11")
     note = ""
-    if validation and status == 500 and _is_validation_template(response.json_or_none()):
+    if validation and status == 500 and is_validation_template(response.json_or_none()):
         severity = Severity.WARNING
         note = _TEMPLATE_NOTE
         evidence = _TEMPLATE_EVIDENCE
