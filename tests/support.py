@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -37,3 +38,22 @@ def listed_checks(stdout: str) -> dict[str, set[str]]:
         else:
             sections[heading].add(line.split()[0])
     return sections
+
+
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """The standard library's threading HTTP server, tuned for the tests' bursts of connections.
+
+    ``socketserver`` listens with a backlog of 5: a run with several requests in flight to a server
+    that closes each connection (HTTP/1.0) overflows it, the kernel drops the extra connection
+    attempts, and each waits out the one-second retransmission of its SYN.
+    """
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """A request handler that writes without Nagle's delay: the headers and the body are two writes,
+    and the second would wait up to 40 ms for the client's delayed acknowledgement of the first."""
+
+    disable_nagle_algorithm = True

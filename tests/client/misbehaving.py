@@ -8,12 +8,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from support import LoopbackHandler, LoopbackHTTPServer
 
 BIG_BODY_BYTES = 10 * 1024 * 1024
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
@@ -80,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackHTTPServer):
     daemon_threads = True
     behaviour = "empty"
     requests = 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from support import LoopbackHandler, LoopbackHTTPServer
 
 Script = Callable[[int], tuple[int, bytes]]  # request number -> (status, JSON body)
 
@@ -18,10 +19,10 @@ class CountingTarget:
         self.requests = 0
         self._lock = threading.Lock()
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[LoopbackHandler]:
         target = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with target._lock:
@@ -47,7 +48,7 @@ def counting_target(
     """The target (every answer ``status`` with ``body``, unless a ``script`` says otherwise) and its URL,
     served on 127.0.0.1 (a free port) until the block ends."""
     target = CountingTarget(script or (lambda _: (status, body)))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), target.handler())
+    server = LoopbackHTTPServer(("127.0.0.1", 0), target.handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -16,8 +16,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
+
+from support import LoopbackHandler, LoopbackHTTPServer
 
 DIGITS = re.compile(r"[0-9]{3,15}", re.ASCII)
 
@@ -47,7 +48,7 @@ def _now() -> str:
 LEASED_ON = _now()  # one lease per sender, leased before any send (D30)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: SloppyServer
 
     def log_message(self, format: str, *args: object) -> None:
@@ -160,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         return message
 
 
-class SloppyServer(ThreadingHTTPServer):
+class SloppyServer(LoopbackHTTPServer):
     daemon_threads = True
 
     def __init__(self, token: str, senders: tuple[str, ...], habits: frozenset[str]) -> None:

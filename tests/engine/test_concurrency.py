@@ -11,10 +11,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support import LoopbackHandler, LoopbackHTTPServer
 
 from conformance.engine.phases import LIFECYCLE_PHASE
 from conformance.engine.profiles import AuthConfig, Profile, ProfileError, load_profile, mock_profile
@@ -132,7 +132,7 @@ def test_concurrency_8_never_sends_more_than_the_budget_counted_at_the_server(to
     assert sent[8] == sent[1]  # the budget is reserved in case order: the same requests got through
 
 
-class _ThrottleOnce(BaseHTTPRequestHandler):
+class _ThrottleOnce(LoopbackHandler):
     """The first request gets 429 with Retry-After: 1; every request's arrival time is kept."""
 
     server: _ThrottlingServer
@@ -158,7 +158,7 @@ class _ThrottleOnce(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _ThrottlingServer(ThreadingHTTPServer):
+class _ThrottlingServer(LoopbackHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:

@@ -15,10 +15,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from hostile_server import token_forms
+from support import LoopbackHandler, LoopbackHTTPServer
 
 __all__ = ["BODY_SECRET", "CARRIERS", "SET_COOKIE_SECRET", "Carrier", "echoing", "leaks"]
 
@@ -94,7 +94,7 @@ def _forms(value: str) -> list[str]:
     return [value, quote(value, safe=""), base64.b64encode(value.encode()).decode()]
 
 
-class _Echo(BaseHTTPRequestHandler):
+class _Echo(LoopbackHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace")
@@ -121,7 +121,7 @@ class _Echo(BaseHTTPRequestHandler):
 @contextmanager
 def echoing() -> Iterator[str]:
     """The echoing target on a free loopback port; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    server = LoopbackHTTPServer(("127.0.0.1", 0), _Echo)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

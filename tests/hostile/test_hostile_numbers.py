@@ -7,14 +7,13 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from engine.test_checks_unit import CTX, SENT, exchange, payload
-from support import run_cli
+from support import LoopbackHandler, LoopbackHTTPServer, run_cli
 
 from conformance.checks import run_checks, run_run_checks
 from conformance.engine.sending.client import parse_retry_after
@@ -25,7 +24,7 @@ ENV = "HOSTILE_NUMBERS_TOKEN"
 HUGE = "9" * 5000
 
 
-class _Echo(BaseHTTPRequestHandler):
+class _Echo(LoopbackHandler):
     """Answers every POST with a documented-looking 200 whose ``payload.to`` is ``server.to`` (or TO)."""
 
     def do_POST(self) -> None:
@@ -48,7 +47,7 @@ class _Echo(BaseHTTPRequestHandler):
 
 @contextmanager
 def echoing(to: object) -> Iterator[str]:
-    with ThreadingHTTPServer(("127.0.0.1", 0), _Echo) as server:
+    with LoopbackHTTPServer(("127.0.0.1", 0), _Echo) as server:
         server.to = to  # type: ignore[attr-defined]
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:

@@ -12,9 +12,9 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+from support import LoopbackHandler, LoopbackHTTPServer
 
 __all__ = ["SENDS", "page_server"]
 
@@ -47,7 +47,7 @@ def page_server(mock_url: str, token: str) -> Iterator[str]:
     page = PAGE % {"token": json.dumps(token), "sends": json.dumps([[q, t] for q, t in SENDS])}
     upstream = httpx.Client(base_url=mock_url, timeout=10.0)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LoopbackHandler):
         def log_message(self, format: str, *args: object) -> None:
             return
 
@@ -80,7 +80,7 @@ def page_server(mock_url: str, token: str) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(answer.content)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from support import LoopbackHandler, LoopbackHTTPServer
 
 __all__ = ["RecordingServer"]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
@@ -32,7 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _record_and_answer
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:

@@ -13,14 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+from support import LoopbackHandler, LoopbackHTTPServer
 
 THROTTLED_BODY = b'{"success": false, "status": 429, "message": "Too Many Requests"}'
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: ThrottlingProxy
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class ThrottlingProxy(ThreadingHTTPServer):
+class ThrottlingProxy(LoopbackHTTPServer):
     daemon_threads = True
 
     def __init__(

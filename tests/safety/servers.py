@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from support import LoopbackHandler, LoopbackHTTPServer
 
 LEASED = "12017771234"
 UNLEASED_OTHER = "12013046585"  # a real-looking number that is not leased on the lenient server
@@ -70,7 +71,7 @@ class Traffic:
     seen: list[dict[str, Any]] = field(default_factory=list)  # query, headers of every request
 
 
-class _LenientHandler(BaseHTTPRequestHandler):
+class _LenientHandler(LoopbackHandler):
     server: _LenientHTTPServer
     protocol_version = "HTTP/1.1"
 
@@ -150,7 +151,7 @@ def _success(sender: str, to: str, text: str) -> dict[str, Any]:
     }
 
 
-class _LenientHTTPServer(ThreadingHTTPServer):
+class _LenientHTTPServer(LoopbackHTTPServer):
     daemon_threads = True
 
     def __init__(self, leased: set[str], delay_s: float) -> None:

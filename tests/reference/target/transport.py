@@ -69,6 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # socketserver's 5 drops connections a run opens at once: 1 s SYN retries
 
     def __init__(self, app: ReferenceApp, errors: list[BaseException]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
