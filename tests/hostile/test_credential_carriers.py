@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from credential_target import BODY_SECRET, CARRIERS, QUERY, SENDER, SET_COOKIE_SECRET, echoing, leaks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from observed.wire import as_observed, to_har
 from support import run_cli
 
@@ -79,6 +81,34 @@ def test_the_carrier_keeps_what_makes_evidence_readable() -> None:
         credentials.body_text(body) == f'{{"fields": {{"key": "params.to"}}, "token": "{REDACTED}", "n": 1}}'
     )
     assert credentials.body_text("a=1&api_key=Zq%2B9") == f"a=1&api_key={REDACTED}"
+
+
+# the carrier words in any case, with the letters re's IGNORECASE also takes for i, k and s (ı İ K ſ)
+_ODD_LETTERS = {"i": "iIıİ", "k": "kKK", "s": "sSſ"}
+_PLAIN = st.characters(exclude_categories=["Cc", "Cs"], exclude_characters='"\\')  # JSON writes as is
+
+
+@st.composite
+def _carrier_names(draw: st.DrawFn) -> str:
+    words = ["token", "api_key", "secret", "session", "auth", "passw", "signature", "bearer", "jwt"]
+    words += ["cookie", "credential", "sig", "pwd", "pass", "sid"]
+    word = draw(st.sampled_from(words))
+    letters = [draw(st.sampled_from(_ODD_LETTERS.get(c, c + c.upper()))) for c in word]
+    around = st.just("") | st.text(_PLAIN, max_size=6)  # the short names (sid, pwd) count alone
+    return draw(around) + "".join(letters) + draw(around)
+
+
+@settings(max_examples=200)
+@given(_carrier_names(), st.text(_PLAIN, min_size=1, max_size=12))
+def test_a_body_member_named_as_a_carrier_in_any_case_is_redacted(name: str, value: str) -> None:
+    """A body is passed over quickly when it names no carrier; whatever case and letters a carrier's
+    name is written in, its value is still redacted (and every other member is left as it was)."""
+    body = json.dumps({"n": 1, name: value, "m": "x"}, ensure_ascii=False)
+    redacted = credentials.body_text(body)
+    if credentials.is_carrier(name, body=True):
+        assert json.loads(redacted) == {"n": 1, name: REDACTED, "m": "x"}
+    else:
+        assert redacted == body
 
 
 def test_every_carried_value_long_enough_is_learned_as_a_secret() -> None:
