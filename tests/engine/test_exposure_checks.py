@@ -14,9 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.checks import CheckContext, run_checks
 from conformance.checks.exposure import INTERNAL_DETAILS
+from conformance.checks.response_text import body_places, body_texts
 from conformance.contract.schemas import load_contract
 from conformance.model.cases import Case, Expectation
 from conformance.model.deviations import Deviation, Severity
@@ -309,3 +312,30 @@ def test_a_word_boundary_written_after_the_first_character_still_holds(
     """`_word` moves ``\\b`` behind the first character for speed; what matches is unchanged."""
     detail = next(d for d in INTERNAL_DETAILS if d.kind == kind)
     assert (detail.pattern.search(f'{{"meta": "{inside}"}}') is not None) is found
+
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+_DOCUMENTS = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150)
+@given(_DOCUMENTS)
+def test_the_texts_searched_first_are_the_texts_of_the_places_reported(document: Any) -> None:
+    """``internal_details`` searches every text of a body at once before it names places: the same texts."""
+    response = exchange(200, {"wrapper": document}).response
+    assert response is not None
+    assert sorted(body_texts(response)) == sorted(place.text for place in body_places(response))
+
+
+@settings(max_examples=60)
+@given(_DOCUMENTS, st.data())
+def test_a_trace_is_found_wherever_it_sits_in_the_body(document: Any, data: st.DataObject) -> None:
+    trace = TRACES["Python traceback"]
+    in_name = data.draw(st.booleans())
+    body = {"success": False, "status": 500, "detail": {trace: document} if in_name else [document, trace]}
+    found = {d.title: d.path for d in fired(exchange(500, body)) if d.check == "internal_details"}
+    assert found["Python traceback in the response"].startswith("body /detail/")
