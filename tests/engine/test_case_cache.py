@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import urllib.parse
 from dataclasses import replace
@@ -177,6 +178,54 @@ def test_old_entries_are_pruned_beyond_the_bound(cache: Path) -> None:
         for index in range(case_cache.MAX_ENTRIES + 3):
             case_cache.cached(hashlib.sha256(str(index).encode()).hexdigest(), list)
     assert len(entries(cache)) == case_cache.MAX_ENTRIES
+
+
+def test_an_entry_read_recently_outlives_older_ones(cache: Path) -> None:
+    """Pruning removes the least recently *used* entries: a read entry is kept over unread newer ones."""
+    keys = [hashlib.sha256(str(index).encode()).hexdigest() for index in range(case_cache.MAX_ENTRIES + 1)]
+    with case_cache.caching():
+        for age, key in enumerate(keys[:-1]):
+            case_cache.cached(key, list)
+            os.utime(cache / f"cases-{key[:40]}.json", (1_000_000 + age, 1_000_000 + age))
+        assert case_cache.cached(keys[0], lambda: pytest.fail("the entry was there to read")) == []
+        case_cache.cached(keys[-1], list)  # one entry too many: the least recently used goes
+    names = {path.name for path in entries(cache)}
+    assert len(names) == case_cache.MAX_ENTRIES
+    assert f"cases-{keys[0][:40]}.json" in names  # the oldest written, but read last
+    assert f"cases-{keys[1][:40]}.json" not in names
+
+
+_GENERATE_ONCE = """
+import sys, time
+from pathlib import Path
+from conformance.engine.generation import cache
+from conformance.model.cases import Case, Expectation
+
+def produce():
+    with open(sys.argv[1], "a") as log:
+        log.write("generated\\n")
+    time.sleep(1.0)  # long enough for the other process to find the entry's lock held
+    return [Case(id="c-1", phase="p", kind="k", expectation=Expectation.SUCCESS)]
+
+with cache.caching():
+    print(cache.cached("k" * 64, produce)[0].id)
+"""
+
+
+@pytest.mark.slow  # two processes
+def test_processes_that_need_the_same_entry_at_once_generate_it_once(cache: Path, tmp_path: Path) -> None:
+    log = tmp_path / "generations.log"
+    env = {**os.environ, case_cache.CACHE_DIR_ENV: str(cache)}
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-c", _GENERATE_ONCE, str(log)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in both]
+    assert [process.returncode for process in both] == [0, 0]
+    assert outputs == ["c-1\n", "c-1\n"]  # both have the cases
+    assert log.read_text(encoding="utf-8") == "generated\n"  # one of them generated them
 
 
 def _forms(secret: str) -> set[str]:

@@ -12,7 +12,10 @@ cases, and the versions of the packages generation reads (hypothesis, schemathes
 Location: ``$OPENTACT_CONFORMANCE_CACHE_DIR``, else the platform's user cache folder (``platformdirs``:
 ``$XDG_CACHE_HOME/opentact-conformance`` or ``~/.cache/opentact-conformance`` on Linux). Entries are
 written atomically (temporary file, then rename); an entry that cannot be read or decoded is ignored
-and regenerated; at most ``MAX_ENTRIES`` are kept.
+and regenerated; at most ``MAX_ENTRIES`` are kept, the least recently used removed first. Processes
+that need the same entry at once (the shards of ``pytest -n``) generate it once: the first holds the
+entry's lock file while it generates, the others wait for it (at most ``GENERATION_WAIT_S``) and read
+what it wrote.
 The cache is off unless a command switches it on (``run`` and ``diff`` do, unless ``--no-cache``):
 library callers of ``generate_cases`` always generate.
 """
@@ -23,10 +26,12 @@ import base64
 import contextlib
 import contextvars
 import enum
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, fields
 from functools import lru_cache
@@ -43,6 +48,7 @@ from conformance.model.deviations import Severity
 __all__ = [
     "CACHE_DIR_ENV",
     "GENERATION_PACKAGES",
+    "GENERATION_WAIT_S",
     "MAX_ENTRIES",
     "cache_dir",
     "cache_key",
@@ -53,9 +59,12 @@ __all__ = [
 ]
 
 CACHE_DIR_ENV = "OPENTACT_CONFORMANCE_CACHE_DIR"
-MAX_ENTRIES = 64  # oldest entries beyond this are removed when one is written
+MAX_ENTRIES = 256  # least recently used entries beyond this are removed when one is written (~200 KB each)
+GENERATION_WAIT_S = 300.0  # how long a process waits for another generating the same entry, then generates
+_LOCK_POLL_S = 0.05
 FORMAT = 1  # of an entry file; part of the key
 _PREFIX = "cases-"
+_LOCK_PREFIX = ".lock-"
 _ENUMS: dict[str, type[Any]] = {"expectation": Expectation, "auth": AuthPlacement, "severity": Severity}
 _BYTES = frozenset({"body"})
 _ROOT = Path(__file__).resolve().parents[3]  # the checkout: conformance/engine/generation/cache.py
@@ -189,22 +198,65 @@ def _write(folder: Path, path: Path, key: str, cases: list[Case]) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob(f"{_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in entries[MAX_ENTRIES:]:
-        with contextlib.suppress(OSError):
-            stale.unlink()
+    """Keep the ``MAX_ENTRIES`` most recently used entries (a read touches its entry) and their locks."""
+    for prefix in (_PREFIX, _LOCK_PREFIX):
+        kept = sorted(folder.glob(f"{prefix}*"), key=_modified, reverse=True)
+        for stale in kept[MAX_ENTRIES:]:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile by another process's prune
+        return 0.0
+
+
+@contextlib.contextmanager
+def _generating(folder: Path, name: str) -> Iterator[None]:
+    """Hold the lock of one entry while its cases are generated; wait while another process holds it.
+
+    The lock is ``flock`` on a file of its own, so a process that dies releases it. A folder where no
+    lock file can be made, or a wait past ``GENERATION_WAIT_S``, costs a second generation, nothing else.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder / f"{_LOCK_PREFIX}{name}", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + GENERATION_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(_LOCK_POLL_S)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def cached(key: str, produce: Callable[[], list[Case]]) -> list[Case]:
     """The cached list for ``key`` when caching is on and the entry reads back, else ``produce()``
-    (stored when caching is on)."""
+    (stored when caching is on; one process at a time generates a key, the others read its entry)."""
     if not is_enabled():
         return produce()
     folder = cache_dir()
-    path = folder / f"{_PREFIX}{key[:40]}.json"
+    name = key[:40]
+    path = folder / f"{_PREFIX}{name}.json"
     found = _read(path, key)
-    if found is not None:
-        return found
-    cases = produce()
-    _write(folder, path, key, cases)
-    return cases
+    if found is None:
+        with _generating(folder, name):
+            found = _read(path, key)  # another process may have written it while this one waited
+            if found is None:
+                cases = produce()
+                _write(folder, path, key, cases)
+                return cases
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: pruned last
+    return found
