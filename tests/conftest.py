@@ -29,6 +29,14 @@ def _session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` starts two workers per core this process may run on: a test here spends much of its
+    time waiting on a socket, a child process or a poll, and a second worker per core fills it.
+    Measured on two cores: the whole suite 815-906 s at ``-n 2``, 632 s at ``-n 4``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 * cores
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _case_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     folder = _session_folder(tmp_path_factory) / "xdg-cache"

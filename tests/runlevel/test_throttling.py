@@ -99,7 +99,7 @@ def test_re_sends_are_bounded_budget_counted_and_a_never_processed_case_makes_th
 
 def test_a_429_that_a_re_send_replaces_is_still_checked_for_its_missing_retry_after(mock: MockServer) -> None:
     """D16: info for a 429 without Retry-After, even when the re-send then gets a real answer."""
-    with throttling_proxy(mock.url, every=4, retry_after=None) as proxy:
+    with throttling_proxy(mock.url, every=12, retry_after=None) as proxy:  # each bare 429 waits 1 s
         results = execute(
             RunOptions(profile=profile(proxy.url, max_sends=10_000), phases=("examples", "auth"))
         )
