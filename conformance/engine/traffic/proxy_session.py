@@ -105,14 +105,18 @@ class ProxySession:
         )
         context = multiprocessing.get_context("fork")
         self._inbox: Any = context.Queue()
-        self._outbox: Any = context.Queue()
+        # results come back on a pipe, not a Queue: the child's send has reached the pipe when it returns
+        # (a Queue's feeder thread may still hold it when the child dies right after), and a thread
+        # here reads it at once, so the child never waits on a full pipe
+        self._outbox, outbox_end = context.Pipe(duplex=False)
+        self._child_outbox_end = outbox_end
         self._queued_bytes: Any = context.Value("q", 0)  # in the inbox, not yet taken by the child
         self._stopping: Any = context.Event()  # set at the end: the child skips what it has not reached
         self._child: BaseProcess = context.Process(
             target=_checking_process,
             args=(
                 checker,
-                _Channels(self._inbox, self._outbox, self._queued_bytes, self._stopping),
+                _Channels(self._inbox, outbox_end, self._queued_bytes, self._stopping),
                 writer,
                 os.getpid(),
             ),
@@ -122,6 +126,10 @@ class ProxySession:
         self._queue_limit = queue_limit
         self._queue_bytes = queue_bytes
         self._last_interim: RunResults | None = None
+        self._final: RunResults | None = None
+        self._results_done = False  # the child's end of the pipe is closed: nothing more will come
+        self._results = threading.Condition()
+        self._reader = threading.Thread(target=self._read_results, name="proxy-results", daemon=True)
         self._lock = threading.Lock()
         self._not_checked: Counter[str] = Counter()
         self._started = time.monotonic()
@@ -136,6 +144,8 @@ class ProxySession:
 
     def start(self) -> ProxySession:
         self._child.start()  # before the server's threads exist: the fork copies one thread only
+        self._child_outbox_end.close()  # the child's alone now: its death ends the reader's pipe
+        self._reader.start()
         try:
             self.server.start()
         except BaseException:
@@ -168,7 +178,6 @@ class ProxySession:
 
     def flush(self, partial_reason: str, fail_on: Severity, invocation: Mapping[str, Any]) -> None:
         """Have the checking process write the results so far, marked partial (after what it holds)."""
-        self._collect()
         if self._child.is_alive():
             self._inbox.put_nowait(
                 ("results", self._request(False, True, partial_reason, fail_on, invocation))
@@ -188,29 +197,21 @@ class ProxySession:
         checked), so the end is bounded. If the checking process died, the last interim results it
         sent stand (marked partial), or None when there are none."""
         self.server.stop()
-        self._collect()
         request = self._request(True, partial, partial_reason, fail_on, invocation)
-        results: RunResults | None = None
         if self._child.is_alive():
             self._inbox.put(("results", request))
             deadline = time.monotonic() + drain_timeout_s
             skip_at = time.monotonic() + drain_timeout_s / 2
-            while results is None and time.monotonic() < deadline:
-                if time.monotonic() >= skip_at:
-                    self._stopping.set()
-                try:
-                    final, got = self._outbox.get(timeout=0.2)
-                except queue.Empty:
-                    if not self._child.is_alive():
-                        break
-                    continue
-                if final:
-                    results = got
-                else:
-                    self._last_interim = got
-        if results is None and self._last_interim is not None:
+            with self._results:
+                while self._final is None and not self._results_done and time.monotonic() < deadline:
+                    if time.monotonic() >= skip_at:
+                        self._stopping.set()
+                    self._results.wait(0.2)
+        with self._results:
+            results, interim = self._final, self._last_interim
+        if results is None and interim is not None:
             results = replace(
-                self._last_interim,
+                interim,
                 partial=True,
                 partial_reason="the checks did not finish; these are the last interim results",
             )
@@ -218,17 +219,28 @@ class ProxySession:
         if self._child.is_alive():
             self._child.kill()
             self._child.join(5)
-        for channel in (self._inbox, self._outbox):
-            channel.close()
-            channel.cancel_join_thread()
+        self._inbox.close()
+        self._inbox.cancel_join_thread()
+        self._reader.join(5)  # the child is gone: its end of the pipe is closed, the reader ends
+        self._outbox.close()
         return results
 
-    def _collect(self) -> None:
-        """Keep the newest interim results the checking process sent back (never blocks)."""
-        with contextlib.suppress(queue.Empty, OSError, EOFError):
-            while True:
-                _, got = self._outbox.get_nowait()
-                self._last_interim = got
+    def _read_results(self) -> None:
+        """Keep the newest interim results and the final ones, as the checking process sends them."""
+        while True:
+            try:
+                final, got = self._outbox.recv()
+            except Exception:  # the child ended (EOF), or died mid-send: nothing more comes
+                break
+            with self._results:
+                if final:
+                    self._final = got
+                else:
+                    self._last_interim = got
+                self._results.notify_all()
+        with self._results:
+            self._results_done = True
+            self._results.notify_all()
 
     def _request(
         self, final: bool, partial: bool, reason: str, fail_on: Severity, invocation: Mapping[str, Any]
@@ -292,13 +304,15 @@ def _checking_process(
             item = replace(item, not_checked={**item.not_checked, STOPPED: skipped})
         results = _assembled(checker, item, crashes, checked)
         if writer is not None and not item.final:
-            channels.outbox.put((False, results))  # the proxy keeps the newest, in case the end fails
+            with contextlib.suppress(OSError):  # the proxy keeps the newest, in case the end fails
+                channels.outbox.send((False, results))
             with contextlib.suppress(OSError):  # an interim report that cannot be written waits for the next
                 writer(results)
             last_written = time.monotonic()
             last_cost = last_written - began
         if item.final:
-            channels.outbox.put((True, results))
+            with contextlib.suppress(OSError):  # the proxy is gone: nobody to answer
+                channels.outbox.send((True, results))
             return
 
 
