@@ -22,9 +22,10 @@ def install(session: nox.Session, *groups: str) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the self-tests (pytest); extra args after `--` go to pytest."""
+    """Run the self-tests (pytest) as the README and CI do, two workers per core; extra args after `--`
+    go to pytest."""
     install(session, "test")
-    session.run("python", "-m", "pytest", *session.posargs)
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHON, default=False)
