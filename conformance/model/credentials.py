@@ -48,12 +48,10 @@ _COOKIE_ATTRIBUTES = frozenset(
 _COOKIE_SEGMENT = re.compile(r"[^;]+")
 _SET_COOKIE_SEGMENT = re.compile(r"[^;,]+")
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*\s+(?=\S)")
-# every carrier's name, lowered, holds one of these words: a quick test before a body's strings are
-# read one by one (a 200 KB body that names no carrier is passed over in a millisecond, not 20)
-_CARRIER_WORDS: tuple[str, ...] = (
-    *("token", "key", "secret", "session", "auth", "pass", "sig", "bearer", "jwt", "cookie"),
-    *("credential", "pwd", "sid"),
-)
+# every carrier's name, lowered, holds one of the words ``is_carrier`` looks for (the pattern is plain
+# words joined by |, so split it rather than list them again): a quick test
+# before a body's strings are read one by one (a 200 KB body naming no carrier takes 1 ms, not 20)
+_CARRIER_WORDS = (*_SAYS_CREDENTIAL.pattern.split("|"), *sorted(_NAMED_CARRIERS))
 # re.IGNORECASE matches i and s with two letters lower() leaves as they are (İ lowers to i, K to k)
 _IGNORECASE_ALSO = str.maketrans({"\u0131": "i", "\u017f": "s"})
 _JSON_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"')
