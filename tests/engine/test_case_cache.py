@@ -69,6 +69,66 @@ def test_the_second_generation_reads_the_entry_the_first_wrote(cache: Path) -> N
     assert generate_cases(profile, spec, SMALL) == first  # outside caching(): generated afresh
 
 
+def drawn_entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("draws-*.json")) if folder.is_dir() else []
+
+
+@pytest.mark.slow  # generates cases: the drawing child is a process
+def test_case_lists_of_other_profiles_with_the_same_seed_and_size_read_one_drawing(cache: Path) -> None:
+    spec, profile = load_spec(), mock_profile()
+    other = replace(profile, senders=("12015550111",), unleased_sender="12015550199")
+    with case_cache.caching():
+        first = generate_cases(profile, spec, SMALL)
+    [drawn] = drawn_entries(cache)
+    data = json.loads(drawn.read_text(encoding="utf-8"))
+    positive = data["draws"][0]
+    assert positive and all(isinstance(query, dict) for query in positive)
+    positive[0] = {**positive[0], "edited": "in the cache"}  # only a read of the entry can send this
+    drawn.write_text(json.dumps(data), encoding="utf-8")
+    with case_cache.caching():
+        second = generate_cases(other, spec, SMALL)
+    assert len(entries(cache)) == 2 and drawn_entries(cache) == [drawn]  # two case lists, one drawing
+    edited = [c for c in second if c.phase == "generated" and c.params.get("edited") == "in the cache"]
+    assert len(edited) == 1
+    assert not any(c.params.get("edited") for c in first)
+    assert [c for c in generate_cases(other, spec, SMALL) if c.params.get("edited")] == []  # uncached
+
+
+def test_the_drawing_key_changes_with_the_spec_path_and_draws_and_not_with_the_profile() -> None:
+    from conformance.engine.generation.drawing import Draw
+
+    spec, draws = load_spec(), [Draw(3, 3, positive=True), Draw(4, 3, positive=False)]
+    base = case_cache.draws_key(spec, "/rest/sms", draws)
+    other = [
+        case_cache.draws_key(replace(spec, sha256="0" * 64), "/rest/sms", draws),
+        case_cache.draws_key(spec, "/rest/other", draws),
+        case_cache.draws_key(spec, "/rest/sms", [Draw(3, 4, positive=True), Draw(4, 3, positive=False)]),
+        case_cache.draws_key(spec, "/rest/sms", [Draw(5, 3, positive=True), Draw(4, 3, positive=False)]),
+        case_cache.draws_key(spec, "/rest/sms", draws[:1]),
+        _key(),  # a case list's key is never a drawing's
+    ]
+    assert base not in other and len(set(other)) == len(other)
+    assert case_cache.draws_key(spec, "/rest/sms", list(draws)) == base
+
+
+@pytest.mark.parametrize("raw", [7, [7], [[7]], [{"FROM": "1"}], {"draws": []}, [[{"FROM": "1"}], "x"]])
+def test_a_drawn_entry_that_is_not_lists_of_queries_is_refused(raw: Any) -> None:
+    with pytest.raises(ValueError):
+        case_cache.decode_draws(raw)
+
+
+def test_a_corrupt_drawn_entry_is_drawn_again(cache: Path) -> None:
+    key = "d" * 64
+    with case_cache.caching():
+        assert case_cache.cached_draws(key, lambda: [[{"FROM": "1"}]]) == [[{"FROM": "1"}]]
+        [drawn] = drawn_entries(cache)
+        drawn.write_text(json.dumps({"format": 1, "key": key, "draws": [7]}), encoding="utf-8")
+        assert case_cache.cached_draws(key, lambda: [[{"TO": "2"}]]) == [[{"TO": "2"}]]
+        assert case_cache.cached_draws(key, lambda: pytest.fail("the entry was there to read")) == [
+            [{"TO": "2"}]
+        ]
+
+
 @pytest.fixture(scope="module")
 def written_entry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Case]]:
     """The entry a first run writes into an empty cache, and the cases it generated (no entry to read:
@@ -178,6 +238,16 @@ def test_old_entries_are_pruned_beyond_the_bound(cache: Path) -> None:
         for index in range(case_cache.MAX_ENTRIES + 3):
             case_cache.cached(hashlib.sha256(str(index).encode()).hexdigest(), list)
     assert len(entries(cache)) == case_cache.MAX_ENTRIES
+
+
+def test_case_lists_and_drawings_are_pruned_each_within_the_bound(cache: Path) -> None:
+    with case_cache.caching():
+        for index in range(case_cache.MAX_ENTRIES + 2):
+            key = hashlib.sha256(str(index).encode()).hexdigest()
+            case_cache.cached(key, list)
+            case_cache.cached_draws(key, list)
+    assert len(entries(cache)) == len(drawn_entries(cache)) == case_cache.MAX_ENTRIES
+    assert len(list(cache.glob(".lock-*"))) == 2 * case_cache.MAX_ENTRIES
 
 
 def test_an_entry_read_recently_outlives_older_ones(cache: Path) -> None:

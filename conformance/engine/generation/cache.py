@@ -9,6 +9,11 @@ cases, and the versions of the packages generation reads (hypothesis, schemathes
 ``GENERATION_PACKAGES``, through ``importlib.metadata``). Cases hold token *references* (``profile``,
 ``derived:<kind>``) or random bad tokens, never the profile's token, so nothing secret is stored.
 
+The schemathesis queries drawn in a child process (``drawing``) are kept the same way under a key of
+their own (``draws_key``: the spec's hash, the path, the draws, the same code identity), since they
+do not depend on the profile: two profiles, or two sets of generation options, with the same seed and
+size read one drawing.
+
 Location: ``$OPENTACT_CONFORMANCE_CACHE_DIR``, else the platform's user cache folder (``platformdirs``:
 ``$XDG_CACHE_HOME/opentact-conformance`` or ``~/.cache/opentact-conformance`` on Linux). Entries are
 written atomically (temporary file, then rename); an entry that cannot be read or decoded is ignored
@@ -37,7 +42,7 @@ from dataclasses import asdict, fields
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
@@ -53,8 +58,11 @@ __all__ = [
     "cache_dir",
     "cache_key",
     "cached",
+    "cached_draws",
     "caching",
     "decode_cases",
+    "decode_draws",
+    "draws_key",
     "encode_cases",
 ]
 
@@ -63,7 +71,7 @@ MAX_ENTRIES = 256  # least recently used entries beyond this are removed when on
 GENERATION_WAIT_S = 300.0  # how long a process waits for another generating the same entry, then generates
 _LOCK_POLL_S = 0.05
 FORMAT = 1  # of an entry file; part of the key
-_PREFIX = "cases-"
+_KINDS = ("cases", "draws")  # of entry: case lists and drawn schemathesis queries (``<kind>-<key>.json``)
 _LOCK_PREFIX = ".lock-"
 _ENUMS: dict[str, type[Any]] = {"expectation": Expectation, "auth": AuthPlacement, "severity": Severity}
 _BYTES = frozenset({"body"})
@@ -73,6 +81,7 @@ _SOURCES = ("conformance/engine", "conformance/contract", "conformance/model", "
 # the installed packages whose code or data shapes the cases: phonenumberslite's metadata decides which
 # numbers are valid (strategies/numbers.py)
 GENERATION_PACKAGES = ("opentact-conformance", "hypothesis", "schemathesis", "phonenumberslite")
+T = TypeVar("T")
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("case_cache_enabled", default=False)
 
 
@@ -125,6 +134,22 @@ def cache_key(spec: Spec, options: Any, profile_inputs: Mapping[str, Any]) -> st
         "profile": dict(profile_inputs),
         "code": _code_identity(),
     }
+    return _digest(material)
+
+
+def draws_key(spec: Spec, path: str, draws: list[Any]) -> str:
+    """The hex key of the schemathesis queries drawn for ``draws`` (``drawing.Draw``) of ``path``."""
+    material = {
+        "format": FORMAT,
+        "spec": spec.sha256,
+        "path": path,
+        "draws": [asdict(draw) for draw in draws],
+        "code": _code_identity(),
+    }
+    return _digest(material)
+
+
+def _digest(material: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=list).encode()).hexdigest()
 
 
@@ -168,21 +193,31 @@ def decode_cases(raw: Any) -> list[Case]:
     return cases
 
 
-def _read(path: Path, key: str) -> list[Case] | None:
+def decode_draws(raw: Any) -> list[list[dict[str, Any]]]:
+    """Drawn queries as ``drawing.draw_queries`` answers them (a list of lists of dicts); ValueError on
+    anything else."""
+    if not isinstance(raw, list) or not all(isinstance(queries, list) for queries in raw):
+        raise ValueError("not a list of drawn query lists")
+    if not all(isinstance(query, dict) for queries in raw for query in queries):
+        raise ValueError("not a drawn query")
+    return raw
+
+
+def _read(path: Path, kind: str, key: str, decode: Callable[[Any], T]) -> T | None:
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
             return None
-        return decode_cases(entry["cases"])
+        return decode(entry[kind])
     except (OSError, ValueError, TypeError, KeyError):  # missing, unreadable, corrupt: regenerate
         return None
 
 
-def _write(folder: Path, path: Path, key: str, cases: list[Case]) -> None:
+def _write(folder: Path, path: Path, kind: str, key: str, value: Any) -> None:
     """Write atomically (a reader sees the old entry or the new one, never half of one); best effort."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"format": FORMAT, "key": key, "cases": encode_cases(cases)}, ensure_ascii=False)
+        text = json.dumps({"format": FORMAT, "key": key, kind: value}, ensure_ascii=False)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -198,8 +233,9 @@ def _write(folder: Path, path: Path, key: str, cases: list[Case]) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the ``MAX_ENTRIES`` most recently used entries (a read touches its entry) and their locks."""
-    for prefix in (_PREFIX, _LOCK_PREFIX):
+    """Keep the ``MAX_ENTRIES`` most recently used entries of each kind (a read touches its entry) and
+    their locks."""
+    for prefix in (*(f"{kind}-" for kind in _KINDS), *(f"{_LOCK_PREFIX}{kind}-" for kind in _KINDS)):
         kept = sorted(folder.glob(f"{prefix}*"), key=_modified, reverse=True)
         for stale in kept[MAX_ENTRIES:]:
             with contextlib.suppress(OSError):
@@ -244,19 +280,30 @@ def _generating(folder: Path, name: str) -> Iterator[None]:
 def cached(key: str, produce: Callable[[], list[Case]]) -> list[Case]:
     """The cached list for ``key`` when caching is on and the entry reads back, else ``produce()``
     (stored when caching is on; one process at a time generates a key, the others read its entry)."""
+    return _cached("cases", key, produce, encode_cases, decode_cases)
+
+
+def cached_draws(key: str, produce: Callable[[], list[list[dict[str, Any]]]]) -> list[list[dict[str, Any]]]:
+    """The drawn queries for ``key`` (``draws_key``), as ``cached`` keeps case lists."""
+    return _cached("draws", key, produce, lambda drawn: drawn, decode_draws)
+
+
+def _cached(
+    kind: str, key: str, produce: Callable[[], T], encode: Callable[[T], Any], decode: Callable[[Any], T]
+) -> T:
     if not is_enabled():
         return produce()
     folder = cache_dir()
-    name = key[:40]
-    path = folder / f"{_PREFIX}{name}.json"
-    found = _read(path, key)
+    name = f"{kind}-{key[:40]}"
+    path = folder / f"{name}.json"
+    found = _read(path, kind, key, decode)
     if found is None:
         with _generating(folder, name):
-            found = _read(path, key)  # another process may have written it while this one waited
+            found = _read(path, kind, key, decode)  # another process may have written it meanwhile
             if found is None:
-                cases = produce()
-                _write(folder, path, key, cases)
-                return cases
+                value = produce()
+                _write(folder, path, kind, key, encode(value))
+                return value
     with contextlib.suppress(OSError):
         os.utime(path)  # recently used: pruned last
     return found

@@ -290,9 +290,10 @@ def _from_schemathesis(b: CaseBuilder, query: dict[str, Any], index: int, positi
 
 def _generated(b: CaseBuilder, spec: Spec, seed: int, count: int) -> Iterator[Case]:
     """schemathesis's positive cases under ``seed``, then its negative ones under ``seed + 1``, both drawn
-    in one child process (``engine/drawing.py``, D48)."""
+    in one child process (``engine/drawing.py``, D48), or read from the case cache (D43)."""
     draws = [Draw(seed, count, positive=True), Draw(seed + 1, count, positive=False)]
-    drawn = draw_queries(spec.copy_document(), OPERATION_PATH, draws)
+    key = case_cache.draws_key(spec, OPERATION_PATH, draws)
+    drawn = case_cache.cached_draws(key, lambda: draw_queries(spec.copy_document(), OPERATION_PATH, draws))
     for draw, queries in zip(draws, drawn, strict=True):
         for index, query in enumerate(queries):
             converted = _from_schemathesis(b, query, index, draw.positive)
