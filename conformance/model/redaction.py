@@ -38,7 +38,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 from urllib.parse import unquote
 
@@ -56,6 +56,7 @@ __all__ = [
 
 REDACTED = "***REDACTED***"
 MIN_ENCODED_LENGTH = 6  # shorter secrets: their base64/hex forms would match ordinary text
+START_LENGTH = 6  # characters of each form the second quick test looks for (see _secret_start)
 _HTML_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _JSON_SHORT = {'"': '\\\\"', "\\": "\\\\\\\\", "/": "\\\\/"}
 # every character the escapes of any character hold: %XX, \\uXXXX, &#N;, &#xH; (the named and short
@@ -192,8 +193,21 @@ def _secret_screen(secret: str) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(c) for c in sorted(alphabet)) + f"]{{{shortest},}}")
 
 
+@functools.lru_cache(maxsize=64)
+def _secret_start(secret: str) -> re.Pattern[str]:
+    """The second quick test, for the texts that pass the first: the start of some form, its first
+    ``START_LENGTH`` characters each in any of the ways :func:`_secret_regex` allows.
+
+    A match of the full pattern begins with a match of this one, so a text that fails it holds no form.
+    The first test lets through any long run of hexadecimal digits, so every message uuid passes it for
+    a token as long as a uuid; this one does not, and it compiles in a tenth of the full pattern's time.
+    """
+    starts = (replace(form, text=form.text[:START_LENGTH]) for form in _secret_forms(secret))
+    return re.compile("|".join(dict.fromkeys(form.pattern() for form in starts)))
+
+
 def _may_hold(text: str, secret: str) -> bool:
-    return _secret_screen(secret).search(text) is not None
+    return _secret_screen(secret).search(text) is not None and _secret_start(secret).search(text) is not None
 
 
 class Redactor:
