@@ -56,6 +56,8 @@ __all__ = [
 
 REDACTED = "***REDACTED***"
 MIN_ENCODED_LENGTH = 6  # shorter secrets: their base64/hex forms would match ordinary text
+MEMO_CHARACTERS = 4_000_000  # a Redactor remembers its answers for texts of this many characters, then
+# starts again (a text longer than a tenth of it is not remembered)
 START_LENGTH = 6  # characters of each form the second quick test looks for (see _secret_start)
 _HTML_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _JSON_SHORT = {'"': '\\\\"', "\\": "\\\\\\\\", "/": "\\\\/"}
@@ -172,13 +174,13 @@ def _secret_regex(secret: str) -> re.Pattern[str]:
 @functools.lru_cache(maxsize=64)
 def _secret_screen(secret: str) -> re.Pattern[str]:
     """A quick test that every text holding a form of ``secret`` passes, compiled in a fraction of the
-    time :func:`_secret_regex` takes (tens of milliseconds for a long JWT): a run of at least as many
-    characters as the shortest form has, each one a character some form may be written with.
+    time :func:`_secret_regex` takes (tens of milliseconds for a long JWT): a whole run of at least as
+    many characters as the shortest form has, each one a character some form may be written with.
 
     Each character of a form is written as one or more characters (itself, or an escape), so a match
-    of the full pattern is such a run. Most texts hold none, and the full pattern of a secret is only
-    compiled once a text passes: a run meets dozens of credentials (each request's is one) and most
-    never come back in any answer.
+    of the full pattern lies inside such a run. Most texts hold none, and the full pattern of a secret
+    is only compiled once a text passes: a run meets dozens of credentials (each request's is one) and
+    most never come back in any answer.
     """
     forms = _secret_forms(secret)
     alphabet = set(_ESCAPE_ALPHABET)
@@ -190,39 +192,65 @@ def _secret_screen(secret: str) -> re.Pattern[str]:
             if char == " ":
                 alphabet.add("+")
     shortest = min(len(form.text) for form in forms)
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(alphabet)) + f"]{{{shortest},}}")
+    chars = "[" + "".join(re.escape(c) for c in sorted(alphabet)) + "]"
+    # only where a run starts: a search that tried every character of a shorter run as a start would take
+    # time quadratic in its length (a body of uuids is runs of 36 hexadecimal digits and dashes)
+    return re.compile(f"(?<!{chars}){chars}{{{shortest},}}")
 
 
 @functools.lru_cache(maxsize=64)
 def _secret_start(secret: str) -> re.Pattern[str]:
-    """The second quick test, for the texts that pass the first: the start of some form, its first
-    ``START_LENGTH`` characters each in any of the ways :func:`_secret_regex` allows.
+    """The second quick test, searched only inside the runs the first one finds: the start of some
+    form, its first ``START_LENGTH`` characters each in any of the ways :func:`_secret_regex` allows.
 
-    A match of the full pattern begins with a match of this one, so a text that fails it holds no form.
-    The first test lets through any long run of hexadecimal digits, so every message uuid passes it for
-    a token as long as a uuid; this one does not, and it compiles in a tenth of the full pattern's time.
+    A match of the full pattern begins with a match of this one, inside the same run, so a run without
+    one holds no form. The first test lets through any long run of hexadecimal digits, so every message
+    uuid passes it for a token as long as a uuid; this one does not, and it compiles in a tenth of the
+    full pattern's time.
     """
     starts = (replace(form, text=form.text[:START_LENGTH]) for form in _secret_forms(secret))
     return re.compile("|".join(dict.fromkeys(form.pattern() for form in starts)))
 
 
 def _may_hold(text: str, secret: str) -> bool:
-    return _secret_screen(secret).search(text) is not None and _secret_start(secret).search(text) is not None
+    for run in _secret_screen(secret).finditer(text):
+        if _secret_start(secret).search(text, run.start(), run.end()):
+            return True
+    return False
 
 
 class Redactor:
-    """Replaces every known form of every secret by :data:`REDACTED`; immutable."""
+    """Replaces every known form of every secret by :data:`REDACTED`; immutable.
+
+    It remembers what it gave for the texts it was given (``MEMO_CHARACTERS`` of them at most): a run
+    redacts the same member names, header values, URLs and bodies again and again (a deviation's
+    request, then its curl line, built from the same parts).
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets: tuple[str, ...] = tuple(dict.fromkeys(s for s in secrets if s))
         # longer secrets first, so a secret that contains another is replaced whole
         self._ordered = tuple(sorted(self.secrets, key=len, reverse=True))
+        self._done: dict[str, str] = {}
+        self._done_size = 0
 
     def __bool__(self) -> bool:
         return bool(self._ordered)
 
     def text(self, text: str) -> str:
         """``text`` without any form of any secret (and without unpaired surrogates)."""
+        done = self._done.get(text)
+        if done is not None:
+            return done
+        redacted = self._redact(text)
+        if len(text) <= MEMO_CHARACTERS // 10:
+            if self._done_size + len(text) > MEMO_CHARACTERS:
+                self._done, self._done_size = {}, 0
+            self._done[text] = redacted
+            self._done_size += len(text)
+        return redacted
+
+    def _redact(self, text: str) -> str:
         if LONE_SURROGATE.search(text):
             text = LONE_SURROGATE.sub("\ufffd", text)
         if not text:

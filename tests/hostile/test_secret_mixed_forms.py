@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,19 @@ def test_a_message_uuid_passes_no_quick_test_of_a_token_as_long_as_a_uuid(uuid: 
     assert redaction._secret_screen(secret).search(text)  # the first test alone would compile
     assert not redaction._may_hold(text, secret)
     assert Redactor([secret]).text(text) == text
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(SECRET_CHARS, min_size=6, max_size=12), st.lists(st.integers(0, 5), max_size=40), st.data())
+def test_a_redactor_asked_again_answers_as_a_new_one_would(
+    secret: str, picks: list[int], data: st.DataObject
+) -> None:
+    """A Redactor remembers its answers (within ``MEMO_CHARACTERS``, then it starts again): asked the
+    same texts in any order, again and again, it answers each as a redactor that never saw it."""
+    texts = [data.draw(st.text(max_size=30)) + data.draw(written(secret, fold_case=True)) for _ in range(3)]
+    texts += [data.draw(st.text(max_size=30)) for _ in range(3)]
+    remembering = Redactor([secret])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redaction, "MEMO_CHARACTERS", 400)  # starts again within the test
+        for pick in picks:
+            assert remembering.text(texts[pick]) == Redactor([secret]).text(texts[pick])
