@@ -4,7 +4,8 @@ Installed, it is loaded through the ``pytest11`` entry point ``opentact_conforma
 checkout without that entry point, ``conformance/suite/conftest.py`` registers it. It also
 declares the ``xdist_group`` mark, so runs without pytest-xdist raise no unknown-mark warning.
 
-Cases are generated once per shard (hypothesis and schemathesis under the seed), sent within
+Cases are generated once per shard (hypothesis and schemathesis under the seed; read from the
+case cache as ``run`` reads them, unless ``--no-cache``, D43), sent within
 the profile's budget and checked; each test then asserts one phase of one shard. Without
 pytest-xdist there is one shard. With `-n N` there are N shards, each with its share of
 `max_sends`. xdist may hand tests of one shard to several workers whatever the grouping, so each
@@ -56,6 +57,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--live", action="store_true", help="allow a live non-loopback target")
     group.addoption("--negative-only", action="store_true", help="only requests that must be rejected")
     group.addoption("--report-dir", default="conformance-report", help="where results.json goes")
+    group.addoption(
+        "--no-cache",
+        action="store_true",
+        help="generate the cases afresh; read and write no case cache (D43)",
+    )
 
 
 def shard_count() -> int:
@@ -136,6 +142,7 @@ def _run(config: pytest.Config, index: int, count: int) -> RunResults:
 
 def _send_shard(config: pytest.Config, index: int, count: int) -> RunResults:
     """Generate, send and check one shard in this process (the only process that sends it)."""
+    from conformance.engine.generation import cache as case_cache
     from conformance.engine.profiles import ProfileError, load_profile
     from conformance.engine.run.runner import PreflightError, RunOptions, SafetyError, execute
 
@@ -144,17 +151,17 @@ def _send_shard(config: pytest.Config, index: int, count: int) -> RunResults:
         profile = load_profile(option("--profile")).with_overrides(
             base_url=option("--base-url"), token_env=option("--token-env"), senders=option("--sender")
         )
-        results = execute(
-            RunOptions(
-                profile=profile,
-                seed=option("--seed"),
-                max_examples=option("--max-examples"),
-                fail_on=Severity.parse(option("--fail-on")),
-                allow_live=option("--live"),
-                negative_only=option("--negative-only"),
-                shard=None if count == 1 else (index, count),
-            )
+        options = RunOptions(
+            profile=profile,
+            seed=option("--seed"),
+            max_examples=option("--max-examples"),
+            fail_on=Severity.parse(option("--fail-on")),
+            allow_live=option("--live"),
+            negative_only=option("--negative-only"),
+            shard=None if count == 1 else (index, count),
         )
+        with case_cache.caching(not option("--no-cache")):  # as `run` does; the shards generate once
+            results = execute(options)
     except (ProfileError, SafetyError, PreflightError) as exc:  # a refused token: one paragraph (D56)
         pytest.exit(str(exc), returncode=2)
     results = _with_invocation(config, results, profile, None if count == 1 else (index, count))

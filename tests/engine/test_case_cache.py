@@ -27,6 +27,7 @@ from conformance.model.cases import Case
 from strategies.derived_tokens import derived_token_kinds, derived_tokens
 
 from .conftest import TOKEN, TOKEN_ENV
+from .gate_runs import run_suite
 
 SMALL = GenerationOptions(seed=3, max_examples=3)
 # the cache is off unless a test switches it on, as for any library caller of generate_cases
@@ -357,6 +358,26 @@ def test_diff_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -
         for r in "ab"
     ]
     assert compared[0] == compared[1] > 0
+
+
+@pytest.mark.slow
+def test_the_pytest_route_reads_and_writes_the_cache_and_no_cache_skips_it(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    env = {case_cache.CACHE_DIR_ENV: str(folder)}
+    done = run_suite(tmp_path, Path("mock"), env, "--no-cache")
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert entries(folder) == []
+    done = run_suite(tmp_path, Path("mock"), env)
+    assert done.returncode == 0, done.stdout[-2000:]
+    [entry] = entries(folder)
+    written = entry.stat()
+    os.utime(entry, (1_000_000, 1_000_000))
+    done = run_suite(tmp_path, Path("mock"), env)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert entries(folder) == [entry]
+    read = entry.stat()
+    assert read.st_ino == written.st_ino  # not written again ...
+    assert read.st_mtime > 1_000_000  # ... but read: a read touches its entry
 
 
 def test_the_key_holds_the_version_of_every_package_generation_reads() -> None:

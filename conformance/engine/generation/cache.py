@@ -21,7 +21,8 @@ and regenerated; at most ``MAX_ENTRIES`` are kept, the least recently used remov
 that need the same entry at once (the shards of ``pytest -n``) generate it once: the first holds the
 entry's lock file while it generates, the others wait for it (at most ``GENERATION_WAIT_S``) and read
 what it wrote.
-The cache is off unless a command switches it on (``run`` and ``diff`` do, unless ``--no-cache``):
+The cache is off unless a command switches it on (``run``, ``diff`` and the pytest route do, unless
+``--no-cache``):
 library callers of ``generate_cases`` always generate.
 """
 
