@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import httpx
 
 from conformance.contract.specfile import load_spec
-from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER, mock_profile
+from conformance.engine.profiles import DEFAULT_UNLEASED_SENDER, Profile, mock_profile
 from conformance.engine.traffic.observed import ObservedChecker, ObservedExchange
 from conformance.mock.config import MockConfig
 from conformance.mock.server import MockServer
@@ -111,10 +111,13 @@ def served(*faults: str) -> Iterator[tuple[MockServer, httpx.Client]]:
         yield server, client
 
 
-def observed_run(*faults: str, token: str | None = TOKEN) -> tuple[ObservedChecker, list[ObservedExchange]]:
-    """The fixed requests sent to a mock with ``faults``, each given to a checker as it comes back."""
+def observed_run(
+    *faults: str, token: str | None = TOKEN, profile: Profile | None = None
+) -> tuple[ObservedChecker, list[ObservedExchange]]:
+    """The fixed requests sent to a mock with ``faults``, each given to a checker (of ``profile``, the
+    mock's by default) as it comes back."""
     with served(*faults) as (server, client):
-        checker = ObservedChecker(load_spec(), mock_profile(), token=token, base_url=server.url)
+        checker = ObservedChecker(load_spec(), profile or mock_profile(), token=token, base_url=server.url)
         seen = []
         for request in REQUESTS:
             exchange = observe(client, request)
