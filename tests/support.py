@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from conformance.engine.profiles import Profile, mock_profile
 
 
 def run_cli(
@@ -57,3 +60,11 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     and the second would wait up to 40 ms for the client's delayed acknowledgement of the first."""
 
     disable_nagle_algorithm = True
+
+
+def untimed_mock(*faults: str) -> Profile:
+    """The embedded mock's profile (with ``faults``) without a latency budget, for a test that asserts no
+    deviation, or counts problems, at every severity: on a loaded machine one answer can take more than
+    250 ms, a ``response_time`` warning such a test does not judge. ``response_time`` is proven where it
+    is the subject (the ``slow_responses`` fault)."""
+    return replace(mock_profile(faults=faults), latency_budget_ms=None)

@@ -9,9 +9,9 @@ confirmations and the race burst follow the main phase in every run.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 
 import pytest
+from support import untimed_mock
 
 from conformance.engine.profiles import mock_profile
 from conformance.engine.run.runner import RunOptions, execute
@@ -25,9 +25,7 @@ CONFIRMED = "confirmed from the leased sender"
 
 
 def run(seed: int, phases: tuple[str, ...], *faults: str, **changes: object) -> RunResults:
-    # no latency budget: on a loaded machine one answer of the clean mock can pass 250 ms, a response_time
-    # warning these tests do not judge (its own tests prove it)
-    profile = replace(mock_profile(faults=faults), latency_budget_ms=None)
+    profile = untimed_mock(*faults)
     return execute(RunOptions(profile=profile, seed=seed, max_examples=2, phases=phases, **changes))  # type: ignore[arg-type]
 
 

@@ -8,11 +8,11 @@ sloppy target (nothing switched on) and the clean mock give no deviation at all.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
+from support import untimed_mock
 
-from conformance.engine.profiles import AuthConfig, Profile, mock_profile
+from conformance.engine.profiles import AuthConfig, Profile
 from conformance.engine.run.progress import ProgressTick
 from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.cases import Case
@@ -145,11 +145,7 @@ def test_derived_tokens_never_appear_in_results(jwt_env: str) -> None:
 
 @pytest.mark.parametrize("seed", (0, 1, 2, 3, 4))
 def test_the_clean_mock_gives_no_deviation_with_the_coverage_phase_on(seed: int) -> None:
-    # no latency budget: on a loaded machine one answer of the clean mock can pass 250 ms, a response_time
-    # warning these tests do not judge (its own tests prove it)
-    results = execute(
-        RunOptions(profile=replace(mock_profile(), latency_budget_ms=None), seed=seed, max_examples=5)
-    )
+    results = execute(RunOptions(profile=untimed_mock(), seed=seed, max_examples=5))
     coverage = next(p for p in results.phases if p.name == "coverage")
     assert coverage.sent == coverage.cases > 40
     assert {"text:url-reserved", "number:repeated-parameter", "token:one_char_changed"} <= set(

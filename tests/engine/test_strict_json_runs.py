@@ -10,9 +10,8 @@ naming ``success`` twice is ``strict_json``'s error on the same seeds.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from support import untimed_mock
 
 import strategies as sms
 from conformance.engine.generation.strict_body import BODY_CLASS
@@ -27,9 +26,7 @@ SEEDS = (1, 2, 3, 4, 5)
 
 
 def run(seed: int, *faults: str) -> RunResults:
-    # no latency budget: on a loaded machine one answer of the clean mock can pass 250 ms, a response_time
-    # warning these tests do not judge (its own tests prove it)
-    profile = replace(mock_profile(faults=faults), latency_budget_ms=None)
+    profile = untimed_mock(*faults)
     return execute(
         RunOptions(profile=profile, seed=seed, max_examples=2, phases=("negative",), send_race=False)
     )

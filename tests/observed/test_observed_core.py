@@ -18,6 +18,7 @@ from dataclasses import replace
 import msgspec
 import pytest
 from hostile.hostile_server import token_forms
+from support import untimed_mock
 
 from conformance.checks import CHECKS, all_check_names
 from conformance.contract.specfile import load_spec
@@ -36,9 +37,7 @@ def fired(deviations: tuple[Deviation, ...], check: str) -> set[Severity]:
     return {d.severity for d in deviations if d.check == check}
 
 
-# no latency budget for the clean mock: on a loaded machine one of its answers can pass 250 ms, a
-# response_time warning; that check is proven on traffic by the slow_responses fault below
-UNTIMED = replace(mock_profile(), latency_budget_ms=None)
+UNTIMED = untimed_mock()  # response_time is proven on traffic by the slow_responses fault below
 
 
 @pytest.mark.slow  # generates cases: the drawing child is a process

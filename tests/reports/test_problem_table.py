@@ -4,12 +4,12 @@ baseline (two real runs against the mock: one fault, then that fault plus anothe
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
+from support import untimed_mock
 
 from conformance.commands.console import summary_lines
-from conformance.engine.profiles import Profile, mock_profile
+from conformance.engine.profiles import Profile
 from conformance.engine.run.runner import RunOptions, execute
 from conformance.model.results import RunResults
 from reports.baseline import compare
@@ -17,10 +17,7 @@ from reports.html import render_html
 
 
 def _profile(*faults: str) -> Profile:
-    # no latency budget: on a loaded machine the clean mock's answers can pass 250 ms, and a response_time
-    # warning would be one more problem in a test that counts the problems of two faults (response_time is
-    # proven in its own tests)
-    return replace(mock_profile(faults=faults), latency_budget_ms=None)
+    return untimed_mock(*faults)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
+from support import untimed_mock
 
 from conformance.contract.specfile import load_spec
 from conformance.contract.variants import load_variants
@@ -43,14 +43,9 @@ def test_a_valid_request_answered_500_once_is_an_intermittent_error_with_both_an
     assert controls.sent >= len({d.case_id for d in intermittent})
 
 
-# no latency budget: on a loaded machine one answer of the clean mock can pass 250 ms, a response_time
-# warning these tests do not judge (its own tests prove it)
-UNTIMED = replace(mock_profile(), latency_budget_ms=None)
-
-
 @pytest.mark.slow
 def test_the_clean_mock_sends_no_control() -> None:
-    results = execute(RunOptions(profile=UNTIMED, seed=3, max_examples=2, phases=PHASES))
+    results = execute(RunOptions(profile=untimed_mock(), seed=3, max_examples=2, phases=PHASES))
     assert results.deviations == ()
     assert "variants" not in {p.name for p in results.phases}
 
