@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conformance.model import redaction
@@ -101,7 +101,10 @@ def test_find_secrets_and_the_redactor_agree_on_any_text(
     secret: str, noise: str, data: st.DataObject
 ) -> None:
     """Whatever the text (noise, a piece of the secret's echo, or the whole), a text the redactor
-    changes is one ``find_secrets`` reports, and only such a text."""
+    changes is one ``find_secrets`` reports, and only such a text. A secret that is the marker itself is
+    replaced by itself, found but unchanged (hypothesis draws the marker: it is a constant of a local
+    module), so it is left out."""
+    assume(secret != REDACTED)
     echo = data.draw(written(secret, fold_case=True))
     cut = data.draw(st.integers(0, len(echo)))
     text = noise + echo[:cut] if data.draw(st.booleans()) else noise
